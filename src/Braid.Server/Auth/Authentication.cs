@@ -1,0 +1,66 @@
+using Braid.Server.Http;
+using Braid.Storage.Tenancy;
+using Microsoft.AspNetCore.Authorization;
+
+namespace Braid.Server.Auth;
+
+/// <summary>
+/// Turns <c>Authorization: Bearer sk-...</c> into the request's <see cref="Principal"/>. Runs after routing so
+/// that endpoints marked <c>AllowAnonymous</c> (<c>GET /v1</c>, unknown routes) skip it; every other endpoint
+/// gets a 401 without a valid key.
+/// </summary>
+public static class Authentication
+{
+    private static readonly object PrincipalKey = new();
+
+    public static IApplicationBuilder UseApiKeys(this IApplicationBuilder app) =>
+        app.Use(static async (context, next) =>
+        {
+            var endpoint = context.GetEndpoint();
+            if (endpoint is not null && endpoint.Metadata.GetMetadata<IAllowAnonymous>() is null)
+            {
+                var key = BearerToken(context.Request)
+                    ?? throw ApiException.Unauthorized("missing API key: send the header 'Authorization: Bearer <api key>'");
+                var tenants = context.RequestServices.GetRequiredService<TenantStore>();
+                context.Items[PrincipalKey] = await tenants.AuthenticateAsync(key)
+                    ?? throw ApiException.Unauthorized("invalid API key");
+            }
+
+            await next(context);
+        });
+
+    /// <summary>The authenticated caller; only endpoints behind <see cref="UseApiKeys"/> may ask.</summary>
+    public static Principal GetPrincipal(this HttpContext context) =>
+        context.Items[PrincipalKey] as Principal
+        ?? throw new InvalidOperationException("endpoint is anonymous but asked for a principal");
+
+    /// <summary>
+    /// Applies an <c>org_name</c> from the query or body: the caller acts in that organization if they belong to it.
+    /// The same 403 answers for an organization that does not exist, so names of others' organizations don't leak.
+    /// </summary>
+    public static async Task<Principal> InOrganizationAsync(this HttpContext context, string? organizationName)
+    {
+        var principal = context.GetPrincipal();
+        if (string.IsNullOrEmpty(organizationName) || organizationName == principal.OrgName)
+        {
+            return principal;
+        }
+
+        var tenants = context.RequestServices.GetRequiredService<TenantStore>();
+        return await tenants.SwitchOrganizationAsync(principal, organizationName)
+            ?? throw ApiException.Forbidden($"org_name: you are not a member of an organization named '{organizationName}'");
+    }
+
+    private static string? BearerToken(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        const string scheme = "Bearer ";
+        if (!header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var token = header[scheme.Length..].Trim();
+        return token.Length == 0 ? null : token;
+    }
+}

@@ -1,0 +1,72 @@
+using Braid.Storage.Tenancy;
+using Microsoft.Extensions.Options;
+
+namespace Braid.Server.Cli;
+
+/// <summary>
+/// Administrative verbs run by the same executable against the configured store, e.g.
+/// <c>braid keys create --org acme --user ana@acme.dev --name ci</c>. Anything else starts the server.
+/// </summary>
+public sealed class CommandLine
+{
+    private readonly string[] _verb;
+    private readonly Dictionary<string, string> _options;
+
+    private CommandLine(string[] verb, Dictionary<string, string> options)
+    {
+        _verb = verb;
+        _options = options;
+    }
+
+    public const string Usage = """
+        usage: braid [server options]                 start the server
+               braid keys create [--org NAME] [--user EMAIL] [--name NAME] [server options]
+                                                      mint an API key (creating the org and user if missing)
+        server options: --urls URL  --data-dir DIR  --database-url URL
+        """;
+
+    /// <summary>Splits a verb and its own options off the arguments; the rest configure the server as usual.</summary>
+    public static (CommandLine? Command, string[] ServerArgs) Parse(string[] args)
+    {
+        if (args.Length == 0 || args[0].StartsWith('-'))
+        {
+            return (null, args);
+        }
+
+        var verb = args.TakeWhile(a => !a.StartsWith('-')).ToArray();
+        var options = new Dictionary<string, string>();
+        var rest = new List<string>();
+        for (var i = verb.Length; i < args.Length; i++)
+        {
+            if (args[i] is "--org" or "--user" or "--name" && i + 1 < args.Length)
+            {
+                options[args[i][2..]] = args[++i];
+            }
+            else
+            {
+                rest.Add(args[i]);
+            }
+        }
+
+        return (new CommandLine(verb, options), rest.ToArray());
+    }
+
+    public async Task<int> RunAsync(IServiceProvider services)
+    {
+        if (_verb is ["keys", "create"])
+        {
+            var defaults = services.GetRequiredService<IOptions<ServerOptions>>().Value;
+            var tenants = services.GetRequiredService<TenantStore>();
+            var key = await tenants.CreateApiKeyAsync(
+                _options.GetValueOrDefault("org", defaults.BootstrapOrganization),
+                _options.GetValueOrDefault("user", defaults.BootstrapUserEmail),
+                _options.GetValueOrDefault("name", "cli"));
+            await Console.Error.WriteLineAsync($"API key '{key.PreviewName}' for {key.User.Email} in organization '{key.Organization.Name}':");
+            Console.WriteLine(key.Key);
+            return 0;
+        }
+
+        await Console.Error.WriteLineAsync(Usage);
+        return 2;
+    }
+}

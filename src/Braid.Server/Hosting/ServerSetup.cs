@@ -1,0 +1,59 @@
+using Braid.Server.Auth;
+using Braid.Server.Http;
+using Braid.Server.Objects;
+using Braid.Storage;
+using Braid.Storage.Objects;
+using Braid.Storage.Tenancy;
+using Microsoft.Extensions.Options;
+
+namespace Braid.Server.Hosting;
+
+/// <summary>Service registration and the middleware order; nothing else.</summary>
+public static class ServerSetup
+{
+    public const string DefaultUrl = "http://127.0.0.1:8000";
+
+    public static WebApplicationBuilder AddServer(this WebApplicationBuilder builder, string[] args)
+    {
+        ServerOptions.AddShortForms(builder.Configuration, args);
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        builder.Services.AddOptions<ServerOptions>().BindConfiguration(ServerOptions.Section);
+        var maxBody = builder.Configuration.GetValue<long?>($"{ServerOptions.Section}:{nameof(ServerOptions.MaxRequestBodyBytes)}")
+            ?? new ServerOptions().MaxRequestBodyBytes;
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = maxBody);
+
+        builder.Services.AddSingleton(static services =>
+        {
+            var options = services.GetRequiredService<IOptions<ServerOptions>>().Value;
+            return Database.Open(options.DataDirectory, options.DatabaseUrl);
+        });
+        builder.Services.AddSingleton<TenantStore>();
+        builder.Services.AddSingleton<ObjectStore>();
+        builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy => policy
+            .AllowAnyOrigin()
+            .AllowAnyHeader()
+            .AllowAnyMethod()
+            .WithExposedHeaders(ObjectsApi.FoundExistingHeader, "x-bt-cursor")));
+        return builder;
+    }
+
+    public static WebApplication MapApi(this WebApplication app)
+    {
+        app.UseApiErrors();
+        app.UseCors();
+        app.UseRouting();
+        app.UseApiKeys();
+
+        // GET /v1 is the spec's unauthenticated hello endpoint.
+        app.MapGet("/v1", static () => Results.Text("Hello, World!", "text/plain")).AllowAnonymous();
+        app.MapObjectsApi();
+        app.MapFallback(static (HttpContext http) =>
+            ErrorHandling.WriteAsync(http, StatusCodes.Status404NotFound, $"no route for {http.Request.Method} {http.Request.Path}"))
+            .AllowAnonymous();
+        return app;
+    }
+}

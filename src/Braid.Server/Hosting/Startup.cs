@@ -1,0 +1,61 @@
+using Braid.Storage;
+using Braid.Storage.Tenancy;
+using Microsoft.Extensions.Options;
+
+namespace Braid.Server.Hosting;
+
+/// <summary>What runs once before the server takes requests: schema migrations, then the first-start bootstrap.</summary>
+public static partial class Startup
+{
+    public const string InitialKeyFile = "initial-api-key";
+
+    public static async Task MigrateAsync(this WebApplication app)
+    {
+        var database = app.Services.GetRequiredService<Database>();
+        var version = await database.MigrateAsync();
+        LogStore(app.Logger, database.Dialect.Describe(), version);
+    }
+
+    /// <summary>
+    /// On an empty store: create the organization, its owner and a key, print the key once and write it to
+    /// <c>{data}/initial-api-key</c> readable by the owner only.
+    /// </summary>
+    public static async Task BootstrapAsync(this WebApplication app)
+    {
+        var options = app.Services.GetRequiredService<IOptions<ServerOptions>>().Value;
+        var tenants = app.Services.GetRequiredService<TenantStore>();
+        var created = await tenants.BootstrapAsync(options.BootstrapOrganization, options.BootstrapUserEmail);
+        if (created is null)
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(options.DataDirectory);
+        var path = Path.GetFullPath(Path.Combine(options.DataDirectory, InitialKeyFile));
+        await WriteOwnerOnlyAsync(path, created.Key + "\n");
+        Console.WriteLine($"""
+
+            Braid created organization '{created.Organization.Name}' with owner {created.User.Email}.
+            API key (shown once, also saved to {path}):
+
+                {created.Key}
+
+            """);
+    }
+
+    public static async Task WriteOwnerOnlyAsync(string path, string content)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        await using var stream = new FileStream(path, options);
+        await using var writer = new StreamWriter(stream);
+        await writer.WriteAsync(content);
+    }
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Store: {Store}, schema version {Version}")]
+    private static partial void LogStore(ILogger logger, string store, int version);
+}

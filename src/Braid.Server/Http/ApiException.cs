@@ -1,0 +1,25 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace Braid.Server.Http;
+
+/// <summary>
+/// The one error vocabulary of the API: a status and a message that names the problem. Braintrust clients
+/// read only the status and retry 409, 429 and 5xx, so deterministic input errors are always 4xx, never 409.
+/// </summary>
+public sealed class ApiException(int status, string message) : Exception(message)
+{
+    public int Status { get; } = status;
+
+    [DoesNotReturn]
+    public static void ThrowBadRequest(string message) => throw BadRequest(message);
+
+    public static ApiException BadRequest(string message) => new(StatusCodes.Status400BadRequest, message);
+
+    public static ApiException Unauthorized(string message) => new(StatusCodes.Status401Unauthorized, message);
+
+    public static ApiException Forbidden(string message) => new(StatusCodes.Status403Forbidden, message);
+
+    public static ApiException NotFound(string message) => new(StatusCodes.Status404NotFound, message);
+
+    public static ApiException TooLarge(string message) => new(StatusCodes.Status413PayloadTooLarge, message);
+}

@@ -1,0 +1,64 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+
+namespace Braid.Server.Http;
+
+/// <summary>Reads request bodies as JSON within the configured size limit; any content type is accepted (curl -d).</summary>
+public static class JsonBody
+{
+    public static async Task<JsonObject> ReadObjectAsync(HttpContext context)
+    {
+        var node = await ReadAsync(context) ?? throw ApiException.BadRequest("request body must be a JSON object, not null");
+        return node as JsonObject ?? throw ApiException.BadRequest($"request body must be a JSON object, not {Describe(node)}");
+    }
+
+    public static async Task<JsonNode?> ReadAsync(HttpContext context)
+    {
+        var limit = context.RequestServices.GetRequiredService<IOptions<ServerOptions>>().Value.MaxRequestBodyBytes;
+        if (context.Request.ContentLength > limit)
+        {
+            throw TooLarge(limit);
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                throw TooLarge(limit);
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        if (buffer.Length == 0)
+        {
+            throw ApiException.BadRequest("request body is required (a JSON object)");
+        }
+
+        try
+        {
+            return JsonNode.Parse(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+        }
+        catch (JsonException e)
+        {
+            throw ApiException.BadRequest($"request body is not valid JSON: {e.Message}");
+        }
+    }
+
+    public static string Describe(JsonNode? node) => node?.GetValueKind() switch
+    {
+        null or JsonValueKind.Null => "null",
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        _ => "a boolean",
+    };
+
+    private static ApiException TooLarge(long limit) =>
+        ApiException.TooLarge($"request body is larger than the limit of {limit} bytes");
+}

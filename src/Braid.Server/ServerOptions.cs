@@ -1,0 +1,51 @@
+namespace Braid.Server;
+
+/// <summary>
+/// Every setting Braid has, bound from the "Braid" configuration section (appsettings.json, <c>Braid__X</c>
+/// environment variables, or <c>--Braid:X=..</c>), plus the short forms <see cref="AddShortForms"/> maps.
+/// The defaults run a working server with no configuration at all.
+/// </summary>
+public sealed class ServerOptions
+{
+    public const string Section = "Braid";
+
+    /// <summary>Where the SQLite file, the initial key and (later) blobs live.</summary>
+    public string DataDirectory { get; set; } = "braid-data";
+
+    /// <summary>A PostgreSQL URL or Npgsql connection string; empty means the embedded SQLite store.</summary>
+    public string? DatabaseUrl { get; set; }
+
+    /// <summary>Request bodies above this many bytes get a 413.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>The organization and owner created on first start with an empty store.</summary>
+    public string BootstrapOrganization { get; set; } = "braid";
+
+    public string BootstrapUserEmail { get; set; } = "admin@localhost";
+
+    /// <summary>
+    /// Maps the documented short forms onto the section: <c>BRAID_DATABASE_URL</c> and <c>BRAID_DATA_DIR</c>
+    /// from the environment, <c>--database-url</c> and <c>--data-dir</c> from the command line (which wins).
+    /// </summary>
+    public static void AddShortForms(IConfigurationBuilder configuration, string[] args)
+    {
+        var environment = new Dictionary<string, string?>();
+        AddIfSet(environment, "BRAID_DATABASE_URL", $"{Section}:{nameof(DatabaseUrl)}");
+        AddIfSet(environment, "BRAID_DATA_DIR", $"{Section}:{nameof(DataDirectory)}");
+        configuration.AddInMemoryCollection(environment);
+        configuration.AddCommandLine(args, new Dictionary<string, string>
+        {
+            ["--database-url"] = $"{Section}:{nameof(DatabaseUrl)}",
+            ["--data-dir"] = $"{Section}:{nameof(DataDirectory)}",
+        });
+    }
+
+    private static void AddIfSet(Dictionary<string, string?> values, string variable, string key)
+    {
+        var value = Environment.GetEnvironmentVariable(variable);
+        if (!string.IsNullOrEmpty(value))
+        {
+            values[key] = value;
+        }
+    }
+}

@@ -1,0 +1,26 @@
+using System.Data.Common;
+
+namespace Braid.Storage;
+
+/// <summary>
+/// The one seam between the two stores: how to connect, and the few SQL spellings that differ.
+/// Everything else is shared SQL with named parameters (<c>@name</c>), which both drivers accept.
+/// </summary>
+public abstract class SqlDialect
+{
+    /// <summary>"sqlite" or "postgres"; also the folder of this dialect's migrations.</summary>
+    public abstract string Name { get; }
+
+    public abstract ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>A parameter holding JSON text, written so the column's JSON type accepts it.</summary>
+    public abstract string JsonParameter(string name);
+
+    /// <summary>Serializes schema migrations when several nodes start at once.</summary>
+    public abstract Task LockForMigrationAsync(DbConnection connection, DbTransaction transaction);
+
+    public abstract bool IsUniqueViolation(Exception exception);
+
+    /// <summary>A short description for start-up logs; never includes a password.</summary>
+    public abstract string Describe();
+}

@@ -1,0 +1,172 @@
+using System.Data.Common;
+using System.Security.Cryptography;
+using System.Text;
+using Dapper;
+
+namespace Braid.Storage.Tenancy;
+
+public sealed record Organization(string Id, string Name, string Created);
+
+public sealed record User(string Id, string Email, string? GivenName, string? FamilyName, string Created);
+
+/// <summary>Who a request acts as: the key's user, in one organization that user belongs to.</summary>
+public sealed record Principal(string UserId, string OrgId, string OrgName, string ApiKeyId);
+
+/// <summary>A freshly minted API key: the raw key exists only in this value, never in the store.</summary>
+public sealed record CreatedApiKey(string Id, string Key, string PreviewName, Organization Organization, User User);
+
+/// <summary>Organizations, users, memberships and API keys.</summary>
+public sealed class TenantStore(Database database)
+{
+    public async Task<bool> HasOrganizationsAsync()
+    {
+        await using var connection = await database.OpenAsync();
+        return await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM organizations") > 0;
+    }
+
+    public async Task<Organization?> FindOrganizationAsync(string name)
+    {
+        await using var connection = await database.OpenAsync();
+        return await connection.QuerySingleOrDefaultAsync<Organization>(
+            "SELECT id, name, created FROM organizations WHERE name = @name", new { name });
+    }
+
+    /// <summary>
+    /// On a store with no organization, creates one with an owner and a first key, atomically, and returns
+    /// the key. Returns null when the store already has an organization (also when another node won the race).
+    /// </summary>
+    public async Task<CreatedApiKey?> BootstrapAsync(string organizationName, string ownerEmail)
+    {
+        await using var connection = await database.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        if (await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM organizations", transaction: transaction) > 0)
+        {
+            return null;
+        }
+
+        var org = await EnsureOrganizationAsync(connection, transaction, organizationName);
+        if (org.Inserted is false)
+        {
+            return null;
+        }
+
+        var user = await EnsureUserAsync(connection, transaction, ownerEmail);
+        await AddMemberAsync(connection, transaction, org.Value.Id, user.Id);
+        var key = await InsertKeyAsync(connection, transaction, org.Value, user, "initial");
+        await transaction.CommitAsync();
+        return key;
+    }
+
+    /// <summary>Mints a key for a user in an organization, creating either when missing.</summary>
+    public async Task<CreatedApiKey> CreateApiKeyAsync(string organizationName, string userEmail, string keyName)
+    {
+        await using var connection = await database.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        var org = await EnsureOrganizationAsync(connection, transaction, organizationName);
+        var user = await EnsureUserAsync(connection, transaction, userEmail);
+        await AddMemberAsync(connection, transaction, org.Value.Id, user.Id);
+        var key = await InsertKeyAsync(connection, transaction, org.Value, user, keyName);
+        await transaction.CommitAsync();
+        return key;
+    }
+
+    /// <summary>
+    /// Resolves a raw key to its principal. <paramref name="organizationName"/> (the API's <c>org_name</c>)
+    /// switches to another organization the key's user belongs to; null when the key or the membership is unknown.
+    /// </summary>
+    public async Task<Principal?> AuthenticateAsync(string rawKey, string? organizationName = null)
+    {
+        await using var connection = await database.OpenAsync();
+        var key = await connection.QuerySingleOrDefaultAsync<(string Id, string UserId, string OrgId, string OrgName)>(
+            """
+            SELECT k.id, k.user_id, k.org_id, o.name
+            FROM api_keys k JOIN organizations o ON o.id = k.org_id
+            WHERE k.key_hash = @hash AND k.deleted_at IS NULL
+            """,
+            new { hash = Hash(rawKey) });
+        if (key.Id is null)
+        {
+            return null;
+        }
+
+        var principal = new Principal(key.UserId, key.OrgId, key.OrgName, key.Id);
+        return organizationName is null || organizationName == key.OrgName
+            ? principal
+            : await SwitchOrganizationAsync(connection, principal, organizationName);
+    }
+
+    /// <summary>The same user acting in another of their organizations, or null when they are not a member.</summary>
+    public async Task<Principal?> SwitchOrganizationAsync(Principal principal, string organizationName)
+    {
+        if (organizationName == principal.OrgName)
+        {
+            return principal;
+        }
+
+        await using var connection = await database.OpenAsync();
+        return await SwitchOrganizationAsync(connection, principal, organizationName);
+    }
+
+    private static async Task<Principal?> SwitchOrganizationAsync(DbConnection connection, Principal principal, string organizationName)
+    {
+        var orgId = await connection.ExecuteScalarAsync<string?>(
+            """
+            SELECT o.id FROM organizations o JOIN org_members m ON m.org_id = o.id
+            WHERE o.name = @organizationName AND m.user_id = @UserId
+            """,
+            new { organizationName, principal.UserId });
+        return orgId is null ? null : principal with { OrgId = orgId, OrgName = organizationName };
+    }
+
+    private static async Task<(Organization Value, bool Inserted)> EnsureOrganizationAsync(
+        DbConnection connection, DbTransaction transaction, string name)
+    {
+        var inserted = await connection.ExecuteAsync(
+            "INSERT INTO organizations (id, name, created) VALUES (@id, @name, @created) ON CONFLICT DO NOTHING",
+            new { id = NewId(), name, created = Now() }, transaction);
+        var org = await connection.QuerySingleAsync<Organization>(
+            "SELECT id, name, created FROM organizations WHERE name = @name", new { name }, transaction);
+        return (org, inserted == 1);
+    }
+
+    private static async Task<User> EnsureUserAsync(DbConnection connection, DbTransaction transaction, string email)
+    {
+        await connection.ExecuteAsync(
+            "INSERT INTO users (id, email, created) VALUES (@id, @email, @created) ON CONFLICT DO NOTHING",
+            new { id = NewId(), email, created = Now() }, transaction);
+        return await connection.QuerySingleAsync<User>(
+            "SELECT id, email, given_name AS GivenName, family_name AS FamilyName, created FROM users WHERE email = @email",
+            new { email }, transaction);
+    }
+
+    private static Task AddMemberAsync(DbConnection connection, DbTransaction transaction, string orgId, string userId) =>
+        connection.ExecuteAsync(
+            "INSERT INTO org_members (org_id, user_id, created) VALUES (@orgId, @userId, @created) ON CONFLICT DO NOTHING",
+            new { orgId, userId, created = Now() }, transaction);
+
+    private static async Task<CreatedApiKey> InsertKeyAsync(
+        DbConnection connection, DbTransaction transaction, Organization org, User user, string name)
+    {
+        var raw = "sk-" + Base64Url(RandomNumberGenerator.GetBytes(32));
+        var preview = "sk-****" + raw[^4..];
+        var id = NewId();
+        await connection.ExecuteAsync(
+            """
+            INSERT INTO api_keys (id, org_id, user_id, name, preview_name, key_hash, created)
+            VALUES (@id, @orgId, @userId, @name, @preview, @hash, @created)
+            """,
+            new { id, orgId = org.Id, userId = user.Id, name, preview, hash = Hash(raw), created = Now() },
+            transaction);
+        return new CreatedApiKey(id, raw, preview, org, user);
+    }
+
+    // Keys carry 256 random bits, so a plain SHA-256 cannot be brute-forced; a slow KDF would only slow every request.
+    private static string Hash(string rawKey) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(rawKey)));
+
+    private static string Base64Url(byte[] bytes) =>
+        Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private static string NewId() => Guid.CreateVersion7().ToString();
+
+    private static string Now() => Clock.Format(DateTimeOffset.UtcNow);
+}
