@@ -4,6 +4,7 @@ using Braid.Server.Hosting;
 var (command, serverArgs) = CommandLine.Parse(args);
 var builder = WebApplication.CreateBuilder(serverArgs);
 builder.AddServer(serverArgs);
+command?.SendLogsToStandardError(builder.Logging);
 
 var app = builder.Build();
 await app.MigrateAsync();

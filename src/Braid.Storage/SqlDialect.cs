@@ -16,6 +16,12 @@ public abstract class SqlDialect
     /// <summary>A parameter holding JSON text, written so the column's JSON type accepts it.</summary>
     public abstract string JsonParameter(string name);
 
+    /// <summary>
+    /// <c>column IN (list)</c> for a list-valued parameter. Dapper expands lists into one parameter per item on
+    /// SQLite but passes them as one array to Npgsql, where the spelling is <c>= ANY(@list)</c>.
+    /// </summary>
+    public abstract string InList(string column, string parameter);
+
     /// <summary>Serializes schema migrations when several nodes start at once.</summary>
     public abstract Task LockForMigrationAsync(DbConnection connection, DbTransaction transaction);
 

@@ -1,4 +1,5 @@
 using Braid.Storage.Tenancy;
+using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 
 namespace Braid.Server.Cli;
@@ -50,6 +51,10 @@ public sealed class CommandLine
 
         return (new CommandLine(verb, options), rest.ToArray());
     }
+
+    /// <summary>A verb's standard output is its result (a key, for scripts to capture); logs go to stderr.</summary>
+    public void SendLogsToStandardError(ILoggingBuilder logging) =>
+        logging.Services.Configure<ConsoleLoggerOptions>(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
 
     public async Task<int> RunAsync(IServiceProvider services)
     {

@@ -106,7 +106,7 @@ public static class ObjectsApi
 
         var query = new ObjectQuery(principal.OrgId, kind.Name)
         {
-            Ids = QueryArgs.UuidList(request, "ids"),
+            Ids = QueryArgs.UuidList(request, "ids")?.ToArray(),
             Name = QueryArgs.Single(request, kind.NameFilter),
             AfterSeq = await CursorAsync(kind, principal, store, "starting_after", startingAfter),
             BeforeSeq = await CursorAsync(kind, principal, store, "ending_before", endingBefore),

@@ -12,7 +12,7 @@ public sealed record ObjectRow(
 /// <summary>What a list asks for. Null filters are absent; <see cref="ScopeName"/> names the parent project.</summary>
 public sealed record ObjectQuery(string OrgId, string Kind)
 {
-    public IReadOnlyList<string>? Ids { get; init; }
+    public string[]? Ids { get; init; }
     public string? Name { get; init; }
     public string? ScopeId { get; init; }
     public string? ScopeName { get; init; }
@@ -87,7 +87,7 @@ public sealed class ObjectStore(Database database)
         var sql = new StringBuilder($"SELECT {Columns} FROM objects WHERE org_id = @OrgId AND kind = @Kind AND deleted_at IS NULL");
         if (query.Ids is not null)
         {
-            sql.Append(" AND id IN @Ids");
+            sql.Append(" AND ").Append(Dialect.InList("id", nameof(ObjectQuery.Ids)));
         }
 
         if (query.Name is not null)

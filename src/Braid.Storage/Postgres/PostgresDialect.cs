@@ -26,6 +26,8 @@ public sealed class PostgresDialect : SqlDialect, IAsyncDisposable
 
     public override string JsonParameter(string name) => $"CAST(@{name} AS jsonb)";
 
+    public override string InList(string column, string parameter) => $"{column} = ANY(@{parameter})";
+
     public override Task LockForMigrationAsync(DbConnection connection, DbTransaction transaction) =>
         connection.ExecuteAsync("SELECT pg_advisory_xact_lock(@key)", new { key = MigrationLockKey }, transaction);
 

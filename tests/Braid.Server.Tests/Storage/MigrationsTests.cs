@@ -1,0 +1,100 @@
+using System.Security.Cryptography;
+using System.Text;
+using Braid.Server.Tests.Infrastructure;
+using Braid.Storage;
+using Braid.Storage.Migrations;
+using Dapper;
+
+namespace Braid.Server.Tests.Storage;
+
+public sealed class MigrationsTests
+{
+    /// <summary>
+    /// Released migrations are a persisted format: editing one would leave existing databases on a schema no
+    /// fresh install has. Add a new numbered file instead, and append its hash here.
+    /// </summary>
+    private static readonly string[] Released =
+    [
+        "sqlite 0001_foundation 513df49301395cdce1068b457698a46207391c6bf4a52230ad9db934a8a4a360",
+        "postgres 0001_foundation 249c702e32e75f4efb776f4505f2125bc08782d1d5990c277ad0da5a0f715e7d",
+    ];
+
+    [Fact]
+    public void ReleasedMigrations_AreNeverEdited()
+    {
+        var actual = new[] { "sqlite", "postgres" }
+            .SelectMany(d => Migrator.For(d).Select(m => $"{d} {m.Name} {Hash(m.Sql)}"))
+            .ToList();
+        foreach (var released in Released)
+        {
+            Assert.Contains(released, actual);
+        }
+    }
+
+    [Fact]
+    public void BothStores_HaveTheSameContiguousVersions()
+    {
+        var sqlite = Migrator.For("sqlite").Select(m => m.Name).ToList();
+        var postgres = Migrator.For("postgres").Select(m => m.Name).ToList();
+        Assert.NotEmpty(sqlite);
+        Assert.Equal(sqlite, postgres);
+        Assert.Equal(Enumerable.Range(1, sqlite.Count), Migrator.For("sqlite").Select(m => m.Version));
+    }
+
+    [Fact]
+    public async Task Migrate_OnAnEmptyStore_AppliesAll_AndIsANoOpTheSecondTime()
+    {
+        await using var store = await ScratchStore.CreateAsync();
+        var latest = Migrator.For(store.Database.Dialect.Name)[^1].Version;
+
+        Assert.Equal(latest, await store.Database.MigrateAsync());
+        Assert.Equal(latest, await store.Database.MigrateAsync());
+        await using var connection = await store.Database.OpenAsync();
+        Assert.Equal(latest, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM braid_migrations"));
+        Assert.Equal(0, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM objects"));
+    }
+
+    [Fact]
+    public async Task Migrate_RefusesASchemaNewerThanThisBuild()
+    {
+        await using var store = await ScratchStore.CreateAsync();
+        await store.Database.MigrateAsync();
+        await using (var connection = await store.Database.OpenAsync())
+        {
+            await connection.ExecuteAsync("INSERT INTO braid_migrations (version, name, applied_at) VALUES (9999, '9999_future', 'now')");
+        }
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => store.Database.MigrateAsync());
+        Assert.Contains("9999", error.Message, StringComparison.Ordinal);
+    }
+
+    private static string Hash(string sql) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sql.ReplaceLineEndings("\n"))));
+
+    /// <summary>An empty database of the suite's store kind, deleted afterwards.</summary>
+    private sealed class ScratchStore : IAsyncDisposable
+    {
+        private readonly string _directory = Path.Combine(Path.GetTempPath(), "braid-migrate-" + Guid.NewGuid().ToString("N"));
+        private string? _url;
+
+        public Database Database { get; private set; } = null!;
+
+        public static async Task<ScratchStore> CreateAsync()
+        {
+            var store = new ScratchStore();
+            store._url = await TestStore.CreateDatabaseAsync();
+            store.Database = Database.Open(store._directory, store._url);
+            return store;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Database.DisposeAsync();
+            await TestStore.DropDatabaseAsync(_url);
+            if (Directory.Exists(_directory))
+            {
+                Directory.Delete(_directory, recursive: true);
+            }
+        }
+    }
+}
