@@ -20,8 +20,8 @@ public static partial class ErrorHandling
             catch (BadHttpRequestException e) when (!context.Response.HasStarted)
             {
                 // Kestrel's own limits (body size, malformed request line) arrive here with their status.
-                var message = e.StatusCode == StatusCodes.Status413PayloadTooLarge ? "request body is too large" : e.Message;
-                await WriteAsync(context, e.StatusCode, message);
+                var error = e.StatusCode == StatusCodes.Status413PayloadTooLarge ? JsonBody.TooLarge(context) : new ApiException(e.StatusCode, e.Message);
+                await WriteAsync(context, error.Status, error.Message);
             }
             catch (Exception e) when (!context.Response.HasStarted && e is not OperationCanceledException)
             {

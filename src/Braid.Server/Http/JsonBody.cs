@@ -15,7 +15,7 @@ public static class JsonBody
 
     public static async Task<JsonNode?> ReadAsync(HttpContext context)
     {
-        var limit = context.RequestServices.GetRequiredService<IOptions<ServerOptions>>().Value.MaxRequestBodyBytes;
+        var limit = Limit(context);
         if (context.Request.ContentLength > limit)
         {
             throw TooLarge(limit);
@@ -59,6 +59,11 @@ public static class JsonBody
         _ => "a boolean",
     };
 
+    public static ApiException TooLarge(HttpContext context) => TooLarge(Limit(context));
+
     private static ApiException TooLarge(long limit) =>
         ApiException.TooLarge($"request body is larger than the limit of {limit} bytes");
+
+    private static long Limit(HttpContext context) =>
+        context.RequestServices.GetRequiredService<IOptions<ServerOptions>>().Value.MaxRequestBodyBytes;
 }

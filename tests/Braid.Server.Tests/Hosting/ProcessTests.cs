@@ -41,6 +41,19 @@ public sealed class ProcessTests : IAsyncLifetime
             Assert.Equal(first.Id, second.Id);
             Assert.Equal("true", second.Header("x-bt-found-existing"));
             projectId = first.Id;
+
+            // Kestrel enforces the body limit on streamed (chunked) bodies too, still as a JSON 413.
+            using var http = new HttpClient();
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{port}/v1/project");
+            request.Headers.Authorization = new("Bearer", key);
+            var pipe = new System.IO.Pipelines.Pipe();
+            await pipe.Writer.WriteAsync(new byte[8192]);
+            await pipe.Writer.CompleteAsync();
+            request.Content = new StreamContent(pipe.Reader.AsStream());
+            using var tooLarge = await http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLarge.StatusCode);
+            Assert.Null(request.Content.Headers.ContentLength);
+            Assert.Contains("larger than the limit of 4096 bytes", await tooLarge.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
 
         using (var restarted = await StartAsync(port))
@@ -65,7 +78,7 @@ public sealed class ProcessTests : IAsyncLifetime
 
     private async Task<RunningServer> StartAsync(int port)
     {
-        var server = new RunningServer(Launch(["--urls", $"http://127.0.0.1:{port}", .. StoreArgs()]));
+        var server = new RunningServer(Launch(["--urls", $"http://127.0.0.1:{port}", "--Braid:MaxRequestBodyBytes=4096", .. StoreArgs()]));
         using var http = new HttpClient();
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < TimeSpan.FromSeconds(60))
