@@ -18,6 +18,11 @@ public sealed class ServerOptions
     /// <summary>Request bodies above this many bytes get a 413.</summary>
     public long MaxRequestBodyBytes { get; set; } = 64L * 1024 * 1024;
 
+    /// <summary>Event rows above this many bytes (serialized) get a 413.</summary>
+    public long MaxRowBytes { get; set; } = 16L * 1024 * 1024;
+
+    public IngestOptions Ingest { get; set; } = new();
+
     /// <summary>The organization and owner created on first start with an empty store.</summary>
     public string BootstrapOrganization { get; set; } = "braid";
 
@@ -48,4 +53,17 @@ public sealed class ServerOptions
             values[key] = value;
         }
     }
+}
+
+/// <summary>The bounded ingest queue in front of the event store's group commit.</summary>
+public sealed class IngestOptions
+{
+    /// <summary>Write requests waiting to commit; past this a request gets 503 with Retry-After.</summary>
+    public int QueueCapacity { get; set; } = 4096;
+
+    /// <summary>Bytes of write requests waiting to commit; past this a request gets 503 with Retry-After.</summary>
+    public long MaxQueuedBytes { get; set; } = 512L * 1024 * 1024;
+
+    /// <summary>Requests committed together in one transaction at most.</summary>
+    public int MaxBatchJobs { get; set; } = 256;
 }

@@ -22,6 +22,9 @@ public abstract class SqlDialect
     /// </summary>
     public abstract string InList(string column, string parameter);
 
+    /// <summary>Appended to a SELECT that must lock its rows until commit (nothing on SQLite, whose writers are serial).</summary>
+    public abstract string ForUpdate { get; }
+
     /// <summary>Serializes schema migrations when several nodes start at once.</summary>
     public abstract Task LockForMigrationAsync(DbConnection connection, DbTransaction transaction);
 

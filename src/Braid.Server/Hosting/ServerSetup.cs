@@ -1,7 +1,9 @@
 using Braid.Server.Auth;
+using Braid.Server.Events;
 using Braid.Server.Http;
 using Braid.Server.Objects;
 using Braid.Storage;
+using Braid.Storage.Events;
 using Braid.Storage.Objects;
 using Braid.Storage.Tenancy;
 using Microsoft.Extensions.Options;
@@ -33,6 +35,10 @@ public static class ServerSetup
         });
         builder.Services.AddSingleton<TenantStore>();
         builder.Services.AddSingleton<ObjectStore>();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<EventStore>();
+        builder.Services.AddSingleton<IngestQueue>();
+        builder.Services.AddHostedService(static services => services.GetRequiredService<IngestQueue>());
         builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy => policy
             .AllowAnyOrigin()
             .AllowAnyHeader()
@@ -51,6 +57,7 @@ public static class ServerSetup
         // GET /v1 is the spec's unauthenticated hello endpoint.
         app.MapGet("/v1", static () => Results.Text("Hello, World!", "text/plain")).AllowAnonymous();
         app.MapObjectsApi();
+        app.MapEventsApi();
         app.MapFallback(static (HttpContext http) =>
             ErrorHandling.WriteAsync(http, StatusCodes.Status404NotFound, $"no route for {http.Request.Method} {http.Request.Path}"))
             .AllowAnonymous();

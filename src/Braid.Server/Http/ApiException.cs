@@ -10,6 +10,9 @@ public sealed class ApiException(int status, string message) : Exception(message
 {
     public int Status { get; } = status;
 
+    /// <summary>Seconds the client should wait before retrying (sent as <c>Retry-After</c>).</summary>
+    public int? RetryAfterSeconds { get; init; }
+
     [DoesNotReturn]
     public static void ThrowBadRequest(string message) => throw BadRequest(message);
 
@@ -22,4 +25,7 @@ public sealed class ApiException(int status, string message) : Exception(message
     public static ApiException NotFound(string message) => new(StatusCodes.Status404NotFound, message);
 
     public static ApiException TooLarge(string message) => new(StatusCodes.Status413PayloadTooLarge, message);
+
+    public static ApiException Unavailable(string message, int retryAfterSeconds = 1) =>
+        new(StatusCodes.Status503ServiceUnavailable, message) { RetryAfterSeconds = retryAfterSeconds };
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Braid.Storage.Events;
 
 namespace Braid.Server.Http;
 
@@ -15,7 +16,12 @@ public static partial class ErrorHandling
             }
             catch (ApiException e) when (!context.Response.HasStarted)
             {
-                await WriteAsync(context, e.Status, e.Message);
+                await WriteAsync(context, e.Status, e.Message, e.RetryAfterSeconds);
+            }
+            catch (StoreException e) when (!context.Response.HasStarted)
+            {
+                var status = e.Error == StoreError.NotFound ? StatusCodes.Status404NotFound : StatusCodes.Status503ServiceUnavailable;
+                await WriteAsync(context, status, e.Message, e.Error == StoreError.Busy ? 1 : null);
             }
             catch (BadHttpRequestException e) when (!context.Response.HasStarted)
             {
@@ -46,10 +52,15 @@ public static partial class ErrorHandling
         return app;
     }
 
-    public static Task WriteAsync(HttpContext context, int status, string message)
+    public static Task WriteAsync(HttpContext context, int status, string message, int? retryAfterSeconds = null)
     {
         context.Response.Clear();
         context.Response.StatusCode = status;
+        if (retryAfterSeconds is { } seconds)
+        {
+            context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         return WriteBodyAsync(context, message);
     }
 

@@ -7,13 +7,21 @@ namespace Braid.Server.Http;
 /// <summary>Reads request bodies as JSON within the configured size limit; any content type is accepted (curl -d).</summary>
 public static class JsonBody
 {
-    public static async Task<JsonObject> ReadObjectAsync(HttpContext context)
+    public static async Task<JsonObject> ReadObjectAsync(HttpContext context) => (await ReadSizedObjectAsync(context)).Body;
+
+    /// <summary>The body as a JSON object, and its size in bytes.</summary>
+    public static async Task<(JsonObject Body, long Bytes)> ReadSizedObjectAsync(HttpContext context)
     {
-        var node = await ReadAsync(context) ?? throw ApiException.BadRequest("request body must be a JSON object, not null");
-        return node as JsonObject ?? throw ApiException.BadRequest($"request body must be a JSON object, not {Describe(node)}");
+        var (node, bytes) = await ReadAsync(context);
+        if (node is null)
+        {
+            throw ApiException.BadRequest("request body must be a JSON object, not null");
+        }
+
+        return node is JsonObject body ? (body, bytes) : throw ApiException.BadRequest($"request body must be a JSON object, not {Describe(node)}");
     }
 
-    public static async Task<JsonNode?> ReadAsync(HttpContext context)
+    private static async Task<(JsonNode? Node, long Bytes)> ReadAsync(HttpContext context)
     {
         var limit = Limit(context);
         if (context.Request.ContentLength > limit)
@@ -41,7 +49,7 @@ public static class JsonBody
 
         try
         {
-            return JsonNode.Parse(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+            return (JsonNode.Parse(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)), buffer.Length);
         }
         catch (JsonException e)
         {

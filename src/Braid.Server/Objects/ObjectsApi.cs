@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Braid.Server.Auth;
 using Braid.Server.Http;
 using Braid.Storage;
+using Braid.Storage.Merge;
 using Braid.Storage.Objects;
 using Braid.Storage.Tenancy;
 

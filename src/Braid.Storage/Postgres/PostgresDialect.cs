@@ -16,6 +16,12 @@ public sealed class PostgresDialect : SqlDialect, IAsyncDisposable
     public PostgresDialect(string databaseUrl)
     {
         _settings = new NpgsqlConnectionStringBuilder(PostgresUrl.ToConnectionString(databaseUrl));
+        // The write path reuses a handful of statements for every row; let Npgsql prepare them.
+        if (_settings.MaxAutoPrepare == 0)
+        {
+            _settings.MaxAutoPrepare = 32;
+        }
+
         _dataSource = NpgsqlDataSource.Create(_settings);
     }
 
@@ -25,6 +31,8 @@ public sealed class PostgresDialect : SqlDialect, IAsyncDisposable
         await _dataSource.OpenConnectionAsync(cancellationToken);
 
     public override string JsonParameter(string name) => $"CAST(@{name} AS jsonb)";
+
+    public override string ForUpdate => " FOR UPDATE";
 
     public override string InList(string column, string parameter) => $"{column} = ANY(@{parameter})";
 

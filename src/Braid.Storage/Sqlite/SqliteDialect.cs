@@ -37,6 +37,8 @@ public sealed class SqliteDialect : SqlDialect
 
     public override string JsonParameter(string name) => "@" + name;
 
+    public override string ForUpdate => "";
+
     public override string InList(string column, string parameter) => $"{column} IN @{parameter}";
 
     // SQLite takes the write lock for the whole transaction (BEGIN IMMEDIATE), which already serializes migrators.

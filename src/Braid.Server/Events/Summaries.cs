@@ -1,0 +1,123 @@
+using System.Text.Json.Nodes;
+using Braid.Server.Auth;
+using Braid.Server.Http;
+using Braid.Server.Objects;
+using Braid.Storage.Events;
+using Braid.Storage.Objects;
+
+namespace Braid.Server.Events;
+
+/// <summary>
+/// <c>GET /v1/experiment/{id}/summarize</c> and <c>GET /v1/dataset/{id}/summarize</c> (inventory §4.6).
+/// Scores are averaged per trace first (they may sit on any span of it), then across traces; metrics are summed
+/// per trace (tokens, cost) or taken from the root span (duration), then averaged across traces.
+/// </summary>
+public static class Summaries
+{
+    public static async Task<IResult> ExperimentAsync(HttpContext http, ObjectStore objects)
+    {
+        var log = await EventsApi.ResolveAsync(http, objects, EventObjectType.Experiment, "experiment_id");
+        var principal = http.GetPrincipal();
+        var project = await ProjectAsync(objects, principal.OrgId, log.ProjectId);
+        var projectUrl = ProjectUrl(http, principal.OrgName, project);
+        var name = (string)log.Owner["name"]!;
+        var response = new JsonObject
+        {
+            ["project_name"] = (string)project["name"]!,
+            ["experiment_name"] = name,
+            ["project_url"] = projectUrl,
+            ["experiment_url"] = $"{projectUrl}/experiments/{Uri.EscapeDataString(name)}",
+        };
+        if (!Flag(http.Request, "summarize_scores"))
+        {
+            return JsonResults.Ok(response);
+        }
+
+        var events = http.RequestServices.GetRequiredService<EventStore>();
+        var comparisonKey = (string?)project["settings"]?["comparison_key"] is { Length: > 0 } k ? k : "input";
+        var current = await TraceStats.LoadAsync(events, log.Object, comparisonKey);
+        var comparison = await ComparisonAsync(http, objects, principal.OrgId, log);
+        TraceStats? baseline = null;
+        if (comparison is not null)
+        {
+            response["comparison_experiment_name"] = (string)comparison["name"]!;
+            baseline = await TraceStats.LoadAsync(events, new EventObject(EventObjectType.Experiment, (string)comparison["id"]!), comparisonKey);
+        }
+
+        response["scores"] = current.Summarize(baseline, scores: true);
+        response["metrics"] = current.Summarize(baseline, scores: false);
+        return JsonResults.Ok(response);
+    }
+
+    public static async Task<IResult> DatasetAsync(HttpContext http, ObjectStore objects)
+    {
+        var log = await EventsApi.ResolveAsync(http, objects, EventObjectType.Dataset, "dataset_id");
+        var principal = http.GetPrincipal();
+        var project = await ProjectAsync(objects, principal.OrgId, log.ProjectId);
+        var projectUrl = ProjectUrl(http, principal.OrgName, project);
+        var name = (string)log.Owner["name"]!;
+        var response = new JsonObject
+        {
+            ["project_name"] = (string)project["name"]!,
+            ["dataset_name"] = name,
+            ["project_url"] = projectUrl,
+            ["dataset_url"] = $"{projectUrl}/datasets/{Uri.EscapeDataString(name)}",
+        };
+        if (Flag(http.Request, "summarize_data"))
+        {
+            var total = await http.RequestServices.GetRequiredService<EventStore>().CountAsync(log.Object);
+            response["data_summary"] = new JsonObject { ["total_records"] = total };
+        }
+
+        return JsonResults.Ok(response);
+    }
+
+    /// <summary>
+    /// The experiment to compare with: <c>comparison_experiment_id</c>, else the experiment's <c>base_exp_id</c>,
+    /// else the newest other experiment of the project created before it.
+    /// </summary>
+    private static async Task<JsonObject?> ComparisonAsync(HttpContext http, ObjectStore objects, string orgId, EventLog log)
+    {
+        if (QueryArgs.Uuid(http.Request, "comparison_experiment_id") is { } explicitId)
+        {
+            var row = await objects.GetAsync(orgId, ObjectKinds.Experiment.Name, explicitId)
+                ?? throw ApiException.NotFound($"comparison_experiment_id: experiment '{explicitId}' not found");
+            return JsonNode.Parse(row.Data)!.AsObject();
+        }
+
+        if ((string?)log.Owner["base_exp_id"] is { } baseId &&
+            await objects.GetAsync(orgId, ObjectKinds.Experiment.Name, baseId) is { } baseRow)
+        {
+            return JsonNode.Parse(baseRow.Data)!.AsObject();
+        }
+
+        var created = (string)log.Owner["created"]!;
+        await foreach (var row in objects.ListAsync(new ObjectQuery(orgId, ObjectKinds.Experiment.Name) { ScopeId = log.ProjectId }, null))
+        {
+            if (row.Id != log.Object.Id && string.CompareOrdinal(row.Created, created) <= 0)
+            {
+                return JsonNode.Parse(row.Data)!.AsObject();
+            }
+        }
+
+        return null;
+    }
+
+    private static async Task<JsonObject> ProjectAsync(ObjectStore objects, string orgId, string projectId)
+    {
+        var row = await objects.GetAsync(orgId, ObjectKinds.Project.Name, projectId)
+            ?? throw ApiException.NotFound($"project '{projectId}' not found");
+        return JsonNode.Parse(row.Data)!.AsObject();
+    }
+
+    private static string ProjectUrl(HttpContext http, string orgName, JsonObject project) =>
+        $"{http.Request.Scheme}://{http.Request.Host}/app/{Uri.EscapeDataString(orgName)}/p/{Uri.EscapeDataString((string)project["name"]!)}";
+
+    private static bool Flag(HttpRequest request, string name) =>
+        QueryArgs.Single(request, name)?.ToLowerInvariant() switch
+        {
+            null or "" or "false" or "0" => false,
+            "true" or "1" => true,
+            var other => throw ApiException.BadRequest($"{name}: must be true or false, not '{other}'"),
+        };
+}

@@ -1,0 +1,72 @@
+using System.Text.Json.Nodes;
+
+namespace Braid.Storage.Events;
+
+/// <summary>The three kinds of event log. Their stored names are part of the schema and never change.</summary>
+public enum EventObjectType
+{
+    ProjectLogs,
+    Experiment,
+    Dataset,
+}
+
+/// <summary>One event log: a project's logs (id = the project id), an experiment or a dataset.</summary>
+public sealed record EventObject(EventObjectType Type, string Id)
+{
+    public string TypeName => Type switch
+    {
+        EventObjectType.ProjectLogs => "project_logs",
+        EventObjectType.Experiment => "experiment",
+        _ => "dataset",
+    };
+}
+
+/// <summary>A write to one log, applied in request order.</summary>
+public abstract record EventOp(EventObject Object);
+
+/// <summary>An inserted row with its control fields (<c>_is_merge</c>, <c>_object_delete</c>, ...); its <c>id</c> is set.</summary>
+public sealed record InsertOp(EventObject Object, JsonObject Row) : EventOp(Object);
+
+/// <summary>A feedback item (<c>id</c>, <c>scores</c>, <c>expected</c>, <c>tags</c>, <c>comment</c>, <c>metadata</c>, <c>source</c>).</summary>
+public sealed record FeedbackOp(EventObject Object, JsonObject Item) : EventOp(Object);
+
+/// <summary>
+/// One request's writes: applied atomically, in order, under one transaction id. Completes only after the
+/// transaction that holds it has committed.
+/// </summary>
+public sealed class WriteJob(IReadOnlyList<EventOp> ops, string userId, long bytes)
+{
+    public IReadOnlyList<EventOp> Ops { get; } = ops;
+
+    public string UserId { get; } = userId;
+
+    /// <summary>The request's size, for the ingest queue's memory bound.</summary>
+    public long Bytes { get; } = bytes;
+
+    private readonly TaskCompletionSource<long> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>The transaction id the job was committed under.</summary>
+    public Task<long> Committed => _done.Task;
+
+    internal void Complete(long xact) => _done.TrySetResult(xact);
+
+    public void Fail(Exception error) => _done.TrySetException(error);
+}
+
+public enum StoreError
+{
+    /// <summary>The request names something that does not exist (a 404).</summary>
+    NotFound,
+
+    /// <summary>Try again later: the store is overloaded or shutting down (a 503).</summary>
+    Busy,
+}
+
+/// <summary>An expected failure of one write, reported to its request without touching the others in its batch.</summary>
+public sealed class StoreException(StoreError error, string message) : Exception(message)
+{
+    public StoreError Error { get; } = error;
+}
+
+/// <summary>A row as stored: its JSON (without the log's id fields) and the transaction that wrote this version.</summary>
+public readonly record struct StoredEvent(string Data, long Xact);

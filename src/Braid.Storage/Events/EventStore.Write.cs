@@ -1,0 +1,324 @@
+using System.Data.Common;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Braid.Storage.Merge;
+using Braid.Storage.Xact;
+
+namespace Braid.Storage.Events;
+
+public sealed partial class EventStore
+{
+    /// <summary>
+    /// Commits a batch of jobs in one transaction (group commit: one fsync for many requests). Each job gets
+    /// the next transaction id and runs inside a savepoint, so a job that fails with a <see cref="StoreException"/>
+    /// leaves no trace and the others still commit. If the batch as a whole fails, each job is retried alone.
+    /// </summary>
+    public async Task ApplyAsync(IReadOnlyList<WriteJob> jobs)
+    {
+        try
+        {
+            await ApplyBatchAsync(jobs);
+        }
+        catch (Exception) when (jobs.Count > 1)
+        {
+            foreach (var job in jobs)
+            {
+                try
+                {
+                    await ApplyBatchAsync([job]);
+                }
+                catch (Exception e)
+                {
+                    job.Fail(e);
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            jobs[0].Fail(e);
+        }
+    }
+
+    private async Task ApplyBatchAsync(IReadOnlyList<WriteJob> jobs)
+    {
+        await using var connection = await database.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using var rows = new RowCommands(connection, transaction, Dialect);
+        var last = await rows.LockLastXactAsync();
+        var committed = new List<(WriteJob Job, long Xact)>(jobs.Count);
+        foreach (var job in jobs)
+        {
+            var xact = XactId.Next(last, time.GetUtcNow());
+            await transaction.SaveAsync("job");
+            try
+            {
+                foreach (var op in job.Ops)
+                {
+                    await (op switch
+                    {
+                        InsertOp insert => InsertAsync(rows, insert, xact),
+                        FeedbackOp feedback => FeedbackAsync(rows, feedback, xact, job.UserId),
+                        _ => throw new InvalidOperationException(op.GetType().Name),
+                    });
+                }
+
+                await transaction.ReleaseAsync("job");
+                committed.Add((job, xact));
+                last = xact;
+            }
+            catch (StoreException e)
+            {
+                await transaction.RollbackAsync("job");
+                job.Fail(e);
+            }
+        }
+
+        await rows.SetLastXactAsync(last);
+        await transaction.CommitAsync();
+        foreach (var (job, xact) in committed)
+        {
+            job.Complete(xact);
+        }
+    }
+
+    private async Task InsertAsync(RowCommands rows, InsertOp op, long xact)
+    {
+        var row = op.Row;
+        var id = (string)row[RowFields.Id]!;
+        var isMerge = row[RowFields.IsMerge]?.GetValueKind() == JsonValueKind.True;
+        var isDelete = row[RowFields.ObjectDelete]?.GetValueKind() == JsonValueKind.True;
+        var mergePaths = row[RowFields.MergePaths]?.AsArray().Select(p => p!.AsArray().Select(k => (string)k!).ToArray()).ToList();
+        var arrayDeletes = row[RowFields.ArrayDelete]?.AsArray();
+        var parentId = row[RowFields.ParentId]?.GetValue<string>();
+        foreach (var field in RowFields.Controls.Concat(RowFields.Identity))
+        {
+            row.Remove(field);
+        }
+
+        var existing = await rows.LoadAsync(op.Object, id);
+        if (isDelete)
+        {
+            if (existing is not null)
+            {
+                await rows.WriteAsync(op.Object, id, xact, existing.RootSpanId, new JsonObject { [RowFields.Id] = id }, deleted: true);
+            }
+
+            return;
+        }
+
+        JsonObject next;
+        if (isMerge && existing is not null)
+        {
+            // Merges never move a span: its placement comes from the first write.
+            next = existing.Data;
+            foreach (var field in RowFields.Placement)
+            {
+                row.Remove(field);
+            }
+
+            JsonMerge.Into(next, row, mergePaths);
+            foreach (var delete in arrayDeletes ?? [])
+            {
+                var path = delete!["path"]!.AsArray().Select(k => (string)k!).ToList();
+                JsonMerge.DeleteFromArray(next, path, delete["delete"]!.AsArray());
+            }
+        }
+        else
+        {
+            next = row;
+            if (existing is not null)
+            {
+                // A replace rewrites what the client owns; feedback history and the creation time stay.
+                foreach (var field in new[] { RowFields.Comments, RowFields.AuditData, RowFields.Created })
+                {
+                    if (next[field] is null && existing.Data[field] is { } kept)
+                    {
+                        next[field] = kept.DeepClone();
+                    }
+                }
+            }
+
+            if (parentId is not null && next[RowFields.SpanParents] is null && await rows.LoadAsync(op.Object, parentId) is { } parent)
+            {
+                next[RowFields.SpanParents] = new JsonArray(parent.Data[RowFields.SpanId]?.DeepClone());
+                next[RowFields.RootSpanId] ??= parent.RootSpanId;
+            }
+
+            next[RowFields.SpanId] ??= id;
+            next[RowFields.RootSpanId] ??= next[RowFields.SpanId]!.DeepClone();
+            next[RowFields.Created] ??= Clock.Format(XactId.Time(xact));
+            next[RowFields.IsRoot] = next[RowFields.SpanParents] is not JsonArray { Count: > 0 };
+        }
+
+        await rows.WriteAsync(op.Object, id, xact, (string)next[RowFields.RootSpanId]!, next, deleted: false);
+    }
+
+    /// <summary>
+    /// Feedback merges into the row: scores merge, expected and tags replace, a comment joins <c>comments</c>,
+    /// and every call is recorded in <c>audit_data</c>. A replayed call (same item, same user) changes nothing.
+    /// </summary>
+    private static async Task FeedbackAsync(RowCommands rows, FeedbackOp op, long xact, string userId)
+    {
+        var item = op.Item;
+        var id = (string)item[RowFields.Id]!;
+        var existing = await rows.LoadAsync(op.Object, id)
+            ?? throw new StoreException(StoreError.NotFound, $"feedback: no row with id '{id}' in this {op.Object.TypeName}");
+        var row = existing.Data;
+        var source = (string?)item["source"] ?? "external";
+        var given = item.DeepClone().AsObject();
+        given.Remove(RowFields.Id);
+
+        var audit = row[RowFields.AuditData] as JsonArray ?? [];
+        if (audit.Any(e => (string?)e?["user_id"] == userId && JsonNode.DeepEquals(e?["feedback"], given)))
+        {
+            return;
+        }
+
+        var created = Clock.Format(XactId.Time(xact));
+        if (item["scores"] is JsonObject scores)
+        {
+            if (row["scores"] is not JsonObject current)
+            {
+                row["scores"] = current = [];
+            }
+
+            JsonMerge.Into(current, scores);
+        }
+
+        foreach (var field in new[] { "expected", "tags" })
+        {
+            if (item.TryGetPropertyValue(field, out var value))
+            {
+                row[field] = value?.DeepClone();
+            }
+        }
+
+        if (item["comment"] is JsonValue comment && comment.GetValueKind() == JsonValueKind.String)
+        {
+            var comments = row[RowFields.Comments] as JsonArray ?? [];
+            comments.Add(new JsonObject
+            {
+                ["id"] = Guid.CreateVersion7().ToString(),
+                ["created"] = created,
+                ["comment"] = new JsonObject { ["text"] = comment.DeepClone() },
+                ["source"] = source,
+                ["user_id"] = userId,
+                ["metadata"] = item["metadata"]?.DeepClone(),
+            });
+            row[RowFields.Comments] = comments;
+        }
+
+        audit.Add(new JsonObject
+        {
+            ["source"] = source,
+            ["user_id"] = userId,
+            ["created"] = created,
+            ["_xact_id"] = XactId.Format(xact),
+            ["metadata"] = item["metadata"]?.DeepClone(),
+            ["feedback"] = given,
+        });
+        row[RowFields.AuditData] = audit;
+        await rows.WriteAsync(op.Object, id, xact, existing.RootSpanId, row, deleted: false);
+    }
+
+    private sealed record CurrentRow(JsonObject Data, string RootSpanId);
+
+    /// <summary>The write path's statements, built once per batch and reused for every row.</summary>
+    private sealed class RowCommands(DbConnection connection, DbTransaction transaction, SqlDialect dialect) : IAsyncDisposable
+    {
+        private readonly DbCommand _load = Command(connection, transaction, """
+            SELECT h.data, c.root_span_id FROM event_current c JOIN event_history h ON h.seq = c.history_seq
+            WHERE c.object_type = @t AND c.object_id = @o AND c.id = @id
+            """, "@t", "@o", "@id");
+
+        private readonly DbCommand _history = Command(connection, transaction, $"""
+            INSERT INTO event_history (object_type, object_id, id, xact_id, root_span_id, deleted, data)
+            VALUES (@t, @o, @id, @x, @r, @d, {dialect.JsonParameter("data")}) RETURNING seq
+            """, "@t", "@o", "@id", "@x", "@r", "@d", "@data");
+
+        private readonly DbCommand _current = Command(connection, transaction, """
+            INSERT INTO event_current (object_type, object_id, id, history_seq, xact_id, root_span_id)
+            VALUES (@t, @o, @id, @seq, @x, @r)
+            ON CONFLICT (object_type, object_id, id)
+            DO UPDATE SET history_seq = excluded.history_seq, xact_id = excluded.xact_id, root_span_id = excluded.root_span_id
+            """, "@t", "@o", "@id", "@seq", "@x", "@r");
+
+        private readonly DbCommand _uncurrent = Command(connection, transaction,
+            "DELETE FROM event_current WHERE object_type = @t AND object_id = @o AND id = @id", "@t", "@o", "@id");
+
+        private readonly DbCommand _trace = Command(connection, transaction, """
+            INSERT INTO event_traces (object_type, object_id, root_span_id, first_xact) VALUES (@t, @o, @r, @x)
+            ON CONFLICT DO NOTHING
+            """, "@t", "@o", "@r", "@x");
+
+        public async Task<long> LockLastXactAsync()
+        {
+            await using var command = Command(connection, transaction, "SELECT last_xact FROM braid_xact WHERE id = 1" + dialect.ForUpdate);
+            return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        public async Task SetLastXactAsync(long last)
+        {
+            await using var command = Command(connection, transaction, "UPDATE braid_xact SET last_xact = @x WHERE id = 1", "@x");
+            command.Parameters[0].Value = last;
+            await command.ExecuteNonQueryAsync();
+        }
+
+        public async Task<CurrentRow?> LoadAsync(EventObject obj, string id)
+        {
+            Bind(_load, obj.TypeName, obj.Id, id);
+            await using var reader = await _load.ExecuteReaderAsync();
+            return await reader.ReadAsync()
+                ? new CurrentRow(JsonNode.Parse(reader.GetString(0))!.AsObject(), reader.GetString(1))
+                : null;
+        }
+
+        public async Task WriteAsync(EventObject obj, string id, long xact, string rootSpanId, JsonObject data, bool deleted)
+        {
+            Bind(_history, obj.TypeName, obj.Id, id, xact, rootSpanId, deleted, data.ToJsonString());
+            var seq = Convert.ToInt64(await _history.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+            if (deleted)
+            {
+                Bind(_uncurrent, obj.TypeName, obj.Id, id);
+                await _uncurrent.ExecuteNonQueryAsync();
+                return;
+            }
+
+            Bind(_current, obj.TypeName, obj.Id, id, seq, xact, rootSpanId);
+            await _current.ExecuteNonQueryAsync();
+            Bind(_trace, obj.TypeName, obj.Id, rootSpanId, xact);
+            await _trace.ExecuteNonQueryAsync();
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var command in new[] { _load, _history, _current, _uncurrent, _trace })
+            {
+                await command.DisposeAsync();
+            }
+        }
+
+        private static DbCommand Command(DbConnection connection, DbTransaction transaction, string sql, params string[] parameters)
+        {
+            var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = sql;
+            foreach (var name in parameters)
+            {
+                var parameter = command.CreateParameter();
+                parameter.ParameterName = name;
+                command.Parameters.Add(parameter);
+            }
+
+            return command;
+        }
+
+        private static void Bind(DbCommand command, params object[] values)
+        {
+            for (var i = 0; i < values.Length; i++)
+            {
+                command.Parameters[i].Value = values[i];
+            }
+        }
+    }
+}
