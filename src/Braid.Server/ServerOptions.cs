@@ -23,6 +23,21 @@ public sealed class ServerOptions
 
     public IngestOptions Ingest { get; set; } = new();
 
+    /// <summary>Where attachments and overflowing payloads are kept; empty means <c>{DataDirectory}/blobs</c>.</summary>
+    public string? BlobDirectory { get; set; }
+
+    /// <summary>Uploads through signed URLs above this many bytes get a 413.</summary>
+    public long MaxBlobBytes { get; set; } = 1L << 30;
+
+    /// <summary>
+    /// The root secret (base64, 32+ bytes). Empty: generated into <c>{DataDirectory}/master-key</c>. Nodes sharing a
+    /// PostgreSQL store must share it too.
+    /// </summary>
+    public string? MasterKey { get; set; }
+
+    /// <summary>This server's address as clients reach it (e.g. behind a proxy), for the URLs it hands out; empty: the request's own.</summary>
+    public string? PublicUrl { get; set; }
+
     /// <summary>The organization and owner created on first start with an empty store.</summary>
     public string BootstrapOrganization { get; set; } = "braid";
 

@@ -1,8 +1,11 @@
 using Braid.Server.Auth;
+using Braid.Server.Blobs;
 using Braid.Server.Events;
 using Braid.Server.Http;
 using Braid.Server.Objects;
+using Braid.Server.Secrets;
 using Braid.Storage;
+using Braid.Storage.Blobs;
 using Braid.Storage.Events;
 using Braid.Storage.Objects;
 using Braid.Storage.Tenancy;
@@ -36,6 +39,14 @@ public static class ServerSetup
         builder.Services.AddSingleton<TenantStore>();
         builder.Services.AddSingleton<ObjectStore>();
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(static services => MasterKey.Load(services.GetRequiredService<IOptions<ServerOptions>>().Value));
+        builder.Services.AddSingleton<UrlSigner>();
+        builder.Services.AddSingleton(static services =>
+        {
+            var options = services.GetRequiredService<IOptions<ServerOptions>>().Value;
+            return new BlobStore(options.BlobDirectory is { Length: > 0 } dir ? dir : Path.Combine(options.DataDirectory, "blobs"));
+        });
+        builder.Services.AddSingleton<AttachmentStore>();
         builder.Services.AddSingleton<EventStore>();
         builder.Services.AddSingleton<IngestQueue>();
         builder.Services.AddHostedService(static services => services.GetRequiredService<IngestQueue>());
@@ -58,6 +69,7 @@ public static class ServerSetup
         app.MapGet("/v1", static () => Results.Text("Hello, World!", "text/plain")).AllowAnonymous();
         app.MapObjectsApi();
         app.MapEventsApi();
+        app.MapBlobsApi();
         app.MapFallback(static (HttpContext http) =>
             ErrorHandling.WriteAsync(http, StatusCodes.Status404NotFound, $"no route for {http.Request.Method} {http.Request.Path}"))
             .AllowAnonymous();

@@ -32,7 +32,7 @@ public static partial class Startup
 
         Directory.CreateDirectory(options.DataDirectory);
         var path = Path.GetFullPath(Path.Combine(options.DataDirectory, InitialKeyFile));
-        await WriteOwnerOnlyAsync(path, created.Key + "\n");
+        WriteOwnerOnly(path, created.Key + "\n");
         Console.WriteLine($"""
 
             Braid created organization '{created.Organization.Name}' with owner {created.User.Email}.
@@ -43,17 +43,18 @@ public static partial class Startup
             """);
     }
 
-    public static async Task WriteOwnerOnlyAsync(string path, string content)
+    /// <summary>Writes a secret file that only its owner may read (mode 0600 from the moment it exists).</summary>
+    public static void WriteOwnerOnly(string path, string content, bool createNew = false)
     {
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        var options = new FileStreamOptions { Mode = createNew ? FileMode.CreateNew : FileMode.Create, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
         {
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }
 
-        await using var stream = new FileStream(path, options);
-        await using var writer = new StreamWriter(stream);
-        await writer.WriteAsync(content);
+        using var stream = new FileStream(path, options);
+        using var writer = new StreamWriter(stream);
+        writer.Write(content);
     }
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Store: {Store}, schema version {Version}")]

@@ -11,7 +11,8 @@ public sealed class TightIngestApp : IAsyncLifetime
     public BraidApp App { get; } = new BraidApp()
         .With("Braid:Ingest:QueueCapacity", "1")
         .With("Braid:Ingest:MaxBatchJobs", "1")
-        .With("Braid:MaxRowBytes", "2000");
+        .With("Braid:MaxRowBytes", "2000")
+        .With("Braid:MaxBlobBytes", "5000");
 
     public Task InitializeAsync() => ((IAsyncLifetime)App).InitializeAsync();
 
