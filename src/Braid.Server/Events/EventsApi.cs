@@ -113,10 +113,12 @@ public static class EventsApi
         var maxRow = http.RequestServices.GetRequiredService<IOptions<ServerOptions>>().Value.MaxRowBytes;
         var checkSize = bytes > maxRow ? maxRow : (long?)null;
         var rowIds = new JsonArray();
+        var now = DateTimeOffset.UtcNow;
         for (var i = 0; i < events.Count; i++)
         {
             rowIds.Add(EventValidation.Row(events[i], $"{where}[{i}]", checkSize));
-            ops.Add(new InsertOp(log.Object, events[i]!.AsObject()));
+            var row = events[i]!.AsObject();
+            ops.Add(new InsertOp(log.Object, row) { Prepared = RowFields.Prepare(row, now) });
         }
 
         return rowIds;

@@ -25,7 +25,14 @@ public sealed record EventObject(EventObjectType Type, string Id)
 public abstract record EventOp(EventObject Object);
 
 /// <summary>An inserted row with its control fields (<c>_is_merge</c>, <c>_object_delete</c>, ...); its <c>id</c> is set.</summary>
-public sealed record InsertOp(EventObject Object, JsonObject Row) : EventOp(Object);
+public sealed record InsertOp(EventObject Object, JsonObject Row) : EventOp(Object)
+{
+    /// <summary>
+    /// For a plain insert, the row as it will be stored if its id is new (see <see cref="RowFields.Prepare"/>), serialized by
+    /// the request's thread so the single writer only writes it.
+    /// </summary>
+    public string? Prepared { get; init; }
+}
 
 /// <summary>A feedback item (<c>id</c>, <c>scores</c>, <c>expected</c>, <c>tags</c>, <c>comment</c>, <c>metadata</c>, <c>source</c>).</summary>
 public sealed record FeedbackOp(EventObject Object, JsonObject Item) : EventOp(Object);

@@ -96,11 +96,17 @@ public sealed partial class EventStore
         }
 
         var existing = await rows.LoadAsync(op.Object, id);
+        if (existing is null && op.Prepared is { } prepared)
+        {
+            await rows.WriteAsync(op.Object, id, xact, (string)row[RowFields.RootSpanId]!, prepared, deleted: false);
+            return;
+        }
+
         if (isDelete)
         {
             if (existing is not null)
             {
-                await rows.WriteAsync(op.Object, id, xact, existing.RootSpanId, new JsonObject { [RowFields.Id] = id }, deleted: true);
+                await rows.WriteAsync(op.Object, id, xact, existing.RootSpanId, new JsonObject { [RowFields.Id] = id }.ToJsonString(), deleted: true);
             }
 
             return;
@@ -144,13 +150,11 @@ public sealed partial class EventStore
                 next[RowFields.RootSpanId] ??= parent.RootSpanId;
             }
 
-            next[RowFields.SpanId] ??= id;
-            next[RowFields.RootSpanId] ??= next[RowFields.SpanId]!.DeepClone();
+            RowFields.FillPlacement(next);
             next[RowFields.Created] ??= Clock.Format(XactId.Time(xact));
-            next[RowFields.IsRoot] = next[RowFields.SpanParents] is not JsonArray { Count: > 0 };
         }
 
-        await rows.WriteAsync(op.Object, id, xact, (string)next[RowFields.RootSpanId]!, next, deleted: false);
+        await rows.WriteAsync(op.Object, id, xact, (string)next[RowFields.RootSpanId]!, next.ToJsonString(), deleted: false);
     }
 
     /// <summary>
@@ -218,7 +222,7 @@ public sealed partial class EventStore
             ["feedback"] = given,
         });
         row[RowFields.AuditData] = audit;
-        await rows.WriteAsync(op.Object, id, xact, existing.RootSpanId, row, deleted: false);
+        await rows.WriteAsync(op.Object, id, xact, existing.RootSpanId, row.ToJsonString(), deleted: false);
     }
 
     private sealed record CurrentRow(JsonObject Data, string RootSpanId);
@@ -273,9 +277,9 @@ public sealed partial class EventStore
                 : null;
         }
 
-        public async Task WriteAsync(EventObject obj, string id, long xact, string rootSpanId, JsonObject data, bool deleted)
+        public async Task WriteAsync(EventObject obj, string id, long xact, string rootSpanId, string data, bool deleted)
         {
-            Bind(_history, obj.TypeName, obj.Id, id, xact, rootSpanId, deleted, data.ToJsonString());
+            Bind(_history, obj.TypeName, obj.Id, id, xact, rootSpanId, deleted, data);
             var seq = Convert.ToInt64(await _history.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
             if (deleted)
             {

@@ -1,3 +1,6 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
 namespace Braid.Storage.Events;
 
 /// <summary>Field names the event store itself reads or writes in a row.</summary>
@@ -26,6 +29,46 @@ public static class RowFields
     /// (and cannot claim to belong to another log).
     /// </summary>
     public static readonly string[] Identity = ["org_id", "project_id", "experiment_id", "dataset_id", "log_id"];
+
+    /// <summary>
+    /// Fills what the server owns in a plain (non-merge, non-delete) row: <c>span_id</c> (the row id),
+    /// <c>root_span_id</c> (its own span), <c>is_root</c> (no parents). Control and identity fields are dropped.
+    /// </summary>
+    public static void FillPlacement(JsonObject row)
+    {
+        foreach (var field in Controls.Concat(Identity))
+        {
+            row.Remove(field);
+        }
+
+        row[SpanId] ??= row[Id]!.DeepClone();
+        row[RootSpanId] ??= row[SpanId]!.DeepClone();
+        row[IsRoot] = row[SpanParents] is not JsonArray { Count: > 0 };
+    }
+
+    /// <summary>
+    /// Readies a plain insert of a new id for storage ahead of the writer, or returns null when the row needs the
+    /// writer's knowledge (a merge, a delete, a <c>_parent_id</c> to resolve). <c>created</c> defaults to
+    /// <paramref name="now"/> in the text only, so a replace of an existing row can still keep that row's own.
+    /// </summary>
+    public static string? Prepare(JsonObject row, DateTimeOffset now)
+    {
+        if (row[IsMerge]?.GetValueKind() == JsonValueKind.True || row[ObjectDelete]?.GetValueKind() == JsonValueKind.True || row[ParentId] is not null)
+        {
+            return null;
+        }
+
+        FillPlacement(row);
+        if (row[Created] is not null)
+        {
+            return row.ToJsonString();
+        }
+
+        row[Created] = Clock.Format(now);
+        var text = row.ToJsonString();
+        row.Remove(Created);
+        return text;
+    }
 
     /// <summary>Kept when a row is replaced or merged: they say where the span sits, and a merge never moves it.</summary>
     public static readonly string[] Placement = [SpanId, RootSpanId, SpanParents, IsRoot, Created];

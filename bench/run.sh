@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs the event-store benchmarks on SQLite, then on a throwaway PostgreSQL with durable settings (fsync on).
+# Extra arguments go to the benchmark, e.g. ./bench/run.sh --spans 200000 --fetch-spans 1000000
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+log() { printf '==> %s\n' "$*"; }
+die() { printf 'bench/run.sh: error: %s\n' "$*" >&2; exit 1; }
+
+dotnet build bench/Braid.Benchmarks -c Release -v quiet -nologo
+BENCH=bench/Braid.Benchmarks/bin/Release/net10.0/Braid.Benchmarks.dll
+
+log "SQLite"
+dotnet "$BENCH" --store sqlite "$@"
+
+export BRAID_PG_DURABLE=1
+# shellcheck source=../scripts/throwaway-postgres.sh
+. "$ROOT/scripts/throwaway-postgres.sh"
+log "PostgreSQL"
+dotnet "$BENCH" --store postgres --postgres "$BRAID_TEST_POSTGRES" "$@"
