@@ -95,13 +95,19 @@ public sealed partial class EventStore
             row.Remove(field);
         }
 
-        var existing = await rows.LoadAsync(op.Object, id);
-        if (existing is null && op.Prepared is { } prepared)
+        // The common case, a new id with its row prepared by the request: three inserts and done. If the id turns
+        // out to exist, the version just written is rewritten below with what a replace keeps.
+        long? written = null;
+        if (op.Prepared is { } prepared)
         {
-            await rows.WriteAsync(op.Object, id, xact, (string)row[RowFields.RootSpanId]!, prepared, deleted: false);
-            return;
+            written = await rows.TryInsertNewAsync(op.Object, id, xact, (string)row[RowFields.RootSpanId]!, prepared);
+            if (written is null)
+            {
+                return;
+            }
         }
 
+        var existing = await rows.LoadAsync(op.Object, id);
         if (isDelete)
         {
             if (existing is not null)
@@ -154,7 +160,7 @@ public sealed partial class EventStore
             next[RowFields.Created] ??= Clock.Format(XactId.Time(xact));
         }
 
-        await rows.WriteAsync(op.Object, id, xact, (string)next[RowFields.RootSpanId]!, next.ToJsonString(), deleted: false);
+        await rows.WriteAsync(op.Object, id, xact, (string)next[RowFields.RootSpanId]!, next.ToJsonString(), deleted: false, written);
     }
 
     /// <summary>
@@ -240,6 +246,16 @@ public sealed partial class EventStore
             VALUES (@t, @o, @id, @x, @r, @d, {dialect.JsonParameter("data")}) RETURNING seq
             """, "@t", "@o", "@id", "@x", "@r", "@d", "@data");
 
+        private readonly DbCommand _rewrite = Command(connection, transaction, $"""
+            UPDATE event_history SET root_span_id = @r, data = {dialect.JsonParameter("data")} WHERE seq = @seq
+            """, "@r", "@data", "@seq");
+
+        private readonly DbCommand _newCurrent = Command(connection, transaction, """
+            INSERT INTO event_current (object_type, object_id, id, history_seq, xact_id, root_span_id)
+            VALUES (@t, @o, @id, @seq, @x, @r)
+            ON CONFLICT (object_type, object_id, id) DO NOTHING
+            """, "@t", "@o", "@id", "@seq", "@x", "@r");
+
         private readonly DbCommand _current = Command(connection, transaction, """
             INSERT INTO event_current (object_type, object_id, id, history_seq, xact_id, root_span_id)
             VALUES (@t, @o, @id, @seq, @x, @r)
@@ -277,10 +293,35 @@ public sealed partial class EventStore
                 : null;
         }
 
-        public async Task WriteAsync(EventObject obj, string id, long xact, string rootSpanId, string data, bool deleted)
+        /// <summary>Writes the first version of a row; returns null when done, or the version's seq when the id already had a live row.</summary>
+        public async Task<long?> TryInsertNewAsync(EventObject obj, string id, long xact, string rootSpanId, string data)
         {
-            Bind(_history, obj.TypeName, obj.Id, id, xact, rootSpanId, deleted, data);
+            Bind(_history, obj.TypeName, obj.Id, id, xact, rootSpanId, false, data);
             var seq = Convert.ToInt64(await _history.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+            Bind(_newCurrent, obj.TypeName, obj.Id, id, seq, xact, rootSpanId);
+            if (await _newCurrent.ExecuteNonQueryAsync() == 0)
+            {
+                return seq;
+            }
+
+            await InsertTraceAsync(obj, rootSpanId, xact);
+            return null;
+        }
+
+        /// <summary>Writes a version of a row (or rewrites version <paramref name="seq"/> of this transaction) and points the row at it.</summary>
+        public async Task WriteAsync(EventObject obj, string id, long xact, string rootSpanId, string data, bool deleted, long? seq = null)
+        {
+            if (seq is null)
+            {
+                Bind(_history, obj.TypeName, obj.Id, id, xact, rootSpanId, deleted, data);
+                seq = Convert.ToInt64(await _history.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+            }
+            else
+            {
+                Bind(_rewrite, rootSpanId, data, seq.Value);
+                await _rewrite.ExecuteNonQueryAsync();
+            }
+
             if (deleted)
             {
                 Bind(_uncurrent, obj.TypeName, obj.Id, id);
@@ -288,15 +329,20 @@ public sealed partial class EventStore
                 return;
             }
 
-            Bind(_current, obj.TypeName, obj.Id, id, seq, xact, rootSpanId);
+            Bind(_current, obj.TypeName, obj.Id, id, seq.Value, xact, rootSpanId);
             await _current.ExecuteNonQueryAsync();
+            await InsertTraceAsync(obj, rootSpanId, xact);
+        }
+
+        private async Task InsertTraceAsync(EventObject obj, string rootSpanId, long xact)
+        {
             Bind(_trace, obj.TypeName, obj.Id, rootSpanId, xact);
             await _trace.ExecuteNonQueryAsync();
         }
 
         public async ValueTask DisposeAsync()
         {
-            foreach (var command in new[] { _load, _history, _current, _uncurrent, _trace })
+            foreach (var command in new[] { _load, _history, _rewrite, _newCurrent, _current, _uncurrent, _trace })
             {
                 await command.DisposeAsync();
             }

@@ -17,8 +17,8 @@ public sealed class MigrationsTests
     [
         "sqlite 0001_foundation 513df49301395cdce1068b457698a46207391c6bf4a52230ad9db934a8a4a360",
         "postgres 0001_foundation 249c702e32e75f4efb776f4505f2125bc08782d1d5990c277ad0da5a0f715e7d",
-        "sqlite 0002_events ebe4bdf3cc10e006a6b7f666bcca3777e574086543741301dcd27014f031c92a",
-        "postgres 0002_events ea7669b45d0e93bb10bbcc1855605fb1d4b3df93704890292347247927cdbfe6",
+        "sqlite 0002_events 26bfca5b9511c0f536e152edf6426ae8e86016ef6769b38bfc088a57adfd9a29",
+        "postgres 0002_events 442ad1ca106a557df0161ccbb4234baa0ef13e1f0af08ec9d73c4c37faa9da51",
         "sqlite 0003_attachments bd49eb057d9cac1952169e1b2f5ba66474a70bc1f2c8902dd08e757277260aef",
         "postgres 0003_attachments ea9186983eb6e8465cc35dfffe71043acf33ba47e8b73ec2309dcfc5ec5428a5",
     ];

@@ -31,7 +31,8 @@ CREATE TABLE event_current (
     root_span_id TEXT NOT NULL,
     PRIMARY KEY (object_type, object_id, id)
 ) WITHOUT ROWID;
-CREATE INDEX event_current_by_trace ON event_current (object_type, object_id, root_span_id);
+-- Covering, so that reading a page's traces never touches (or scans) the primary key.
+CREATE INDEX event_current_by_trace ON event_current (object_type, object_id, root_span_id, xact_id, history_seq);
 
 CREATE TABLE event_traces (
     object_type TEXT NOT NULL,
