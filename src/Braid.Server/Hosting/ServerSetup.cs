@@ -2,6 +2,7 @@ using Braid.Server.Auth;
 using Braid.Server.Events;
 using Braid.Server.Http;
 using Braid.Server.Objects;
+using Braid.Server.Otel;
 using Braid.Storage;
 using Braid.Storage.Events;
 using Braid.Storage.Objects;
@@ -58,6 +59,7 @@ public static class ServerSetup
         app.MapGet("/v1", static () => Results.Text("Hello, World!", "text/plain")).AllowAnonymous();
         app.MapObjectsApi();
         app.MapEventsApi();
+        app.MapOtelApi();
         app.MapFallback(static (HttpContext http) =>
             ErrorHandling.WriteAsync(http, StatusCodes.Status404NotFound, $"no route for {http.Request.Method} {http.Request.Path}"))
             .AllowAnonymous();
