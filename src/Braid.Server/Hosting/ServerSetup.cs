@@ -3,6 +3,7 @@ using Braid.Server.Blobs;
 using Braid.Server.Events;
 using Braid.Server.Http;
 using Braid.Server.Objects;
+using Braid.Server.Otel;
 using Braid.Server.Secrets;
 using Braid.Storage;
 using Braid.Storage.Blobs;
@@ -70,6 +71,7 @@ public static class ServerSetup
         app.MapObjectsApi();
         app.MapEventsApi();
         app.MapBlobsApi();
+        app.MapOtelApi();
         app.MapFallback(static (HttpContext http) =>
             ErrorHandling.WriteAsync(http, StatusCodes.Status404NotFound, $"no route for {http.Request.Method} {http.Request.Path}"))
             .AllowAnonymous();

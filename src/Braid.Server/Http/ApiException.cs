@@ -26,6 +26,8 @@ public sealed class ApiException(int status, string message) : Exception(message
 
     public static ApiException TooLarge(string message) => new(StatusCodes.Status413PayloadTooLarge, message);
 
+    public static ApiException UnsupportedMediaType(string message) => new(StatusCodes.Status415UnsupportedMediaType, message);
+
     public static ApiException Unavailable(string message, int retryAfterSeconds = 1) =>
         new(StatusCodes.Status503ServiceUnavailable, message) { RetryAfterSeconds = retryAfterSeconds };
 }

@@ -26,7 +26,7 @@ public static partial class ErrorHandling
             catch (BadHttpRequestException e) when (!context.Response.HasStarted)
             {
                 // Kestrel's own limits (body size, malformed request line) arrive here with their status.
-                var error = e.StatusCode == StatusCodes.Status413PayloadTooLarge ? JsonBody.TooLarge(context) : new ApiException(e.StatusCode, e.Message);
+                var error = e.StatusCode == StatusCodes.Status413PayloadTooLarge ? RequestBody.TooLarge(context) : new ApiException(e.StatusCode, e.Message);
                 await WriteAsync(context, error.Status, error.Message);
             }
             catch (Exception e) when (!context.Response.HasStarted && e is not OperationCanceledException)

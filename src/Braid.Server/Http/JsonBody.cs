@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.Options;
 
 namespace Braid.Server.Http;
 
@@ -23,33 +22,15 @@ public static class JsonBody
 
     private static async Task<(JsonNode? Node, long Bytes)> ReadAsync(HttpContext context)
     {
-        var limit = Limit(context);
-        if (context.Request.ContentLength > limit)
-        {
-            throw TooLarge(limit);
-        }
-
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
-        {
-            if (buffer.Length + read > limit)
-            {
-                throw TooLarge(limit);
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        if (buffer.Length == 0)
+        var body = await RequestBody.ReadAsync(context);
+        if (body.Count == 0)
         {
             throw ApiException.BadRequest("request body is required (a JSON object)");
         }
 
         try
         {
-            return (JsonNode.Parse(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)), buffer.Length);
+            return (JsonNode.Parse(body.AsSpan()), body.Count);
         }
         catch (JsonException e)
         {
@@ -66,12 +47,4 @@ public static class JsonBody
         JsonValueKind.Number => "a number",
         _ => "a boolean",
     };
-
-    public static ApiException TooLarge(HttpContext context) => TooLarge(Limit(context));
-
-    private static ApiException TooLarge(long limit) =>
-        ApiException.TooLarge($"request body is larger than the limit of {limit} bytes");
-
-    private static long Limit(HttpContext context) =>
-        context.RequestServices.GetRequiredService<IOptions<ServerOptions>>().Value.MaxRequestBodyBytes;
 }

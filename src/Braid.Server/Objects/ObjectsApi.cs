@@ -37,7 +37,22 @@ public static class ObjectsApi
         var body = await JsonBody.ReadObjectAsync(http);
         var principal = await http.InOrganizationAsync(OptionalString(body, "org_name"));
         var scopeId = await ResolveCreateScopeAsync(kind, body, principal, store);
+        var (doc, existing) = await RegisterAsync(kind, body, principal, scopeId, store);
+        if (existing)
+        {
+            http.Response.Headers[FoundExistingHeader] = "true";
+        }
 
+        return JsonResults.Ok(doc);
+    }
+
+    /// <summary>
+    /// Register semantics (POST <c>/v1/{kind}</c>): creates the object from the create fields of <paramref name="body"/>
+    /// (a 400 names a bad one) in the scope, or returns the live object that already holds its natural key.
+    /// </summary>
+    public static async Task<(JsonObject Object, bool Existing)> RegisterAsync(
+        ObjectKind kind, JsonObject body, Principal principal, string scopeId, ObjectStore store)
+    {
         var doc = new JsonObject { ["id"] = Ids.New() };
         doc[kind.Scope == ObjectScope.Project ? "project_id" : "org_id"] = scopeId;
         foreach (var field in kind.Fields)
@@ -73,7 +88,7 @@ public static class ObjectsApi
             kind.Derive?.Invoke(doc);
             if (await store.TryInsertAsync(ToRow(kind, principal.OrgId, scopeId, doc)))
             {
-                return JsonResults.Ok(doc);
+                return (doc, false);
             }
 
             if (ensureNew)
@@ -87,8 +102,7 @@ public static class ObjectsApi
             var existing = await store.GetByNaturalKeyAsync(principal.OrgId, kind.Name, scopeId, key);
             if (existing is not null)
             {
-                http.Response.Headers[FoundExistingHeader] = "true";
-                return JsonResults.Ok(Render(existing));
+                return (Render(existing), true);
             }
         }
     }

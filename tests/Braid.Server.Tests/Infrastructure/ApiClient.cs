@@ -10,6 +10,11 @@ namespace Braid.Server.Tests.Infrastructure;
 /// <summary>What came back: status, headers and the body as text and JSON.</summary>
 public sealed record ApiResponse(HttpStatusCode Status, HttpResponseHeaders Headers, string Body)
 {
+    /// <summary>The body's bytes, for answers that are not text (protobuf).</summary>
+    public byte[] Bytes { get; init; } = [];
+
+    public string? ContentType { get; init; }
+
     public JsonNode Json => JsonNode.Parse(Body) ?? throw new InvalidOperationException("body is JSON null");
 
     public JsonObject Object => Json.AsObject();
@@ -69,9 +74,13 @@ public sealed class ApiClient
 
     public Task<ApiResponse> PatchAsync(string path, object body) => SendAsync(HttpMethod.Patch, path, Serialize(body));
 
-    public async Task<ApiResponse> SendAsync(HttpMethod method, string path, string? rawBody = null, IDictionary<string, string>? headers = null)
+    public Task<ApiResponse> SendAsync(HttpMethod method, string path, string? rawBody = null, IDictionary<string, string>? headers = null) =>
+        SendAsync(method, path, rawBody is null ? null : new StringContent(rawBody, Encoding.UTF8, "application/json"), headers);
+
+    /// <summary>Sends any body (protobuf, gzip, another content type); the answer is checked like every other.</summary>
+    public async Task<ApiResponse> SendAsync(HttpMethod method, string path, HttpContent? content, IDictionary<string, string>? headers = null)
     {
-        using var request = new HttpRequestMessage(method, path);
+        using var request = new HttpRequestMessage(method, path) { Content = content };
         if (_bearer is not null)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _bearer);
@@ -79,17 +88,22 @@ public sealed class ApiClient
 
         foreach (var (name, value) in headers ?? new Dictionary<string, string>())
         {
-            request.Headers.TryAddWithoutValidation(name, value);
-        }
-
-        if (rawBody is not null)
-        {
-            request.Content = new StringContent(rawBody, Encoding.UTF8, "application/json");
+            // Content headers (Content-Encoding, Content-Type) belong to the body.
+            if (!request.Headers.TryAddWithoutValidation(name, value))
+            {
+                request.Content?.Headers.Remove(name);
+                request.Content?.Headers.TryAddWithoutValidation(name, value);
+            }
         }
 
         using var response = await _http.SendAsync(request);
-        var body = await response.Content.ReadAsStringAsync();
-        var result = new ApiResponse(response.StatusCode, response.Headers, body);
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        var body = Encoding.UTF8.GetString(bytes);
+        var result = new ApiResponse(response.StatusCode, response.Headers, body)
+        {
+            Bytes = bytes,
+            ContentType = response.Content.Headers.ContentType?.MediaType,
+        };
         // 5xx is never an answer to input; the one exception is a saturated ingest queue asking to retry later.
         var overloaded = response.StatusCode == HttpStatusCode.ServiceUnavailable && response.Headers.RetryAfter is not null;
         Assert.True((int)response.StatusCode < 500 || overloaded, $"{method} {path} answered {(int)response.StatusCode}: {body}");

@@ -1,0 +1,64 @@
+using System.Text.Json.Nodes;
+using Braid.Server.Events;
+using Braid.Server.Http;
+using Braid.Server.Objects;
+using Braid.Storage.Events;
+using Braid.Storage.Objects;
+using Braid.Storage.Tenancy;
+
+namespace Braid.Server.Otel;
+
+/// <summary>
+/// Which log spans go to, as Braintrust's OTLP endpoint names it: <c>project_id:&lt;uuid&gt;</c>,
+/// <c>project_name:&lt;name&gt;</c> (registered in the caller's organization when new, as <c>POST /v1/project</c> does)
+/// or <c>experiment_id:&lt;uuid&gt;</c>, from the request's <c>x-bt-parent</c> header or a span's own
+/// <c>braintrust.parent</c> attribute. Each distinct parent is looked up once per request.
+/// </summary>
+public sealed class OtelParents(Principal principal, ObjectStore objects)
+{
+    public const string Header = "x-bt-parent";
+    public const string Attribute = "braintrust.parent";
+
+    private readonly Dictionary<(string Source, string Parent), (EventObject? Log, ApiException? Error)> _resolved = [];
+
+    /// <summary>The log <paramref name="parent"/> names, or the 400 (syntax) or 404 (no such object here) saying why it names none.</summary>
+    public async Task<(EventObject? Log, ApiException? Error)> ResolveAsync(string parent, string source)
+    {
+        if (!_resolved.TryGetValue((source, parent), out var result))
+        {
+            try
+            {
+                result = (await FindAsync(parent, source), null);
+            }
+            catch (ApiException e)
+            {
+                // Every answer names where the bad parent came from: the header or the span's attribute.
+                result = (null, e.Message.StartsWith(source, StringComparison.Ordinal) ? e : new ApiException(e.Status, $"{source}: {e.Message}"));
+            }
+
+            _resolved[(source, parent)] = result;
+        }
+
+        return result;
+    }
+
+    private async Task<EventObject> FindAsync(string parent, string source)
+    {
+        var colon = parent.IndexOf(':', StringComparison.Ordinal);
+        var value = colon < 0 ? "" : parent[(colon + 1)..];
+        switch (colon < 0 ? "" : parent[..colon])
+        {
+            case "project_id":
+                return (await EventLogs.ResolveAsync(objects, principal, EventObjectType.ProjectLogs, value, source)).Object;
+            case "experiment_id":
+                return (await EventLogs.ResolveAsync(objects, principal, EventObjectType.Experiment, value, source)).Object;
+            case "project_name" when value.Length > 0:
+                var (project, _) = await ObjectsApi.RegisterAsync(
+                    ObjectKinds.Project, new JsonObject { ["name"] = value }, principal, principal.OrgId, objects);
+                return new EventObject(EventObjectType.ProjectLogs, (string)project["id"]!);
+            default:
+                throw ApiException.BadRequest(
+                    $"{source}: '{parent}' names no parent; use project_id:<uuid>, project_name:<name> or experiment_id:<uuid>");
+        }
+    }
+}
