@@ -49,7 +49,15 @@ public sealed partial class EventStore
         foreach (var job in jobs)
         {
             var xact = XactId.Next(last, time.GetUtcNow());
-            await transaction.SaveAsync("job");
+
+            // Only feedback can fail on its own (a missing row); other failures sink the batch, which is then
+            // retried job by job. Savepoints cost a sub-journal of every page touched, so only those jobs pay it.
+            var guarded = job.Ops.Any(op => op is FeedbackOp);
+            if (guarded)
+            {
+                await transaction.SaveAsync("job");
+            }
+
             try
             {
                 foreach (var op in job.Ops)
@@ -62,13 +70,18 @@ public sealed partial class EventStore
                     });
                 }
 
-                await transaction.ReleaseAsync("job");
+                if (guarded)
+                {
+                    await transaction.ReleaseAsync("job");
+                }
+
                 committed.Add((job, xact));
                 last = xact;
             }
-            catch (StoreException e)
+            catch (StoreException e) when (guarded)
             {
                 await transaction.RollbackAsync("job");
+                rows.ForgetTraces();
                 job.Fail(e);
             }
         }
@@ -85,15 +98,6 @@ public sealed partial class EventStore
     {
         var row = op.Row;
         var id = (string)row[RowFields.Id]!;
-        var isMerge = row[RowFields.IsMerge]?.GetValueKind() == JsonValueKind.True;
-        var isDelete = row[RowFields.ObjectDelete]?.GetValueKind() == JsonValueKind.True;
-        var mergePaths = row[RowFields.MergePaths]?.AsArray().Select(p => p!.AsArray().Select(k => (string)k!).ToArray()).ToList();
-        var arrayDeletes = row[RowFields.ArrayDelete]?.AsArray();
-        var parentId = row[RowFields.ParentId]?.GetValue<string>();
-        foreach (var field in RowFields.Controls.Concat(RowFields.Identity))
-        {
-            row.Remove(field);
-        }
 
         // The common case, a new id with its row prepared by the request: three inserts and done. If the id turns
         // out to exist, the version just written is rewritten below with what a replace keeps.
@@ -107,6 +111,12 @@ public sealed partial class EventStore
             }
         }
 
+        var isMerge = row[RowFields.IsMerge]?.GetValueKind() == JsonValueKind.True;
+        var isDelete = row[RowFields.ObjectDelete]?.GetValueKind() == JsonValueKind.True;
+        var mergePaths = row[RowFields.MergePaths]?.AsArray().Select(p => p!.AsArray().Select(k => (string)k!).ToArray()).ToList();
+        var arrayDeletes = row[RowFields.ArrayDelete]?.AsArray();
+        var parentId = row[RowFields.ParentId]?.GetValue<string>();
+        RowFields.RemoveControlsAndIdentity(row);
         var existing = await rows.LoadAsync(op.Object, id);
         if (isDelete)
         {
@@ -266,6 +276,8 @@ public sealed partial class EventStore
         private readonly DbCommand _uncurrent = Command(connection, transaction,
             "DELETE FROM event_current WHERE object_type = @t AND object_id = @o AND id = @id", "@t", "@o", "@id");
 
+        private readonly HashSet<(string, string)> _tracesWritten = [];
+
         private readonly DbCommand _trace = Command(connection, transaction, """
             INSERT INTO event_traces (object_type, object_id, root_span_id, first_xact) VALUES (@t, @o, @r, @x)
             ON CONFLICT DO NOTHING
@@ -334,8 +346,17 @@ public sealed partial class EventStore
             await InsertTraceAsync(obj, rootSpanId, xact);
         }
 
+        /// <summary>After a rollback to a savepoint the trace entries written since are gone too.</summary>
+        public void ForgetTraces() => _tracesWritten.Clear();
+
         private async Task InsertTraceAsync(EventObject obj, string rootSpanId, long xact)
         {
+            // Spans of one trace usually arrive together: insert each trace's entry once per batch.
+            if (!_tracesWritten.Add((obj.Id, rootSpanId)))
+            {
+                return;
+            }
+
             Bind(_trace, obj.TypeName, obj.Id, rootSpanId, xact);
             await _trace.ExecuteNonQueryAsync();
         }

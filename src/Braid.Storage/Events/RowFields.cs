@@ -36,14 +36,23 @@ public static class RowFields
     /// </summary>
     public static void FillPlacement(JsonObject row)
     {
-        foreach (var field in Controls.Concat(Identity))
+        RemoveControlsAndIdentity(row);
+        row[SpanId] ??= row[Id]!.DeepClone();
+        row[RootSpanId] ??= row[SpanId]!.DeepClone();
+        row[IsRoot] = row[SpanParents] is not JsonArray { Count: > 0 };
+    }
+
+    public static void RemoveControlsAndIdentity(JsonObject row)
+    {
+        foreach (var field in Controls)
         {
             row.Remove(field);
         }
 
-        row[SpanId] ??= row[Id]!.DeepClone();
-        row[RootSpanId] ??= row[SpanId]!.DeepClone();
-        row[IsRoot] = row[SpanParents] is not JsonArray { Count: > 0 };
+        foreach (var field in Identity)
+        {
+            row.Remove(field);
+        }
     }
 
     /// <summary>
