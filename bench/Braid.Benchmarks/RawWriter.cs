@@ -1,4 +1,3 @@
-using System.Data.Common;
 using System.Text.Json.Nodes;
 using Braid.Storage;
 using Braid.Storage.Xact;
@@ -23,13 +22,13 @@ public sealed class RawWriter(Database database)
             await using var transaction = await connection.BeginTransactionAsync();
             var xact = XactId.Next(last, DateTimeOffset.UtcNow);
             last = xact;
-            await using var history = Command(connection, transaction,
+            await using var history = Commands.Create(connection, transaction,
                 $"INSERT INTO event_history (object_type, object_id, id, xact_id, root_span_id, deleted, data) VALUES ('project_logs', @o, @id, @x, @r, @d, {database.Dialect.JsonParameter("data")}) RETURNING seq",
                 "@o", "@id", "@x", "@r", "@d", "@data");
-            await using var current = Command(connection, transaction,
+            await using var current = Commands.Create(connection, transaction,
                 "INSERT INTO event_current (object_type, object_id, id, history_seq, xact_id, root_span_id) VALUES ('project_logs', @o, @id, @seq, @x, @r) ON CONFLICT (object_type, object_id, id) DO UPDATE SET history_seq = excluded.history_seq, xact_id = excluded.xact_id, root_span_id = excluded.root_span_id",
                 "@o", "@id", "@seq", "@x", "@r");
-            await using var trace = Command(connection, transaction,
+            await using var trace = Commands.Create(connection, transaction,
                 "INSERT INTO event_traces (object_type, object_id, root_span_id, first_xact) VALUES ('project_logs', @o, @r, @x) ON CONFLICT DO NOTHING",
                 "@o", "@r", "@x");
             foreach (var row in batches.Current)
@@ -38,11 +37,11 @@ public sealed class RawWriter(Database database)
                 var root = (string)row["root_span_id"]!;
                 row["created"] ??= "2026-11-29T00:00:00.000Z";
                 row["is_root"] = row["span_parents"] is null;
-                Bind(history, projectId, id, xact, root, false, row.ToJsonString());
+                Commands.Bind(history, projectId, id, xact, root, false, row.ToJsonString());
                 var seq = Convert.ToInt64(await history.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
-                Bind(current, projectId, id, seq, xact, root);
+                Commands.Bind(current, projectId, id, seq, xact, root);
                 await current.ExecuteNonQueryAsync();
-                Bind(trace, projectId, root, xact);
+                Commands.Bind(trace, projectId, root, xact);
                 await trace.ExecuteNonQueryAsync();
                 written++;
             }
@@ -52,28 +51,5 @@ public sealed class RawWriter(Database database)
 
         await connection.ExecuteAsync("UPDATE braid_xact SET last_xact = @last WHERE id = 1 AND last_xact < @last", new { last });
         return written;
-    }
-
-    private static DbCommand Command(DbConnection connection, DbTransaction transaction, string sql, params string[] names)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        foreach (var name in names)
-        {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = name;
-            command.Parameters.Add(parameter);
-        }
-
-        return command;
-    }
-
-    private static void Bind(DbCommand command, params object[] values)
-    {
-        for (var i = 0; i < values.Length; i++)
-        {
-            command.Parameters[i].Value = values[i];
-        }
     }
 }

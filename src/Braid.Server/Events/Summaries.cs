@@ -16,18 +16,7 @@ public static class Summaries
 {
     public static async Task<IResult> ExperimentAsync(HttpContext http, ObjectStore objects)
     {
-        var log = await EventsApi.ResolveAsync(http, objects, EventObjectType.Experiment, "experiment_id");
-        var principal = http.GetPrincipal();
-        var project = await ProjectAsync(objects, principal.OrgId, log.ProjectId);
-        var projectUrl = ProjectUrl(http, principal.OrgName, project);
-        var name = (string)log.Owner["name"]!;
-        var response = new JsonObject
-        {
-            ["project_name"] = (string)project["name"]!,
-            ["experiment_name"] = name,
-            ["project_url"] = projectUrl,
-            ["experiment_url"] = $"{projectUrl}/experiments/{Uri.EscapeDataString(name)}",
-        };
+        var (log, project, response) = await HeaderAsync(http, objects, EventObjectType.Experiment, "experiment");
         if (!Flag(http.Request, "summarize_scores"))
         {
             return JsonResults.Ok(response);
@@ -36,7 +25,7 @@ public static class Summaries
         var events = http.RequestServices.GetRequiredService<EventStore>();
         var comparisonKey = (string?)project["settings"]?["comparison_key"] is { Length: > 0 } k ? k : "input";
         var current = await TraceStats.LoadAsync(events, log.Object, comparisonKey);
-        var comparison = await ComparisonAsync(http, objects, principal.OrgId, log);
+        var comparison = await ComparisonAsync(http, objects, http.GetPrincipal().OrgId, log);
         TraceStats? baseline = null;
         if (comparison is not null)
         {
@@ -51,18 +40,7 @@ public static class Summaries
 
     public static async Task<IResult> DatasetAsync(HttpContext http, ObjectStore objects)
     {
-        var log = await EventsApi.ResolveAsync(http, objects, EventObjectType.Dataset, "dataset_id");
-        var principal = http.GetPrincipal();
-        var project = await ProjectAsync(objects, principal.OrgId, log.ProjectId);
-        var projectUrl = ProjectUrl(http, principal.OrgName, project);
-        var name = (string)log.Owner["name"]!;
-        var response = new JsonObject
-        {
-            ["project_name"] = (string)project["name"]!,
-            ["dataset_name"] = name,
-            ["project_url"] = projectUrl,
-            ["dataset_url"] = $"{projectUrl}/datasets/{Uri.EscapeDataString(name)}",
-        };
+        var (log, _, response) = await HeaderAsync(http, objects, EventObjectType.Dataset, "dataset");
         if (Flag(http.Request, "summarize_data"))
         {
             var total = await http.RequestServices.GetRequiredService<EventStore>().CountAsync(log.Object);
@@ -70,6 +48,25 @@ public static class Summaries
         }
 
         return JsonResults.Ok(response);
+    }
+
+    /// <summary>The names and links every summary starts with: <c>project_name</c>, <c>{kind}_name</c>, <c>project_url</c>, <c>{kind}_url</c>.</summary>
+    private static async Task<(EventLog Log, JsonObject Project, JsonObject Response)> HeaderAsync(
+        HttpContext http, ObjectStore objects, EventObjectType type, string kind)
+    {
+        var log = await EventsApi.ResolveAsync(http, objects, type, kind + "_id");
+        var principal = http.GetPrincipal();
+        var project = await ProjectAsync(objects, principal.OrgId, log.ProjectId);
+        var projectUrl = ProjectUrl(http, principal.OrgName, project);
+        var name = (string)log.Owner["name"]!;
+        var response = new JsonObject
+        {
+            ["project_name"] = (string)project["name"]!,
+            [kind + "_name"] = name,
+            ["project_url"] = projectUrl,
+            [kind + "_url"] = $"{projectUrl}/{kind}s/{Uri.EscapeDataString(name)}",
+        };
+        return (log, project, response);
     }
 
     /// <summary>

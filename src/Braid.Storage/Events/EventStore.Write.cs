@@ -246,59 +246,59 @@ public sealed partial class EventStore
     /// <summary>The write path's statements, built once per batch and reused for every row.</summary>
     private sealed class RowCommands(DbConnection connection, DbTransaction transaction, SqlDialect dialect) : IAsyncDisposable
     {
-        private readonly DbCommand _load = Command(connection, transaction, """
+        private readonly DbCommand _load = Commands.Create(connection, transaction, """
             SELECT h.data, c.root_span_id FROM event_current c JOIN event_history h ON h.seq = c.history_seq
             WHERE c.object_type = @t AND c.object_id = @o AND c.id = @id
             """, "@t", "@o", "@id");
 
-        private readonly DbCommand _history = Command(connection, transaction, $"""
+        private readonly DbCommand _history = Commands.Create(connection, transaction, $"""
             INSERT INTO event_history (object_type, object_id, id, xact_id, root_span_id, deleted, data)
             VALUES (@t, @o, @id, @x, @r, @d, {dialect.JsonParameter("data")}) RETURNING seq
             """, "@t", "@o", "@id", "@x", "@r", "@d", "@data");
 
-        private readonly DbCommand _rewrite = Command(connection, transaction, $"""
+        private readonly DbCommand _rewrite = Commands.Create(connection, transaction, $"""
             UPDATE event_history SET root_span_id = @r, data = {dialect.JsonParameter("data")} WHERE seq = @seq
             """, "@r", "@data", "@seq");
 
-        private readonly DbCommand _newCurrent = Command(connection, transaction, """
+        private readonly DbCommand _newCurrent = Commands.Create(connection, transaction, """
             INSERT INTO event_current (object_type, object_id, id, history_seq, xact_id, root_span_id)
             VALUES (@t, @o, @id, @seq, @x, @r)
             ON CONFLICT (object_type, object_id, id) DO NOTHING
             """, "@t", "@o", "@id", "@seq", "@x", "@r");
 
-        private readonly DbCommand _current = Command(connection, transaction, """
+        private readonly DbCommand _current = Commands.Create(connection, transaction, """
             INSERT INTO event_current (object_type, object_id, id, history_seq, xact_id, root_span_id)
             VALUES (@t, @o, @id, @seq, @x, @r)
             ON CONFLICT (object_type, object_id, id)
             DO UPDATE SET history_seq = excluded.history_seq, xact_id = excluded.xact_id, root_span_id = excluded.root_span_id
             """, "@t", "@o", "@id", "@seq", "@x", "@r");
 
-        private readonly DbCommand _uncurrent = Command(connection, transaction,
+        private readonly DbCommand _uncurrent = Commands.Create(connection, transaction,
             "DELETE FROM event_current WHERE object_type = @t AND object_id = @o AND id = @id", "@t", "@o", "@id");
 
         private readonly HashSet<(string, string)> _tracesWritten = [];
 
-        private readonly DbCommand _trace = Command(connection, transaction, """
+        private readonly DbCommand _trace = Commands.Create(connection, transaction, """
             INSERT INTO event_traces (object_type, object_id, root_span_id, first_xact) VALUES (@t, @o, @r, @x)
             ON CONFLICT DO NOTHING
             """, "@t", "@o", "@r", "@x");
 
         public async Task<long> LockLastXactAsync()
         {
-            await using var command = Command(connection, transaction, "SELECT last_xact FROM braid_xact WHERE id = 1" + dialect.ForUpdate);
+            await using var command = Commands.Create(connection, transaction, "SELECT last_xact FROM braid_xact WHERE id = 1" + dialect.ForUpdate);
             return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
         }
 
         public async Task SetLastXactAsync(long last)
         {
-            await using var command = Command(connection, transaction, "UPDATE braid_xact SET last_xact = @x WHERE id = 1", "@x");
+            await using var command = Commands.Create(connection, transaction, "UPDATE braid_xact SET last_xact = @x WHERE id = 1", "@x");
             command.Parameters[0].Value = last;
             await command.ExecuteNonQueryAsync();
         }
 
         public async Task<CurrentRow?> LoadAsync(EventObject obj, string id)
         {
-            Bind(_load, obj.TypeName, obj.Id, id);
+            Commands.Bind(_load, obj.TypeName, obj.Id, id);
             await using var reader = await _load.ExecuteReaderAsync();
             return await reader.ReadAsync()
                 ? new CurrentRow(JsonNode.Parse(reader.GetString(0))!.AsObject(), reader.GetString(1))
@@ -308,9 +308,9 @@ public sealed partial class EventStore
         /// <summary>Writes the first version of a row; returns null when done, or the version's seq when the id already had a live row.</summary>
         public async Task<long?> TryInsertNewAsync(EventObject obj, string id, long xact, string rootSpanId, string data)
         {
-            Bind(_history, obj.TypeName, obj.Id, id, xact, rootSpanId, false, data);
+            Commands.Bind(_history, obj.TypeName, obj.Id, id, xact, rootSpanId, false, data);
             var seq = Convert.ToInt64(await _history.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
-            Bind(_newCurrent, obj.TypeName, obj.Id, id, seq, xact, rootSpanId);
+            Commands.Bind(_newCurrent, obj.TypeName, obj.Id, id, seq, xact, rootSpanId);
             if (await _newCurrent.ExecuteNonQueryAsync() == 0)
             {
                 return seq;
@@ -325,23 +325,23 @@ public sealed partial class EventStore
         {
             if (seq is null)
             {
-                Bind(_history, obj.TypeName, obj.Id, id, xact, rootSpanId, deleted, data);
+                Commands.Bind(_history, obj.TypeName, obj.Id, id, xact, rootSpanId, deleted, data);
                 seq = Convert.ToInt64(await _history.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
             }
             else
             {
-                Bind(_rewrite, rootSpanId, data, seq.Value);
+                Commands.Bind(_rewrite, rootSpanId, data, seq.Value);
                 await _rewrite.ExecuteNonQueryAsync();
             }
 
             if (deleted)
             {
-                Bind(_uncurrent, obj.TypeName, obj.Id, id);
+                Commands.Bind(_uncurrent, obj.TypeName, obj.Id, id);
                 await _uncurrent.ExecuteNonQueryAsync();
                 return;
             }
 
-            Bind(_current, obj.TypeName, obj.Id, id, seq.Value, xact, rootSpanId);
+            Commands.Bind(_current, obj.TypeName, obj.Id, id, seq.Value, xact, rootSpanId);
             await _current.ExecuteNonQueryAsync();
             await InsertTraceAsync(obj, rootSpanId, xact);
         }
@@ -357,7 +357,7 @@ public sealed partial class EventStore
                 return;
             }
 
-            Bind(_trace, obj.TypeName, obj.Id, rootSpanId, xact);
+            Commands.Bind(_trace, obj.TypeName, obj.Id, rootSpanId, xact);
             await _trace.ExecuteNonQueryAsync();
         }
 
@@ -366,29 +366,6 @@ public sealed partial class EventStore
             foreach (var command in new[] { _load, _history, _rewrite, _newCurrent, _current, _uncurrent, _trace })
             {
                 await command.DisposeAsync();
-            }
-        }
-
-        private static DbCommand Command(DbConnection connection, DbTransaction transaction, string sql, params string[] parameters)
-        {
-            var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = sql;
-            foreach (var name in parameters)
-            {
-                var parameter = command.CreateParameter();
-                parameter.ParameterName = name;
-                command.Parameters.Add(parameter);
-            }
-
-            return command;
-        }
-
-        private static void Bind(DbCommand command, params object[] values)
-        {
-            for (var i = 0; i < values.Length; i++)
-            {
-                command.Parameters[i].Value = values[i];
             }
         }
     }

@@ -4,33 +4,18 @@ using Braid.Server.Tests.Infrastructure;
 namespace Braid.Server.Tests.Events;
 
 /// <summary>A 200 from insert means committed: killing the process mid-stream loses no acknowledged row.</summary>
-public sealed class DurabilityTests : IAsyncLifetime
+public sealed class DurabilityTests(ProcessWorkspace workspace) : IClassFixture<ProcessWorkspace>
 {
-    private readonly string _workDirectory = Path.Combine(Path.GetTempPath(), "braid-durability-" + Guid.NewGuid().ToString("N"));
-    private string? _databaseUrl;
-
-    public async Task InitializeAsync()
-    {
-        Directory.CreateDirectory(_workDirectory);
-        _databaseUrl = await TestStore.CreateDatabaseAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await TestStore.DropDatabaseAsync(_databaseUrl);
-        Directory.Delete(_workDirectory, recursive: true);
-    }
-
     [Fact]
     public async Task KillDuringAStreamOfWrites_EveryAcknowledgedRowSurvivesTheRestart()
     {
         var acknowledged = new ConcurrentBag<string>();
         string log;
         int port;
-        using (var server = await ServerProcess.StartAsync(_workDirectory, _databaseUrl))
+        using (var server = await workspace.StartAsync())
         {
             port = server.Port;
-            var api = server.Client(ServerProcess.InitialKey(_workDirectory));
+            var api = server.Client(workspace.InitialKey);
             log = $"project_logs/{(await api.CreateProjectAsync())["id"]}";
 
             using var stop = new CancellationTokenSource();
@@ -70,8 +55,8 @@ public sealed class DurabilityTests : IAsyncLifetime
         }
 
         Assert.True(acknowledged.Count >= 2000, $"only {acknowledged.Count} rows were acknowledged before the kill");
-        using var restarted = await ServerProcess.StartAsync(_workDirectory, _databaseUrl, port);
-        var stored = (await restarted.Client(ServerProcess.InitialKey(_workDirectory)).FetchAllAsync(log)).Select(r => (string)r["id"]!).ToHashSet();
+        using var restarted = await workspace.StartAsync(port);
+        var stored = (await restarted.Client(workspace.InitialKey).FetchAllAsync(log)).Select(r => (string)r["id"]!).ToHashSet();
         var lost = acknowledged.Where(id => !stored.Contains(id)).ToList();
         Assert.True(lost.Count == 0, $"{lost.Count} of {acknowledged.Count} acknowledged rows were lost, e.g. {string.Join(", ", lost.Take(5))}");
     }

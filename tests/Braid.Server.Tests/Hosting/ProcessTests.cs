@@ -7,32 +7,17 @@ namespace Braid.Server.Tests.Hosting;
 /// The real executable, as a user runs it: started with only <c>--urls</c> (and the store's URL on PostgreSQL),
 /// in an empty working directory, killed and started again.
 /// </summary>
-public sealed class ProcessTests : IAsyncLifetime
+public sealed class ProcessTests(ProcessWorkspace workspace) : IClassFixture<ProcessWorkspace>
 {
-    private readonly string _workDirectory = Path.Combine(Path.GetTempPath(), "braid-process-" + Guid.NewGuid().ToString("N"));
-    private string? _databaseUrl;
-
-    public async Task InitializeAsync()
-    {
-        Directory.CreateDirectory(_workDirectory);
-        _databaseUrl = await TestStore.CreateDatabaseAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await TestStore.DropDatabaseAsync(_databaseUrl);
-        Directory.Delete(_workDirectory, recursive: true);
-    }
-
     [Fact]
     public async Task FirstStart_PrintsAKeyThatWorks_AndDataSurvivesAKill()
     {
         string projectId;
         int port;
-        using (var server = await ServerProcess.StartAsync(_workDirectory, _databaseUrl, null, "--Braid:MaxRequestBodyBytes=4096"))
+        using (var server = await workspace.StartAsync(null, "--Braid:MaxRequestBodyBytes=4096"))
         {
             port = server.Port;
-            var key = ServerProcess.InitialKey(_workDirectory);
+            var key = workspace.InitialKey;
             Assert.Contains(key, server.Output, StringComparison.Ordinal);
             var api = server.Client(key);
             var first = (await api.PostAsync("/v1/project", new { name = "p" })).AssertOk();
@@ -55,15 +40,15 @@ public sealed class ProcessTests : IAsyncLifetime
             Assert.Contains("larger than the limit of 4096 bytes", await tooLarge.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
 
-        using (var restarted = await ServerProcess.StartAsync(_workDirectory, _databaseUrl, port))
+        using (var restarted = await workspace.StartAsync(port))
         {
-            var key = ServerProcess.InitialKey(_workDirectory);
+            var key = workspace.InitialKey;
             Assert.DoesNotContain(key, restarted.Output, StringComparison.Ordinal);
             var api = restarted.Client(key);
             Assert.Equal("p", (string)(await api.GetAsync($"/v1/project/{projectId}")).AssertOk().Json["name"]!);
 
             // `keys create` mints a key for another organization against the same store, while the server runs.
-            var minted = await ServerProcess.RunCliAsync(_workDirectory, _databaseUrl, "keys", "create", "--org", "second-org", "--user", "ana@example.com");
+            var minted = await ServerProcess.RunCliAsync(workspace.Directory, workspace.DatabaseUrl, "keys", "create", "--org", "second-org", "--user", "ana@example.com");
             var other = restarted.Client(minted.Trim());
             Assert.Empty((await other.GetAsync("/v1/project")).AssertOk().Objects);
             (await other.GetAsync($"/v1/project/{projectId}")).AssertStatus(HttpStatusCode.NotFound);
