@@ -22,6 +22,9 @@ public abstract class SqlDialect
     /// </summary>
     public abstract string InList(string column, string parameter);
 
+    /// <summary>Whether array parameters (<c>unnest(@list)</c>) are available for bulk statements.</summary>
+    public virtual bool SupportsArrayParameters => false;
+
     /// <summary>Appended to a SELECT that must lock its rows until commit (nothing on SQLite, whose writers are serial).</summary>
     public abstract string ForUpdate { get; }
 

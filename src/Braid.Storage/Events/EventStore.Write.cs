@@ -60,15 +60,7 @@ public sealed partial class EventStore
 
             try
             {
-                foreach (var op in job.Ops)
-                {
-                    await (op switch
-                    {
-                        InsertOp insert => InsertAsync(rows, insert, xact),
-                        FeedbackOp feedback => FeedbackAsync(rows, feedback, xact, job.UserId),
-                        _ => throw new InvalidOperationException(op.GetType().Name),
-                    });
-                }
+                await ApplyJobAsync(rows, job, xact);
 
                 if (guarded)
                 {
@@ -94,15 +86,57 @@ public sealed partial class EventStore
         }
     }
 
-    private async Task InsertAsync(RowCommands rows, InsertOp op, long xact)
+    /// <summary>
+    /// Applies a job's operations in order. Where the store takes arrays (PostgreSQL), each run of prepared inserts
+    /// goes in as one statement per table instead of one round trip per row per table.
+    /// </summary>
+    private async Task ApplyJobAsync(RowCommands rows, WriteJob job, long xact)
+    {
+        var run = new List<InsertOp>();
+        foreach (var op in job.Ops)
+        {
+            if (Dialect.SupportsArrayParameters && op is InsertOp { Prepared: not null } prepared)
+            {
+                run.Add(prepared);
+                continue;
+            }
+
+            await FlushAsync();
+            await (op switch
+            {
+                InsertOp insert => InsertAsync(rows, insert, xact),
+                FeedbackOp feedback => FeedbackAsync(rows, feedback, xact, job.UserId),
+                _ => throw new InvalidOperationException(op.GetType().Name),
+            });
+        }
+
+        await FlushAsync();
+
+        async Task FlushAsync()
+        {
+            if (run.Count == 0)
+            {
+                return;
+            }
+
+            // Rows whose id already had a live row were written as new versions; finish them as replaces, in order.
+            foreach (var (op, seq) in await rows.BulkInsertNewAsync(run, xact))
+            {
+                await InsertAsync(rows, op, xact, seq);
+            }
+
+            run.Clear();
+        }
+    }
+
+    private async Task InsertAsync(RowCommands rows, InsertOp op, long xact, long? written = null)
     {
         var row = op.Row;
         var id = (string)row[RowFields.Id]!;
 
         // The common case, a new id with its row prepared by the request: three inserts and done. If the id turns
         // out to exist, the version just written is rewritten below with what a replace keeps.
-        long? written = null;
-        if (op.Prepared is { } prepared)
+        if (written is null && op.Prepared is { } prepared)
         {
             written = await rows.TryInsertNewAsync(op.Object, id, xact, (string)row[RowFields.RootSpanId]!, prepared);
             if (written is null)
@@ -303,6 +337,55 @@ public sealed partial class EventStore
             return await reader.ReadAsync()
                 ? new CurrentRow(JsonNode.Parse(reader.GetString(0))!.AsObject(), reader.GetString(1))
                 : null;
+        }
+
+        /// <summary>
+        /// The array form of <see cref="TryInsertNewAsync"/> for a run of prepared rows: one statement per table.
+        /// Returns the rows (with their new version's seq) whose id already had a live row.
+        /// </summary>
+        public async Task<List<(InsertOp Op, long Seq)>> BulkInsertNewAsync(List<InsertOp> run, long xact)
+        {
+            var types = run.Select(op => op.Object.TypeName).ToArray();
+            var objects = run.Select(op => op.Object.Id).ToArray();
+            var ids = run.Select(op => (string)op.Row[RowFields.Id]!).ToArray();
+            var roots = run.Select(op => (string)op.Row[RowFields.RootSpanId]!).ToArray();
+            var data = run.Select(op => op.Prepared!).ToArray();
+            await using var command = Commands.Create(connection, transaction, """
+                WITH h AS (
+                    INSERT INTO event_history (object_type, object_id, id, xact_id, root_span_id, deleted, data)
+                    SELECT u.t, u.o, u.id, @x, u.r, false, CAST(u.d AS jsonb)
+                    FROM unnest(@t, @o, @id, @r, @d) WITH ORDINALITY AS u(t, o, id, r, d, n)
+                    ORDER BY u.n
+                    RETURNING seq, object_type, object_id, id, root_span_id),
+                c AS (
+                    INSERT INTO event_current (object_type, object_id, id, history_seq, xact_id, root_span_id)
+                    SELECT object_type, object_id, id, seq, @x, root_span_id FROM h ORDER BY seq
+                    ON CONFLICT (object_type, object_id, id) DO NOTHING
+                    RETURNING history_seq),
+                tr AS (
+                    INSERT INTO event_traces (object_type, object_id, root_span_id, first_xact)
+                    SELECT DISTINCT object_type, object_id, root_span_id, @x FROM h
+                    ON CONFLICT DO NOTHING)
+                SELECT h.seq, h.id, h.seq IN (SELECT history_seq FROM c) FROM h ORDER BY h.seq
+                """, "@x", "@t", "@o", "@id", "@r", "@d");
+            Commands.Bind(command, xact, types, objects, ids, roots, data);
+            // Versions are numbered in the order the rows were inserted, which is the run's order.
+            var taken = new List<(InsertOp, long)>();
+            await using var reader = await command.ExecuteReaderAsync();
+            for (var i = 0; await reader.ReadAsync(); i++)
+            {
+                if (reader.GetString(1) != ids[i])
+                {
+                    throw new InvalidOperationException("bulk insert returned its versions out of order");
+                }
+
+                if (!reader.GetBoolean(2))
+                {
+                    taken.Add((run[i], reader.GetInt64(0)));
+                }
+            }
+
+            return taken;
         }
 
         /// <summary>Writes the first version of a row; returns null when done, or the version's seq when the id already had a live row.</summary>

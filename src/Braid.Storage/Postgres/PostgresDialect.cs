@@ -34,6 +34,8 @@ public sealed class PostgresDialect : SqlDialect, IAsyncDisposable
 
     public override string ForUpdate => " FOR UPDATE";
 
+    public override bool SupportsArrayParameters => true;
+
     public override string InList(string column, string parameter) => $"{column} = ANY(@{parameter})";
 
     public override Task LockForMigrationAsync(DbConnection connection, DbTransaction transaction) =>

@@ -106,6 +106,19 @@ public sealed class InsertFetchTests(BraidApp app) : IClassFixture<BraidApp>
     }
 
     [Fact]
+    public async Task SameIdTwiceInOneRequest_TheLaterRowWins()
+    {
+        var api = await app.NewTenantAsync();
+        var log = await api.CreateLogAsync("project_logs");
+        await api.InsertAsync(log, new { id = "d", input = 1, output = "first" }, new { id = "other" }, new { id = "d", input = 2 });
+        var rows = await api.FetchAllAsync(log);
+        Assert.Equal(2, rows.Count);
+        var d = Row(rows, "d");
+        Assert.Equal(2, (int)d["input"]!);
+        Assert.Null(d["output"]);
+    }
+
+    [Fact]
     public async Task MergesInOneRequest_ApplyInOrder()
     {
         var api = await app.NewTenantAsync();
