@@ -1,0 +1,42 @@
+namespace Braid.Query.Syntax;
+
+/// <summary>
+/// A parsed query, the same whichever syntax it was written in. An aggregate query has
+/// <see cref="Dimensions"/> and <see cref="Measures"/> and an empty <see cref="Select"/>.
+/// </summary>
+public sealed record ParsedQuery(
+    FromClause From,
+    EquatableList<SelectItem> Select,
+    EquatableList<SelectItem> Dimensions,
+    EquatableList<SelectItem> Measures,
+    Expr? Filter,
+    Expr? Having,
+    EquatableList<SortItem> Sort,
+    long? Limit,
+    string? Cursor);
+
+public sealed record SelectItem(Expr Expression, string? Alias);
+
+public enum SortDirection
+{
+    Ascending,
+    Descending,
+}
+
+public sealed record SortItem(Expr Expression, SortDirection Direction);
+
+public enum QueryShape
+{
+    Spans,
+    Traces,
+    Summary,
+}
+
+/// <summary>The data source, e.g. <c>project_logs('id')</c>; <see cref="Shape"/> is null when not given.</summary>
+public sealed record FromClause(string Source, EquatableList<string> Ids, QueryShape? Shape)
+{
+    public static readonly IReadOnlySet<string> Sources = new HashSet<string>(
+        ["project_logs", "experiment", "dataset", "prompt", "function", "view",
+         "project_prompts", "project_functions", "org_prompts", "org_functions"],
+        StringComparer.Ordinal);
+}
