@@ -4,7 +4,8 @@ namespace Braid.Query.Syntax;
 
 /// <summary>
 /// Recursive-descent parser for the expression grammar and the pieces (select items, sort keys,
-/// sources) that SQL and BTQL share. Every recursion goes through <see cref="Enter"/>, so depth is bounded.
+/// sources) that SQL and BTQL share. Every recursion passes through <see cref="Enter"/> once per level
+/// (parentheses, calls and CASE all recurse via <see cref="ParseExpression"/>), so depth is bounded.
 /// </summary>
 internal sealed class ExpressionParser(TokenStream tokens)
 {
@@ -237,7 +238,6 @@ internal sealed class ExpressionParser(TokenStream tokens)
     {
         tokens.Expect(TokenKind.LeftParen, "'(' after IN");
         RejectSubquery();
-        Enter();
         var values = new List<Expr>();
         do
         {
@@ -245,7 +245,6 @@ internal sealed class ExpressionParser(TokenStream tokens)
         }
         while (tokens.TryTake(TokenKind.Comma));
         tokens.Expect(TokenKind.RightParen, "')' or ','");
-        Leave();
         return values.ToEquatableList();
     }
 
@@ -342,10 +341,8 @@ internal sealed class ExpressionParser(TokenStream tokens)
             case TokenKind.LeftParen:
                 tokens.Next();
                 RejectSubquery();
-                Enter();
                 var inner = ParseExpression();
                 tokens.Expect(TokenKind.RightParen, "')'");
-                Leave();
                 return inner;
             case TokenKind.QuotedIdentifier:
                 return ParsePath();
@@ -399,7 +396,6 @@ internal sealed class ExpressionParser(TokenStream tokens)
     {
         tokens.Next();
         tokens.Next();
-        Enter();
         var arguments = new List<Expr>();
         if (!tokens.Is(TokenKind.RightParen))
         {
@@ -415,7 +411,6 @@ internal sealed class ExpressionParser(TokenStream tokens)
             while (tokens.TryTake(TokenKind.Comma));
         }
         tokens.Expect(TokenKind.RightParen, "')' or ','");
-        Leave();
         return new FunctionCall(name, arguments.ToEquatableList());
     }
 
@@ -474,7 +469,6 @@ internal sealed class ExpressionParser(TokenStream tokens)
 
     private CaseExpr ParseCase()
     {
-        Enter();
         // The simple form `CASE x WHEN v THEN …` becomes `CASE WHEN x = v THEN …`.
         var subject = tokens.IsWord("when") ? null : ParseExpression();
         var branches = new List<WhenClause>();
@@ -492,19 +486,16 @@ internal sealed class ExpressionParser(TokenStream tokens)
         }
         var otherwise = tokens.TryWord("else") ? ParseExpression() : null;
         tokens.ExpectWord("end");
-        Leave();
         return new CaseExpr(branches.ToEquatableList(), otherwise);
     }
 
     private CastExpr ParseCast()
     {
         tokens.Next();
-        Enter();
         var operand = ParseExpression();
         tokens.ExpectWord("as");
         var type = ParseTypeName();
         tokens.Expect(TokenKind.RightParen, "')'");
-        Leave();
         return new CastExpr(operand, type);
     }
 }
