@@ -46,9 +46,25 @@ public sealed partial class EventStore
         await using var rows = new RowCommands(connection, transaction, Dialect);
         var last = await rows.LockLastXactAsync();
         var committed = new List<(WriteJob Job, long Xact)>(jobs.Count);
+
+        // Where the store takes arrays, consecutive jobs made only of prepared inserts (the SDK's steady state)
+        // go in together: one statement for all their rows, each row under its own job's transaction id.
+        var bulk = new List<(InsertOp Op, long Xact)>();
+        var bulkJobs = new List<(WriteJob Job, long Xact)>();
         foreach (var job in jobs)
         {
             var xact = XactId.Next(last, time.GetUtcNow());
+            if (Dialect.SupportsArrayParameters && job.Ops.All(op => op is InsertOp { Prepared: not null }))
+            {
+                bulk.AddRange(job.Ops.Select(op => ((InsertOp)op, xact)));
+                bulkJobs.Add((job, xact));
+                last = xact;
+                continue;
+            }
+
+            await InsertBulkAsync(rows, bulk);
+            committed.AddRange(bulkJobs);
+            bulkJobs.Clear();
 
             // Only feedback can fail on its own (a missing row); other failures sink the batch, which is then
             // retried job by job. Savepoints cost a sub-journal of every page touched, so only those jobs pay it.
@@ -78,6 +94,8 @@ public sealed partial class EventStore
             }
         }
 
+        await InsertBulkAsync(rows, bulk);
+        committed.AddRange(bulkJobs);
         await rows.SetLastXactAsync(last);
         await transaction.CommitAsync();
         foreach (var (job, xact) in committed)
@@ -92,16 +110,16 @@ public sealed partial class EventStore
     /// </summary>
     private async Task ApplyJobAsync(RowCommands rows, WriteJob job, long xact)
     {
-        var run = new List<InsertOp>();
+        var run = new List<(InsertOp, long)>();
         foreach (var op in job.Ops)
         {
             if (Dialect.SupportsArrayParameters && op is InsertOp { Prepared: not null } prepared)
             {
-                run.Add(prepared);
+                run.Add((prepared, xact));
                 continue;
             }
 
-            await FlushAsync();
+            await InsertBulkAsync(rows, run);
             await (op switch
             {
                 InsertOp insert => InsertAsync(rows, insert, xact),
@@ -110,23 +128,24 @@ public sealed partial class EventStore
             });
         }
 
-        await FlushAsync();
+        await InsertBulkAsync(rows, run);
+    }
 
-        async Task FlushAsync()
+    /// <summary>Inserts a run of prepared rows with one statement and empties the run.</summary>
+    private async Task InsertBulkAsync(RowCommands rows, List<(InsertOp Op, long Xact)> run)
+    {
+        if (run.Count == 0)
         {
-            if (run.Count == 0)
-            {
-                return;
-            }
-
-            // Rows whose id already had a live row were written as new versions; finish them as replaces, in order.
-            foreach (var (op, seq) in await rows.BulkInsertNewAsync(run, xact))
-            {
-                await InsertAsync(rows, op, xact, seq);
-            }
-
-            run.Clear();
+            return;
         }
+
+        // Rows whose id already had a live row were written as new versions; finish them as replaces, in order.
+        foreach (var (op, xact, seq) in await rows.BulkInsertNewAsync(run))
+        {
+            await InsertAsync(rows, op, xact, seq);
+        }
+
+        run.Clear();
     }
 
     private async Task InsertAsync(RowCommands rows, InsertOp op, long xact, long? written = null)
@@ -343,34 +362,35 @@ public sealed partial class EventStore
         /// The array form of <see cref="TryInsertNewAsync"/> for a run of prepared rows: one statement per table.
         /// Returns the rows (with their new version's seq) whose id already had a live row.
         /// </summary>
-        public async Task<List<(InsertOp Op, long Seq)>> BulkInsertNewAsync(List<InsertOp> run, long xact)
+        public async Task<List<(InsertOp Op, long Xact, long Seq)>> BulkInsertNewAsync(List<(InsertOp Op, long Xact)> run)
         {
-            var types = run.Select(op => op.Object.TypeName).ToArray();
-            var objects = run.Select(op => op.Object.Id).ToArray();
-            var ids = run.Select(op => (string)op.Row[RowFields.Id]!).ToArray();
-            var roots = run.Select(op => (string)op.Row[RowFields.RootSpanId]!).ToArray();
-            var data = run.Select(op => op.Prepared!).ToArray();
+            var types = run.Select(r => r.Op.Object.TypeName).ToArray();
+            var objects = run.Select(r => r.Op.Object.Id).ToArray();
+            var ids = run.Select(r => (string)r.Op.Row[RowFields.Id]!).ToArray();
+            var roots = run.Select(r => (string)r.Op.Row[RowFields.RootSpanId]!).ToArray();
+            var data = run.Select(r => r.Op.Prepared!).ToArray();
+            var xacts = run.Select(r => r.Xact).ToArray();
             await using var command = Commands.Create(connection, transaction, """
                 WITH h AS (
                     INSERT INTO event_history (object_type, object_id, id, xact_id, root_span_id, deleted, data)
-                    SELECT u.t, u.o, u.id, @x, u.r, false, CAST(u.d AS jsonb)
-                    FROM unnest(@t, @o, @id, @r, @d) WITH ORDINALITY AS u(t, o, id, r, d, n)
+                    SELECT u.t, u.o, u.id, u.x, u.r, false, CAST(u.d AS jsonb)
+                    FROM unnest(@t, @o, @id, @r, @d, @x) WITH ORDINALITY AS u(t, o, id, r, d, x, n)
                     ORDER BY u.n
-                    RETURNING seq, object_type, object_id, id, root_span_id),
+                    RETURNING seq, object_type, object_id, id, root_span_id, xact_id),
                 c AS (
                     INSERT INTO event_current (object_type, object_id, id, history_seq, xact_id, root_span_id)
-                    SELECT object_type, object_id, id, seq, @x, root_span_id FROM h ORDER BY seq
+                    SELECT object_type, object_id, id, seq, xact_id, root_span_id FROM h ORDER BY seq
                     ON CONFLICT (object_type, object_id, id) DO NOTHING
                     RETURNING history_seq),
                 tr AS (
                     INSERT INTO event_traces (object_type, object_id, root_span_id, first_xact)
-                    SELECT DISTINCT object_type, object_id, root_span_id, @x FROM h
+                    SELECT object_type, object_id, root_span_id, MIN(xact_id) FROM h GROUP BY object_type, object_id, root_span_id
                     ON CONFLICT DO NOTHING)
                 SELECT h.seq, h.id, h.seq IN (SELECT history_seq FROM c) FROM h ORDER BY h.seq
-                """, "@x", "@t", "@o", "@id", "@r", "@d");
-            Commands.Bind(command, xact, types, objects, ids, roots, data);
+                """, "@t", "@o", "@id", "@r", "@d", "@x");
+            Commands.Bind(command, types, objects, ids, roots, data, xacts);
             // Versions are numbered in the order the rows were inserted, which is the run's order.
-            var taken = new List<(InsertOp, long)>();
+            var taken = new List<(InsertOp, long, long)>();
             await using var reader = await command.ExecuteReaderAsync();
             for (var i = 0; await reader.ReadAsync(); i++)
             {
@@ -381,7 +401,7 @@ public sealed partial class EventStore
 
                 if (!reader.GetBoolean(2))
                 {
-                    taken.Add((run[i], reader.GetInt64(0)));
+                    taken.Add((run[i].Op, run[i].Xact, reader.GetInt64(0)));
                 }
             }
 
