@@ -26,11 +26,8 @@ public static class EventValidation
         };
     }
 
-    /// <summary>
-    /// Validates one insert row in place and gives it an id if it has none; returns the id.
-    /// The row size is checked against <c>maxRowBytes</c>, which is null when the whole request is below it.
-    /// </summary>
-    public static string Row(JsonNode? node, string where, long? maxRowBytes)
+    /// <summary>Validates one insert row in place and gives it an id if it has none; returns the id.</summary>
+    public static string Row(JsonNode? node, string where)
     {
         if (node is not JsonObject row)
         {
@@ -110,11 +107,6 @@ public static class EventValidation
 
                 OptionalStrings(item["path"], $"{at}.path");
             }
-        }
-
-        if (maxRowBytes is { } limit && JsonSerializer.SerializeToUtf8Bytes(row).Length is var bytes && bytes > limit)
-        {
-            throw ApiException.TooLarge($"{where}: row is {bytes} bytes, over the limit of {limit} bytes");
         }
 
         return id;

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Braid.Server.Auth;
@@ -111,14 +112,21 @@ public static class EventsApi
     private static JsonArray InsertOps(HttpContext http, EventLog log, JsonArray events, string where, long bytes, List<EventOp> ops)
     {
         var maxRow = http.RequestServices.GetRequiredService<IOptions<ServerOptions>>().Value.MaxRowBytes;
-        var checkSize = bytes > maxRow ? maxRow : (long?)null;
         var rowIds = new JsonArray();
         var now = DateTimeOffset.UtcNow;
         for (var i = 0; i < events.Count; i++)
         {
-            rowIds.Add(EventValidation.Row(events[i], $"{where}[{i}]", checkSize));
+            rowIds.Add(EventValidation.Row(events[i], $"{where}[{i}]"));
             var row = events[i]!.AsObject();
-            ops.Add(new InsertOp(log.Object, row) { Prepared = RowFields.Prepare(row, now) });
+            var prepared = RowFields.Prepare(row, now);
+
+            // No row can exceed the limit when the whole request is below it; otherwise measure what will be stored.
+            if (bytes > maxRow && (prepared is null ? JsonSerializer.SerializeToUtf8Bytes(row).Length : Encoding.UTF8.GetByteCount(prepared)) is var size && size > maxRow)
+            {
+                throw ApiException.TooLarge($"{where}[{i}]: row is {size} bytes, over the limit of {maxRow} bytes");
+            }
+
+            ops.Add(new InsertOp(log.Object, row) { Prepared = prepared });
         }
 
         return rowIds;
