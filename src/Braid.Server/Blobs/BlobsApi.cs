@@ -74,11 +74,7 @@ public static class BlobsApi
     private static async Task<IResult> GetAsync(HttpContext http, AttachmentStore attachments)
     {
         var request = http.Request;
-        var orgId = QueryArgs.Single(request, "org_id") ?? http.GetPrincipal().OrgId;
-        if (orgId != http.GetPrincipal().OrgId)
-        {
-            throw ApiException.Forbidden("org_id: not the organization of this API key");
-        }
+        var orgId = OwnOrg(http, QueryArgs.Single(request, "org_id") ?? http.GetPrincipal().OrgId);
 
         // External attachments are links the client already holds; Braid only reports them as available.
         if (QueryArgs.Single(request, "url") is { } url)
@@ -125,11 +121,7 @@ public static class BlobsApi
 
     private static async Task<IResult> UploadAsync(HttpContext http, string key, BlobStore blobs)
     {
-        var signer = http.RequestServices.GetRequiredService<UrlSigner>();
-        if (!BlobStore.IsValidKey(key) || !signer.Verify(http.Request, key))
-        {
-            throw ApiException.Forbidden("signature: invalid or expired signed URL");
-        }
+        RequireSignature(http, key);
 
         var max = http.RequestServices.GetRequiredService<IOptions<ServerOptions>>().Value.MaxBlobBytes;
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
@@ -147,23 +139,25 @@ public static class BlobsApi
 
     private static IResult DownloadAsync(HttpContext http, string key, BlobStore blobs)
     {
-        var signer = http.RequestServices.GetRequiredService<UrlSigner>();
-        if (!BlobStore.IsValidKey(key) || !signer.Verify(http.Request, key))
-        {
-            throw ApiException.Forbidden("signature: invalid or expired signed URL");
-        }
+        RequireSignature(http, key);
 
         var stream = blobs.OpenRead(key) ?? throw ApiException.NotFound("no such blob (was the upload finished?)");
         return Results.Stream(stream, QueryArgs.Single(http.Request, "content_type") ?? "application/octet-stream",
             QueryArgs.Single(http.Request, "filename"));
     }
 
-    private static string RequireOwnOrg(HttpContext http, JsonObject body)
+    private static string RequireOwnOrg(HttpContext http, JsonObject body) => OwnOrg(http, RequireString(body, "org_id"));
+
+    private static string OwnOrg(HttpContext http, string orgId) =>
+        orgId == http.GetPrincipal().OrgId ? orgId : throw ApiException.Forbidden("org_id: not the organization of this API key");
+
+    /// <summary>The signed URL is the only credential of <c>/blobs/</c>: a bad key or signature is a 403.</summary>
+    private static void RequireSignature(HttpContext http, string key)
     {
-        var orgId = RequireString(body, "org_id");
-        return orgId == http.GetPrincipal().OrgId
-            ? orgId
-            : throw ApiException.Forbidden("org_id: not the organization of this API key");
+        if (!BlobStore.IsValidKey(key) || !http.RequestServices.GetRequiredService<UrlSigner>().Verify(http.Request, key))
+        {
+            throw ApiException.Forbidden("signature: invalid or expired signed URL");
+        }
     }
 
     private static string RequireKey(JsonObject body)

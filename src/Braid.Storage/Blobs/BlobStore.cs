@@ -76,8 +76,6 @@ public sealed class BlobStore(string directory)
 
     public bool Exists(string key) => File.Exists(PathOf(key));
 
-    public void Delete(string key) => File.Delete(PathOf(key));
-
     private string PathOf(string key) =>
         IsValidKey(key) ? Path.Combine(Directory, key.Replace('/', Path.DirectorySeparatorChar)) : throw new ArgumentException($"invalid blob key '{key}'", nameof(key));
 }

@@ -18,12 +18,6 @@ public sealed record CreatedApiKey(string Id, string Key, string PreviewName, Or
 /// <summary>Organizations, users, memberships and API keys.</summary>
 public sealed class TenantStore(Database database)
 {
-    public async Task<bool> HasOrganizationsAsync()
-    {
-        await using var connection = await database.OpenAsync();
-        return await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM organizations") > 0;
-    }
-
     public async Task<Organization?> FindOrganizationAsync(string name)
     {
         await using var connection = await database.OpenAsync();
