@@ -25,6 +25,12 @@ public abstract class SqlDialect
     /// <summary>Whether array parameters (<c>unnest(@list)</c>) are available for bulk statements.</summary>
     public virtual bool SupportsArrayParameters => false;
 
+    /// <summary>
+    /// Where a row version's search tokens go (migration 0004): a <c>text[]</c> column of <c>event_history</c> under a GIN
+    /// index (PostgreSQL), or otherwise a row of the <c>event_search</c> full-text table (SQLite FTS5) keyed by its seq.
+    /// </summary>
+    public virtual bool HasSearchTokensColumn => false;
+
     /// <summary>Appended to a SELECT that must lock its rows until commit (nothing on SQLite, whose writers are serial).</summary>
     public abstract string ForUpdate { get; }
 

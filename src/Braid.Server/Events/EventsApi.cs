@@ -113,15 +113,16 @@ public static class EventsApi
     {
         var maxRow = http.RequestServices.GetRequiredService<IOptions<ServerOptions>>().Value.MaxRowBytes;
         var rowIds = new JsonArray();
+        var store = http.RequestServices.GetRequiredService<EventStore>();
         var now = DateTimeOffset.UtcNow;
         for (var i = 0; i < events.Count; i++)
         {
             rowIds.Add(EventValidation.Row(events[i], $"{where}[{i}]"));
             var row = events[i]!.AsObject();
-            var prepared = RowFields.Prepare(row, now);
+            var prepared = store.Prepare(row, now);
 
             // No row can exceed the limit when the whole request is below it; otherwise measure what will be stored.
-            if (bytes > maxRow && (prepared is null ? JsonSerializer.SerializeToUtf8Bytes(row).Length : Encoding.UTF8.GetByteCount(prepared)) is var size && size > maxRow)
+            if (bytes > maxRow && (prepared is null ? JsonSerializer.SerializeToUtf8Bytes(row).Length : Encoding.UTF8.GetByteCount(prepared.Text)) is var size && size > maxRow)
             {
                 throw ApiException.TooLarge($"{where}[{i}]: row is {size} bytes, over the limit of {maxRow} bytes");
             }

@@ -1,10 +1,15 @@
+using System.Diagnostics;
 using Braid.Storage;
+using Braid.Storage.Events;
 using Braid.Storage.Tenancy;
 using Microsoft.Extensions.Options;
 
 namespace Braid.Server.Hosting;
 
-/// <summary>What runs once before the server takes requests: schema migrations, then the first-start bootstrap.</summary>
+/// <summary>
+/// What runs once before the server takes requests: schema migrations (with the search index backfill they call for),
+/// then the first-start bootstrap.
+/// </summary>
 public static partial class Startup
 {
     public const string InitialKeyFile = "initial-api-key";
@@ -14,6 +19,15 @@ public static partial class Startup
         var database = app.Services.GetRequiredService<Database>();
         var version = await database.MigrateAsync();
         LogStore(app.Logger, database.Dialect.Describe(), version);
+
+        // Rows stored before the search index existed; a no-op once done. It runs before requests are taken so that
+        // a search never silently misses old rows; it resumes where it stopped if the server is stopped meanwhile.
+        var started = Stopwatch.GetTimestamp();
+        var indexed = await app.Services.GetRequiredService<EventStore>().BackfillSearchAsync(app.Lifetime.ApplicationStopping);
+        if (indexed > 0)
+        {
+            LogSearchBackfill(app.Logger, indexed, Stopwatch.GetElapsedTime(started).TotalSeconds);
+        }
     }
 
     /// <summary>
@@ -59,4 +73,7 @@ public static partial class Startup
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Store: {Store}, schema version {Version}")]
     private static partial void LogStore(ILogger logger, string store, int version);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "Search index: indexed {Versions} row versions stored before it, in {Seconds:F1} s")]
+    private static partial void LogSearchBackfill(ILogger logger, long versions, double seconds);
 }

@@ -30,7 +30,7 @@ public static class OtelApi
         return routes;
     }
 
-    private static async Task<IResult> ExportTracesAsync(HttpContext http, ObjectStore objects, IngestQueue queue, IOptions<ServerOptions> options)
+    private static async Task<IResult> ExportTracesAsync(HttpContext http, ObjectStore objects, EventStore store, IngestQueue queue, IOptions<ServerOptions> options)
     {
         var protobuf = IsProtobuf(http.Request);
         var body = await RequestBody.ReadAsync(http, IsGzip(http.Request));
@@ -67,8 +67,8 @@ public static class OtelApi
             }
 
             var row = SpanRows.ToRow(span, at.Resource, at.Scope);
-            var prepared = RowFields.Prepare(row, DateTimeOffset.UtcNow)!;
-            if (Encoding.UTF8.GetByteCount(prepared) is var size && size > maxRowBytes)
+            var prepared = store.Prepare(row, DateTimeOffset.UtcNow)!;
+            if (Encoding.UTF8.GetByteCount(prepared.Text) is var size && size > maxRowBytes)
             {
                 problems.Add($"{at.Path}: the span's row is {size} bytes, over the limit of {maxRowBytes} bytes");
                 continue;

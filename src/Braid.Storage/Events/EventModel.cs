@@ -28,11 +28,17 @@ public abstract record EventOp(EventObject Object);
 public sealed record InsertOp(EventObject Object, JsonObject Row) : EventOp(Object)
 {
     /// <summary>
-    /// For a plain insert, the row as it will be stored if its id is new (see <see cref="RowFields.Prepare"/>), serialized by
+    /// For a plain insert, the row as it will be stored if its id is new (see <see cref="EventStore.Prepare"/>), readied by
     /// the request's thread so the single writer only writes it.
     /// </summary>
-    public string? Prepared { get; init; }
+    public PreparedRow? Prepared { get; init; }
 }
+
+/// <summary>
+/// A plain insert of a new id as the writer stores it: the row's JSON text (see <see cref="RowFields.Prepare"/>), its
+/// <c>created</c> for <c>event_current</c> (see <see cref="Clock.NormalizeCreated"/>) and its search index entry.
+/// </summary>
+public sealed record PreparedRow(string Text, string? Created, SearchEntry Search);
 
 /// <summary>A feedback item (<c>id</c>, <c>scores</c>, <c>expected</c>, <c>tags</c>, <c>comment</c>, <c>metadata</c>, <c>source</c>).</summary>
 public sealed record FeedbackOp(EventObject Object, JsonObject Item) : EventOp(Object);

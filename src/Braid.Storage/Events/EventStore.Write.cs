@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Braid.Query.Search;
 using Braid.Storage.Merge;
 using Braid.Storage.Xact;
 
@@ -8,6 +9,23 @@ namespace Braid.Storage.Events;
 
 public sealed partial class EventStore
 {
+    /// <summary>
+    /// Readies a plain insert of a new id on the request's thread, so the single writer only writes it: the stored text
+    /// (see <see cref="RowFields.Prepare"/>), <c>created</c> and the search tokens. Null when the row needs the writer's
+    /// knowledge (a merge, a delete, a <c>_parent_id</c> to resolve).
+    /// </summary>
+    public PreparedRow? Prepare(JsonObject row, DateTimeOffset now)
+    {
+        if (RowFields.Prepare(row, now) is not { } text)
+        {
+            return null;
+        }
+
+        // Prepare put a defaulted created in the text only.
+        var created = row[RowFields.Created] is { } given ? Clock.NormalizeCreated(given) : Clock.Format(now);
+        return new PreparedRow(text, created, SearchEntry.For(row, Dialect));
+    }
+
     /// <summary>
     /// Commits a batch of jobs in one transaction (group commit: one fsync for many requests). Each job gets
     /// the next transaction id and runs inside a savepoint, so a job that fails with a <see cref="StoreException"/>
@@ -175,7 +193,7 @@ public sealed partial class EventStore
         {
             if (existing is not null)
             {
-                await rows.WriteAsync(op.Object, id, xact, existing.RootSpanId, new JsonObject { [RowFields.Id] = id }.ToJsonString(), deleted: true);
+                await rows.WriteAsync(op.Object, id, xact, existing.RootSpanId, new JsonObject { [RowFields.Id] = id }, deleted: true);
             }
 
             return;
@@ -223,7 +241,7 @@ public sealed partial class EventStore
             next[RowFields.Created] ??= Clock.Format(XactId.Time(xact));
         }
 
-        await rows.WriteAsync(op.Object, id, xact, (string)next[RowFields.RootSpanId]!, next.ToJsonString(), deleted: false, written);
+        await rows.WriteAsync(op.Object, id, xact, (string)next[RowFields.RootSpanId]!, next, deleted: false, written);
     }
 
     /// <summary>
@@ -291,7 +309,7 @@ public sealed partial class EventStore
             ["feedback"] = given,
         });
         row[RowFields.AuditData] = audit;
-        await rows.WriteAsync(op.Object, id, xact, existing.RootSpanId, row.ToJsonString(), deleted: false);
+        await rows.WriteAsync(op.Object, id, xact, existing.RootSpanId, row, deleted: false);
     }
 
     private sealed record CurrentRow(JsonObject Data, string RootSpanId);
@@ -304,27 +322,51 @@ public sealed partial class EventStore
             WHERE c.object_type = @t AND c.object_id = @o AND c.id = @id
             """, "@t", "@o", "@id");
 
-        private readonly DbCommand _history = Commands.Create(connection, transaction, $"""
-            INSERT INTO event_history (object_type, object_id, id, xact_id, root_span_id, deleted, data)
-            VALUES (@t, @o, @id, @x, @r, @d, {dialect.JsonParameter("data")}) RETURNING seq
-            """, "@t", "@o", "@id", "@x", "@r", "@d", "@data");
+        // With a search_tokens column (PostgreSQL) a version's tokens go in with it, as @s (see SearchEntry.Tagged);
+        // SQLite indexes the version in event_search afterwards (IndexAsync).
+        private readonly DbCommand _history = dialect.HasSearchTokensColumn
+            ? Commands.Create(connection, transaction, $"""
+                INSERT INTO event_history (object_type, object_id, id, xact_id, root_span_id, deleted, data, search_tokens)
+                VALUES (@t, @o, @id, @x, @r, @d, {dialect.JsonParameter("data")}, string_to_array(@s, ' ')) RETURNING seq
+                """, "@t", "@o", "@id", "@x", "@r", "@d", "@data", "@s")
+            : Commands.Create(connection, transaction, $"""
+                INSERT INTO event_history (object_type, object_id, id, xact_id, root_span_id, deleted, data)
+                VALUES (@t, @o, @id, @x, @r, @d, {dialect.JsonParameter("data")}) RETURNING seq
+                """, "@t", "@o", "@id", "@x", "@r", "@d", "@data");
 
-        private readonly DbCommand _rewrite = Commands.Create(connection, transaction, $"""
-            UPDATE event_history SET root_span_id = @r, data = {dialect.JsonParameter("data")} WHERE seq = @seq
-            """, "@r", "@data", "@seq");
+        private readonly DbCommand _rewrite = dialect.HasSearchTokensColumn
+            ? Commands.Create(connection, transaction, $"""
+                UPDATE event_history SET root_span_id = @r, data = {dialect.JsonParameter("data")}, search_tokens = string_to_array(@s, ' ')
+                WHERE seq = @seq
+                """, "@r", "@data", "@seq", "@s")
+            : Commands.Create(connection, transaction, $"""
+                UPDATE event_history SET root_span_id = @r, data = {dialect.JsonParameter("data")} WHERE seq = @seq
+                """, "@r", "@data", "@seq");
+
+        private readonly DbCommand? _search = dialect.HasSearchTokensColumn
+            ? null
+            : Commands.Create(connection, transaction, $"""
+                INSERT INTO event_search (rowid, {string.Join(", ", SearchTokens.Fields)})
+                VALUES (@seq, {string.Join(", ", SearchTokens.Fields.Select((_, i) => $"@f{i}"))})
+                """, ["@seq", .. SearchTokens.Fields.Select((_, i) => $"@f{i}")]);
+
+        private readonly DbCommand? _unsearch = dialect.HasSearchTokensColumn
+            ? null
+            : Commands.Create(connection, transaction, "DELETE FROM event_search WHERE rowid = @seq", "@seq");
 
         private readonly DbCommand _newCurrent = Commands.Create(connection, transaction, """
-            INSERT INTO event_current (object_type, object_id, id, history_seq, xact_id, root_span_id)
-            VALUES (@t, @o, @id, @seq, @x, @r)
+            INSERT INTO event_current (object_type, object_id, id, history_seq, xact_id, root_span_id, created)
+            VALUES (@t, @o, @id, @seq, @x, @r, @c)
             ON CONFLICT (object_type, object_id, id) DO NOTHING
-            """, "@t", "@o", "@id", "@seq", "@x", "@r");
+            """, "@t", "@o", "@id", "@seq", "@x", "@r", "@c");
 
         private readonly DbCommand _current = Commands.Create(connection, transaction, """
-            INSERT INTO event_current (object_type, object_id, id, history_seq, xact_id, root_span_id)
-            VALUES (@t, @o, @id, @seq, @x, @r)
+            INSERT INTO event_current (object_type, object_id, id, history_seq, xact_id, root_span_id, created)
+            VALUES (@t, @o, @id, @seq, @x, @r, @c)
             ON CONFLICT (object_type, object_id, id)
-            DO UPDATE SET history_seq = excluded.history_seq, xact_id = excluded.xact_id, root_span_id = excluded.root_span_id
-            """, "@t", "@o", "@id", "@seq", "@x", "@r");
+            DO UPDATE SET history_seq = excluded.history_seq, xact_id = excluded.xact_id, root_span_id = excluded.root_span_id,
+                created = excluded.created
+            """, "@t", "@o", "@id", "@seq", "@x", "@r", "@c");
 
         private readonly DbCommand _uncurrent = Commands.Create(connection, transaction,
             "DELETE FROM event_current WHERE object_type = @t AND object_id = @o AND id = @id", "@t", "@o", "@id");
@@ -368,18 +410,23 @@ public sealed partial class EventStore
             var objects = run.Select(r => r.Op.Object.Id).ToArray();
             var ids = run.Select(r => (string)r.Op.Row[RowFields.Id]!).ToArray();
             var roots = run.Select(r => (string)r.Op.Row[RowFields.RootSpanId]!).ToArray();
-            var data = run.Select(r => r.Op.Prepared!).ToArray();
+            var data = run.Select(r => r.Op.Prepared!.Text).ToArray();
             var xacts = run.Select(r => r.Xact).ToArray();
+            var tokens = run.Select(r => r.Op.Prepared!.Search.Tagged).ToArray();
+            var created = run.Select(r => r.Op.Prepared!.Created).ToArray();
+            // Only the history insert sees the arrays; the current rows take their created by position (row_number over
+            // seq), which holds because versions are numbered in the run's order (checked below).
             await using var command = Commands.Create(connection, transaction, """
                 WITH h AS (
-                    INSERT INTO event_history (object_type, object_id, id, xact_id, root_span_id, deleted, data)
-                    SELECT u.t, u.o, u.id, u.x, u.r, false, CAST(u.d AS jsonb)
-                    FROM unnest(@t, @o, @id, @r, @d, @x) WITH ORDINALITY AS u(t, o, id, r, d, x, n)
+                    INSERT INTO event_history (object_type, object_id, id, xact_id, root_span_id, deleted, data, search_tokens)
+                    SELECT u.t, u.o, u.id, u.x, u.r, false, CAST(u.d AS jsonb), string_to_array(u.s, ' ')
+                    FROM unnest(@t, @o, @id, @r, @d, @x, @s) WITH ORDINALITY AS u(t, o, id, r, d, x, s, n)
                     ORDER BY u.n
                     RETURNING seq, object_type, object_id, id, root_span_id, xact_id),
                 c AS (
-                    INSERT INTO event_current (object_type, object_id, id, history_seq, xact_id, root_span_id)
-                    SELECT object_type, object_id, id, seq, xact_id, root_span_id FROM h ORDER BY seq
+                    INSERT INTO event_current (object_type, object_id, id, history_seq, xact_id, root_span_id, created)
+                    SELECT object_type, object_id, id, seq, xact_id, root_span_id, (@c::text[])[row_number() OVER (ORDER BY seq)]
+                    FROM h ORDER BY seq
                     ON CONFLICT (object_type, object_id, id) DO NOTHING
                     RETURNING history_seq),
                 tr AS (
@@ -387,8 +434,8 @@ public sealed partial class EventStore
                     SELECT object_type, object_id, root_span_id, MIN(xact_id) FROM h GROUP BY object_type, object_id, root_span_id
                     ON CONFLICT DO NOTHING)
                 SELECT h.seq, h.id, h.seq IN (SELECT history_seq FROM c) FROM h ORDER BY h.seq
-                """, "@t", "@o", "@id", "@r", "@d", "@x");
-            Commands.Bind(command, types, objects, ids, roots, data, xacts);
+                """, "@t", "@o", "@id", "@r", "@d", "@x", "@s", "@c");
+            Commands.Bind(command, types, objects, ids, roots, data, xacts, tokens, created);
             // Versions are numbered in the order the rows were inserted, which is the run's order.
             var taken = new List<(InsertOp, long, long)>();
             await using var reader = await command.ExecuteReaderAsync();
@@ -409,44 +456,90 @@ public sealed partial class EventStore
         }
 
         /// <summary>Writes the first version of a row; returns null when done, or the version's seq when the id already had a live row.</summary>
-        public async Task<long?> TryInsertNewAsync(EventObject obj, string id, long xact, string rootSpanId, string data)
+        public async Task<long?> TryInsertNewAsync(EventObject obj, string id, long xact, string rootSpanId, PreparedRow row)
         {
-            Commands.Bind(_history, obj.TypeName, obj.Id, id, xact, rootSpanId, false, data);
+            Commands.Bind(_history, obj.TypeName, obj.Id, id, xact, rootSpanId, false, row.Text);
+            BindTagged(_history, row.Search);
             var seq = Convert.ToInt64(await _history.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
-            Commands.Bind(_newCurrent, obj.TypeName, obj.Id, id, seq, xact, rootSpanId);
+            Commands.Bind(_newCurrent, obj.TypeName, obj.Id, id, seq, xact, rootSpanId, (object?)row.Created ?? DBNull.Value);
             if (await _newCurrent.ExecuteNonQueryAsync() == 0)
             {
                 return seq;
             }
 
+            await IndexAsync(seq, row.Search, rewrite: false);
             await InsertTraceAsync(obj, rootSpanId, xact);
             return null;
         }
 
-        /// <summary>Writes a version of a row (or rewrites version <paramref name="seq"/> of this transaction) and points the row at it.</summary>
-        public async Task WriteAsync(EventObject obj, string id, long xact, string rootSpanId, string data, bool deleted, long? seq = null)
+        /// <summary>
+        /// Writes a version of a row (or rewrites version <paramref name="seq"/> of this transaction), indexes it for
+        /// search unless it is a tombstone, and points the row at it.
+        /// </summary>
+        public async Task WriteAsync(EventObject obj, string id, long xact, string rootSpanId, JsonObject row, bool deleted, long? seq = null)
         {
+            var data = row.ToJsonString();
+            var search = deleted ? null : SearchEntry.For(row, dialect);
+            var rewrite = seq is not null;
             if (seq is null)
             {
                 Commands.Bind(_history, obj.TypeName, obj.Id, id, xact, rootSpanId, deleted, data);
+                BindTagged(_history, search);
                 seq = Convert.ToInt64(await _history.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
             }
             else
             {
                 Commands.Bind(_rewrite, rootSpanId, data, seq.Value);
+                BindTagged(_rewrite, search);
                 await _rewrite.ExecuteNonQueryAsync();
             }
 
-            if (deleted)
+            if (search is null)
             {
                 Commands.Bind(_uncurrent, obj.TypeName, obj.Id, id);
                 await _uncurrent.ExecuteNonQueryAsync();
                 return;
             }
 
-            Commands.Bind(_current, obj.TypeName, obj.Id, id, seq.Value, xact, rootSpanId);
+            await IndexAsync(seq.Value, search, rewrite);
+            Commands.Bind(_current, obj.TypeName, obj.Id, id, seq.Value, xact, rootSpanId, (object?)Clock.NormalizeCreated(row[RowFields.Created]) ?? DBNull.Value);
             await _current.ExecuteNonQueryAsync();
             await InsertTraceAsync(obj, rootSpanId, xact);
+        }
+
+        /// <summary>Sets a history statement's trailing <c>@s</c> where the store keeps tokens in the history row.</summary>
+        private void BindTagged(DbCommand history, SearchEntry? search)
+        {
+            if (dialect.HasSearchTokensColumn)
+            {
+                history.Parameters["@s"].Value = (object?)search?.Tagged ?? DBNull.Value;
+            }
+        }
+
+        /// <summary>
+        /// Adds a version to <c>event_search</c> (SQLite). A rewritten version's entry, if it has one, is deleted first:
+        /// the table is contentless_delete, so that takes only the rowid.
+        /// </summary>
+        private async Task IndexAsync(long seq, SearchEntry search, bool rewrite)
+        {
+            if (_search is null || _unsearch is null)
+            {
+                return;
+            }
+
+            if (rewrite)
+            {
+                Commands.Bind(_unsearch, seq);
+                await _unsearch.ExecuteNonQueryAsync();
+            }
+
+            _search.Parameters[0].Value = seq;
+            for (var i = 0; i < search.Columns!.Length; i++)
+            {
+                _search.Parameters[i + 1].Value = (object?)search.Columns[i] ?? DBNull.Value;
+            }
+
+            await _search.ExecuteNonQueryAsync();
         }
 
         /// <summary>After a rollback to a savepoint the trace entries written since are gone too.</summary>
@@ -466,9 +559,12 @@ public sealed partial class EventStore
 
         public async ValueTask DisposeAsync()
         {
-            foreach (var command in new[] { _load, _history, _rewrite, _newCurrent, _current, _uncurrent, _trace })
+            foreach (var command in new[] { _load, _history, _rewrite, _search, _unsearch, _newCurrent, _current, _uncurrent, _trace })
             {
-                await command.DisposeAsync();
+                if (command is not null)
+                {
+                    await command.DisposeAsync();
+                }
             }
         }
     }

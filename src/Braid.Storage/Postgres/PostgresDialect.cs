@@ -36,6 +36,8 @@ public sealed class PostgresDialect : SqlDialect, IAsyncDisposable
 
     public override bool SupportsArrayParameters => true;
 
+    public override bool HasSearchTokensColumn => true;
+
     public override string InList(string column, string parameter) => $"{column} = ANY(@{parameter})";
 
     public override Task LockForMigrationAsync(DbConnection connection, DbTransaction transaction) =>

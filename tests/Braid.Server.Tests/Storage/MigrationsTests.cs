@@ -21,6 +21,8 @@ public sealed class MigrationsTests
         "postgres 0002_events 442ad1ca106a557df0161ccbb4234baa0ef13e1f0af08ec9d73c4c37faa9da51",
         "sqlite 0003_attachments bd49eb057d9cac1952169e1b2f5ba66474a70bc1f2c8902dd08e757277260aef",
         "postgres 0003_attachments ea9186983eb6e8465cc35dfffe71043acf33ba47e8b73ec2309dcfc5ec5428a5",
+        "sqlite 0004_query 85920ee8fd6d21c29ef19feb041772c659ddb686d931ed7195aff7db8da1fe3c",
+        "postgres 0004_query 6ea34022d9099ca4c11221c2495ac135b81eb81f861f4be9aa2e98d1044c9463",
     ];
 
     [Fact]
