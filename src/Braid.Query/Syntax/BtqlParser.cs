@@ -74,7 +74,10 @@ internal static class BtqlParser
         {
             throw new QueryError("query has no 'select:', 'dimensions:' or 'measures:' clause", SourcePosition.Start);
         }
-        return new ParsedQuery(from, select ?? [], dimensions ?? [], measures ?? [], filter, null, sort ?? [], limit, cursor);
+        return new ParsedQuery(from, select ?? [], dimensions ?? [], measures ?? [], filter, null, sort ?? [], limit, cursor)
+        {
+            Positions = parser.Positions,
+        };
     }
 
     // `from: project_logs('id') traces`: a trailing shape word, unless it is the next clause's name.

@@ -23,6 +23,8 @@ internal sealed class ExpressionParser(TokenStream tokens)
 
     public TokenStream Tokens => tokens;
 
+    public SourceMap Positions { get; } = new();
+
     public Expr ParseExpression()
     {
         Enter();
@@ -182,6 +184,7 @@ internal sealed class ExpressionParser(TokenStream tokens)
     // Comparisons and the other predicates do not chain: `a = b = c` is an error, as in SQL.
     private Expr ParsePredicate()
     {
+        var start = tokens.Current.Position;
         var left = ParseAdditive();
         BinaryOperator? comparison = tokens.Current.Kind switch
         {
@@ -196,13 +199,13 @@ internal sealed class ExpressionParser(TokenStream tokens)
         if (comparison is { } op)
         {
             tokens.Next();
-            return new BinaryExpr(op, left, ParseAdditive());
+            return Positions.Mark(new BinaryExpr(op, left, ParseAdditive()), start);
         }
         if (tokens.TryWord("is"))
         {
             var negated = tokens.TryWord("not");
             tokens.ExpectWord("null");
-            return new IsNullExpr(left, negated);
+            return Positions.Mark(new IsNullExpr(left, negated), start);
         }
         var not = tokens.IsWord("not") && IsPredicateWord(tokens.Peek(1));
         if (not)
@@ -211,7 +214,7 @@ internal sealed class ExpressionParser(TokenStream tokens)
         }
         if (tokens.TryWord("in"))
         {
-            return new InExpr(left, ParseInList(), not);
+            return Positions.Mark(new InExpr(left, ParseInList(), not), start);
         }
         var word = tokens.Current;
         BinaryOperator? predicate = word.Kind != TokenKind.Identifier ? null : word.Text.ToLowerInvariant() switch
@@ -225,7 +228,7 @@ internal sealed class ExpressionParser(TokenStream tokens)
         if (predicate is { } predicateOp)
         {
             tokens.Next();
-            return new BinaryExpr(predicateOp, left, ParseAdditive());
+            return Positions.Mark(new BinaryExpr(predicateOp, left, ParseAdditive()), start);
         }
         return left;
     }
@@ -379,7 +382,7 @@ internal sealed class ExpressionParser(TokenStream tokens)
         {
             throw new QueryError($"expected an expression but found keyword {token.Text.ToUpperInvariant()}", token.Position);
         }
-        return isCall ? ParseCall(word) : ParsePath();
+        return isCall ? Positions.Mark(ParseCall(word), token.Position) : ParsePath();
     }
 
     private static NumberLiteral ParseNumber(Token token)
@@ -416,6 +419,7 @@ internal sealed class ExpressionParser(TokenStream tokens)
 
     private FieldPath ParsePath()
     {
+        var start = tokens.Current.Position;
         var segments = new List<PathSegment> { new NameSegment(ParseName("a field name")) };
         while (true)
         {
@@ -430,7 +434,7 @@ internal sealed class ExpressionParser(TokenStream tokens)
             }
             else
             {
-                return new FieldPath(segments.ToEquatableList());
+                return Positions.Mark(new FieldPath(segments.ToEquatableList()), start);
             }
         }
     }

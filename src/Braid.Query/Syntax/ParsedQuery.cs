@@ -13,7 +13,11 @@ public sealed record ParsedQuery(
     Expr? Having,
     EquatableList<SortItem> Sort,
     long? Limit,
-    string? Cursor);
+    string? Cursor)
+{
+    /// <summary>Where expressions start in the query text; empty for the JSON form, which has no text.</summary>
+    public SourceMap Positions { get; init; } = SourceMap.None;
+}
 
 public sealed record SelectItem(Expr Expression, string? Alias);
 

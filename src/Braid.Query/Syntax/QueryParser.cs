@@ -21,4 +21,18 @@ public static class QueryParser
         }
         throw tokens.Unexpected("SELECT or a BTQL clause such as 'select:'");
     }
+
+    /// <summary>Parses a lone field path such as <c>a.b[0]."c d"</c> (json_extract's second argument).</summary>
+    public static FieldPath ParsePath(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var tokens = new TokenStream(Lexer.Tokenize(text));
+        var expression = new ExpressionParser(tokens).ParseExpression();
+        if (expression is not FieldPath path || !tokens.Is(TokenKind.End))
+        {
+            throw new QueryError("expected a path such as a.b[0]", SourcePosition.Start);
+        }
+
+        return path;
+    }
 }

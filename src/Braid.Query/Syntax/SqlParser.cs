@@ -72,7 +72,10 @@ internal static class SqlParser
         }
 
         var (plain, dimensions, measures) = SplitAggregates(select, groupBy);
-        return new ParsedQuery(from, plain, dimensions, measures, filter, having, sort, limit, cursor);
+        return new ParsedQuery(from, plain, dimensions, measures, filter, having, sort, limit, cursor)
+        {
+            Positions = parser.Positions,
+        };
     }
 
     private static (EquatableList<SelectItem>, EquatableList<SelectItem>, EquatableList<SelectItem>) SplitAggregates(
@@ -88,8 +91,20 @@ internal static class SqlParser
         // A GROUP BY key may repeat a select expression or name a select alias; either way the
         // dimension takes the select item's alias.
         var dimensions = new List<SelectItem>();
-        foreach (var (key, _) in groupBy ?? [])
+        foreach (var (key, position) in groupBy ?? [])
         {
+            // GROUP BY 2 names the second select item.
+            if (key is NumberLiteral { IsInteger: true } ordinal)
+            {
+                if (ordinal.Value < 1 || ordinal.Value > select.Count)
+                {
+                    throw new QueryError($"GROUP BY {ordinal.Value} is not the position of a select item", position);
+                }
+
+                dimensions.Add(select[(int)ordinal.Value - 1].Item);
+                continue;
+            }
+
             var match = select.Find(s => s.Item.Expression == key || IsAliasReference(key, s.Item.Alias)).Item;
             dimensions.Add(match ?? new SelectItem(key, null));
         }

@@ -1,0 +1,133 @@
+using Braid.Query.Syntax;
+
+namespace Braid.Query.Planning;
+
+/// <summary>How field names resolve in one part of a query: against span rows, summary rows, or a grouping's outputs.</summary>
+internal abstract class FieldScope
+{
+    public abstract SqlValue Resolve(FieldPath path, ExpressionCompiler compiler);
+
+    /// <summary>The path's segments as names and indexes; a name SQLite's path syntax can't quote is a 400.</summary>
+    protected static List<object> Segments(IEnumerable<PathSegment> segments, ExpressionCompiler compiler, FieldPath path)
+    {
+        var list = new List<object>();
+        foreach (var segment in segments)
+        {
+            switch (segment)
+            {
+                case NameSegment { Name: var name } when name.Contains('"', StringComparison.Ordinal):
+                    throw compiler.Error($"field names containing '\"' are not supported: {name}", path);
+                case NameSegment name:
+                    list.Add(name.Name);
+                    break;
+                case IndexSegment index:
+                    list.Add(index.Index);
+                    break;
+            }
+        }
+
+        return list;
+    }
+}
+
+/// <summary>
+/// Span rows of project logs, experiments and datasets: <c>c</c> is the row's current entry (or, for a
+/// <c>version</c> read, its version as of then) and <c>h</c> its stored JSON. Fields the store keeps in columns
+/// are read from them; everything else from the JSON.
+/// </summary>
+internal sealed class SpanScope(QuerySource source, string rowAlias = "c", string dataAlias = "h") : FieldScope
+{
+    public string RowAlias => rowAlias;
+
+    /// <summary>Top-level fields span rows have; a filter on any other is probably a typo.</summary>
+    public static readonly IReadOnlySet<string> KnownFields = new HashSet<string>(
+        ["id", "_xact_id", "_pagination_key", "created", "org_id", "project_id", "experiment_id", "dataset_id", "log_id",
+         "span_id", "root_span_id", "span_parents", "is_root", "input", "output", "expected", "error", "scores", "metrics",
+         "metadata", "tags", "span_attributes", "context", "origin", "comments", "audit_data", "facets", "classifications"],
+        StringComparer.Ordinal);
+
+    public override SqlValue Resolve(FieldPath path, ExpressionCompiler compiler)
+    {
+        var first = path.Segments[0] is NameSegment name ? name.Name : throw compiler.Error("a field path must start with a name", path);
+        var dialect = compiler.Dialect;
+        if (path.Segments.Count == 1)
+        {
+            switch (first)
+            {
+                case "id":
+                    return new SqlValue($"{rowAlias}.id", ValueKind.Text);
+                case "root_span_id":
+                    return new SqlValue($"{rowAlias}.root_span_id", ValueKind.Text);
+                case "created":
+                    return new SqlValue($"{rowAlias}.created", ValueKind.Timestamp);
+                case "_xact_id":
+                    return new SqlValue(dialect.XactText($"{rowAlias}.xact_id"), ValueKind.Text);
+                case "_pagination_key":
+                    return new SqlValue(dialect.PaginationKey($"{rowAlias}.history_seq"), ValueKind.Text);
+                case "org_id":
+                    return compiler.Constant(source.OrgId);
+                case "log_id":
+                    return source.ObjectType == "project_logs" ? compiler.Constant("g") : new SqlValue("NULL", ValueKind.Null);
+                case "project_id":
+                    return ByObject(compiler, rowAlias, o => o.ProjectId);
+                case "experiment_id":
+                    return source.ObjectType == "experiment" ? new SqlValue($"{rowAlias}.object_id", ValueKind.Text) : new SqlValue("NULL", ValueKind.Null);
+                case "dataset_id":
+                    return source.ObjectType == "dataset" ? new SqlValue($"{rowAlias}.object_id", ValueKind.Text) : new SqlValue("NULL", ValueKind.Null);
+            }
+        }
+
+        if (!KnownFields.Contains(first))
+        {
+            compiler.Warn(Lint.LintCodes.UnknownField, $"'{first}' is not a field of span rows, so it is null in every row", path);
+        }
+
+        var segments = Segments(path.Segments, compiler, path);
+        return dialect.JsonAt($"{dataAlias}.data", compiler.Parameters.Add(dialect.PathParameter(segments)), first, segments.Count);
+    }
+
+    private static SqlValue ByObject(ExpressionCompiler compiler, string rowAlias, Func<SourceObject, string> field)
+    {
+        var objects = compiler.Source.Objects;
+        if (objects.Select(field).Distinct().Count() == 1)
+        {
+            return compiler.Constant(field(objects[0]));
+        }
+
+        var cases = string.Join(" ", objects.Select(o => $"WHEN {compiler.Parameters.Add(o.Id)} THEN {compiler.Dialect.TextParameter(compiler.Parameters.Add(field(o)))}"));
+        return new SqlValue($"(CASE {rowAlias}.object_id {cases} END)", ValueKind.Text);
+    }
+}
+
+/// <summary>Rows that are one JSON document each (summary rows): every field is read from the document.</summary>
+internal sealed class JsonRowScope(string document) : FieldScope
+{
+    public override SqlValue Resolve(FieldPath path, ExpressionCompiler compiler)
+    {
+        var segments = Segments(path.Segments, compiler, path);
+        var first = segments[0] as string ?? throw compiler.Error("a field path must start with a name", path);
+        return compiler.Dialect.JsonAt(document, compiler.Parameters.Add(compiler.Dialect.PathParameter(segments)), first, segments.Count);
+    }
+}
+
+/// <summary>After grouping: names are the dimensions' and measures' aliases; anything else is an error.</summary>
+internal sealed class GroupScope(IReadOnlyDictionary<string, SqlValue> outputs) : FieldScope
+{
+    public override SqlValue Resolve(FieldPath path, ExpressionCompiler compiler)
+    {
+        if (path.Segments is [NameSegment name] && outputs.TryGetValue(name.Name, out var value))
+        {
+            return value;
+        }
+
+        throw compiler.Error($"'{Describe(path)}' is not a dimension or measure of this query; refer to them by their names: {string.Join(", ", outputs.Keys)}", path);
+    }
+
+    private static string Describe(FieldPath path) =>
+        string.Concat(path.Segments.Select((s, i) => s switch
+        {
+            NameSegment n => (i == 0 ? "" : ".") + n.Name,
+            IndexSegment x => $"[{x.Index}]",
+            _ => "",
+        }));
+}

@@ -1,0 +1,669 @@
+using System.Text;
+using Braid.Query.Lint;
+using Braid.Query.Syntax;
+
+namespace Braid.Query.Planning;
+
+/// <summary>
+/// Turns a parsed query over resolved logs into one parameterized SQL statement for a store. Three shapes:
+/// <list type="bullet">
+/// <item><c>spans</c>: matching rows, newest first (by <c>created</c>, then id), paged by that key.</item>
+/// <item><c>traces</c>: every span of each trace with at least one matching span; the limit counts traces, which come
+/// newest first by their first write, as in fetch.</item>
+/// <item><c>summary</c>: one row per such trace, aggregated in SQL, which HAVING can filter.</item>
+/// </list>
+/// Grouped queries (dimensions/measures) run over span rows.
+/// </summary>
+public static class QueryCompiler
+{
+    /// <summary>Rows (or traces) per page when neither the query nor the request sets a limit.</summary>
+    public const long DefaultLimit = 1000;
+
+    public static CompiledQuery Compile(ParsedQuery query, QuerySource source, QueryDialect dialect, QueryOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(source);
+        if (source.Objects.Count == 0)
+        {
+            throw new QueryError("the query's source names no log", SourcePosition.Start);
+        }
+
+        var context = new CompilerContext(dialect, source, options, query.Positions);
+        var shape = query.From.Shape ?? QueryShape.Spans;
+        var grouped = query.Dimensions.Count > 0 || query.Measures.Count > 0;
+        if (grouped && shape != QueryShape.Spans)
+        {
+            throw new QueryError("dimensions and measures group span rows; use the spans shape", SourcePosition.Start);
+        }
+
+        var cursor = query.Cursor is { } text ? QueryCursor.Decode(text) : null;
+        var shapeName = grouped ? "grouped" : shape.ToString().ToLowerInvariant();
+        if (cursor is not null && cursor.Shape != shapeName)
+        {
+            throw new QueryError($"the cursor belongs to a {cursor.Shape} query, not this {shapeName} query", SourcePosition.Start);
+        }
+
+        var limit = query.Limit ?? (options.DisableLimit ? null : DefaultLimit);
+        query = query with { Sort = Ordinals(query, grouped) };
+        var builder = new Builder(context, query, cursor, limit, shapeName);
+        LintScan(context, query);
+        return grouped ? builder.Grouped()
+            : shape == QueryShape.Spans ? builder.Spans()
+            : builder.Traces(summary: shape == QueryShape.Summary);
+    }
+
+    /// <summary><c>ORDER BY 2</c> sorts by the second output: replaced by that output (its name, once grouped).</summary>
+    private static EquatableList<SortItem> Ordinals(ParsedQuery query, bool grouped)
+    {
+        var outputs = grouped ? [.. query.Dimensions, .. query.Measures] : query.Select.ToList();
+        return query.Sort.Select(item =>
+        {
+            if (item.Expression is not NumberLiteral { IsInteger: true } ordinal)
+            {
+                return item;
+            }
+
+            if (ordinal.Value < 1 || ordinal.Value > outputs.Count || outputs[(int)ordinal.Value - 1].Expression is StarExpr)
+            {
+                throw new QueryError($"ORDER BY {ordinal.Value} is not the position of an output", query.Positions.Find(ordinal) ?? SourcePosition.Start);
+            }
+
+            var output = outputs[(int)ordinal.Value - 1];
+            return item with
+            {
+                Expression = grouped ? new FieldPath([new NameSegment(Builder.OutputName(output, (int)ordinal.Value - 1))]) : output.Expression,
+            };
+        }).ToEquatableList();
+    }
+
+    /// <summary>Warns when nothing bounds the scan: no time, transaction or id condition in the filter.</summary>
+    private static void LintScan(CompilerContext context, ParsedQuery query)
+    {
+        if (query.Filter is null || !Bounds(query.Filter))
+        {
+            context.Warn(LintCodes.FullScan,
+                "the filter has no range on created, _xact_id or _pagination_key and no id or root_span_id condition, so the query reads the whole history; add one to make it fast on large logs",
+                query.Filter is null ? null : context.Positions.Find(query.Filter));
+        }
+    }
+
+    private static bool Bounds(Expr filter) => filter switch
+    {
+        LogicalExpr { Operator: LogicalOperator.And } and => and.Operands.Any(Bounds),
+        LogicalExpr { Operator: LogicalOperator.Or } or => or.Operands.All(Bounds),
+        BinaryExpr { Operator: BinaryOperator.Equal } eq => IsField(eq.Left, "id", "root_span_id", "span_id", "created", "_xact_id") || IsField(eq.Right, "id", "root_span_id", "span_id"),
+        BinaryExpr { Operator: BinaryOperator.Less or BinaryOperator.LessOrEqual or BinaryOperator.Greater or BinaryOperator.GreaterOrEqual } range =>
+            IsField(range.Left, "created", "_xact_id", "_pagination_key") || IsField(range.Right, "created", "_xact_id", "_pagination_key"),
+        InExpr { Negated: false } inList => IsField(inList.Operand, "id", "root_span_id", "span_id"),
+        _ => false,
+    };
+
+    private static bool IsField(Expr expr, params string[] names) =>
+        expr is FieldPath { Segments: [NameSegment name] } && names.Contains(name.Name);
+
+    private sealed class Builder(CompilerContext context, ParsedQuery query, QueryCursor? cursor, long? limit, string shapeName)
+    {
+        private readonly QueryDialect _dialect = context.Dialect;
+        private readonly SqlParameters _parameters = context.Parameters;
+        private readonly QuerySource _source = context.Source;
+
+        private string? _objectCondition;
+
+        /// <summary>The source's rows: current ones, or each row's version as of the request's <c>version</c>.</summary>
+        private string Rows(string c = "c", string h = "h")
+        {
+            if (context.Options.Version is not { } version)
+            {
+                return $"event_current {c} JOIN event_history {h} ON {h}.seq = {c}.history_seq";
+            }
+
+            var v = _parameters.Add(version);
+            var created = _dialect.ToTimestamp(_dialect.JsonText(_dialect.JsonAt("hv.data", _parameters.Add(_dialect.PathParameter(["created"])), "created", 1)));
+            return $"""
+                (SELECT hv.object_type, hv.object_id, hv.id, hv.seq AS history_seq, hv.xact_id, hv.root_span_id, {created} AS created
+                 FROM event_history hv
+                 WHERE {Objects("hv")} AND hv.xact_id <= {v} AND NOT hv.deleted AND NOT EXISTS (
+                     SELECT 1 FROM event_history n
+                     WHERE n.object_type = hv.object_type AND n.object_id = hv.object_id AND n.id = hv.id AND n.xact_id <= {v} AND n.seq > hv.seq)) {c}
+                JOIN event_history {h} ON {h}.seq = {c}.history_seq
+                """;
+        }
+
+        private string Objects(string alias)
+        {
+            var type = _parameters.Add(_source.ObjectType);
+            var ids = _source.Objects.Select(o => _parameters.Add(o.Id)).ToList();
+            var objects = ids.Count == 1 ? $"{alias}.object_id = {ids[0]}" : $"{alias}.object_id IN ({string.Join(", ", ids)})";
+            return $"{alias}.object_type = {type} AND {objects}";
+        }
+
+        private string ObjectCondition => _objectCondition ??= Objects("c");
+
+        private ExpressionCompiler SpanCompiler(bool allowTraceFunctions = true) =>
+            new(context, new SpanScope(_source)) { TraceFunctions = allowTraceFunctions ? TraceFunction : null };
+
+        private long Offset => cursor?.Kind == CursorKind.Offset ? cursor.Offset : 0;
+
+        private string Paging(long? units, long offset)
+        {
+            var text = new StringBuilder();
+            if (units is { } n)
+            {
+                text.Append(" LIMIT ").Append(_parameters.Add(n + 1));
+            }
+            else if (offset > 0)
+            {
+                text.Append(_dialect.Name == "sqlite" ? " LIMIT -1" : "");
+            }
+
+            if (offset > 0)
+            {
+                text.Append(" OFFSET ").Append(_parameters.Add(offset));
+            }
+
+            return text.ToString();
+        }
+
+        // ---- spans ----
+
+        public CompiledQuery Spans()
+        {
+            var compiler = SpanCompiler();
+            var (layout, columns, outputs) = Select(compiler, query.Select);
+            var where = new List<string> { ObjectCondition };
+            if (query.Filter is { } filter)
+            {
+                where.Add(compiler.Predicate(filter));
+            }
+
+            var (order, keys, kind) = SpanOrder(compiler, where);
+            var sql = $"SELECT {outputs}, {string.Join(", ", keys)} FROM {Rows()} WHERE {string.Join(" AND ", where)} ORDER BY {order}{Paging(limit, Offset)}";
+            return Done(sql, layout, columns, hasPresence: false, keys.Count, kind);
+        }
+
+        /// <summary>
+        /// A sort on stored columns (created, id, _xact_id, _pagination_key, root_span_id) pages by key; any other sort
+        /// pages by offset, which can skip or repeat rows written between pages, so it is linted.
+        /// </summary>
+        private (string Order, List<string> Keys, CursorKind Kind) SpanOrder(ExpressionCompiler compiler, List<string> where)
+        {
+            var sort = query.Sort.Count > 0 ? query.Sort : [new SortItem(Field("created"), SortDirection.Descending)];
+            var keyed = new List<Key>();
+            foreach (var item in sort)
+            {
+                if (StoredColumn(item.Expression) is not { } column)
+                {
+                    keyed = null;
+                    break;
+                }
+
+                keyed.Add(column with { Descending = item.Direction == SortDirection.Descending });
+            }
+
+            if (keyed is null)
+            {
+                WarnUnpageable(query.Sort[0].Expression);
+                var terms = query.Sort.Select(s => SortTerm(compiler, s)).ToList();
+                terms.Add("c.object_id");
+                terms.Add("c.id");
+                return (string.Join(", ", terms), ["c.object_id"], CursorKind.Offset);
+            }
+
+            // The key ends with (object_id, id), which is unique, so every row has its own place.
+            var lastDescending = keyed[^1].Descending;
+            foreach (var tie in new[] { "c.object_id", "c.id" })
+            {
+                if (!keyed.Exists(k => k.Column == tie))
+                {
+                    keyed.Add(new Key(tie, lastDescending, IsText: true));
+                }
+            }
+
+            if (cursor is { Kind: CursorKind.Keyset } after)
+            {
+                where.Add(After(keyed, after));
+            }
+
+            var order = string.Join(", ", keyed.Select(k => k.Column + (k.Descending ? " DESC" : "")));
+            return (order, keyed.Select(k => k.Column).ToList(), CursorKind.Keyset);
+        }
+
+        private void WarnUnpageable(Expr at) =>
+            context.Warn(LintCodes.UnpageableSort,
+                "this sort is not on created, id, _xact_id or _pagination_key, so pages continue by offset and rows written between pages can be skipped or repeated",
+                context.Positions.Find(at));
+
+        private static FieldPath Field(string name) => new([new NameSegment(name)]);
+
+        /// <summary>A column of a page key, its direction, and whether it compares as text.</summary>
+        private sealed record Key(string Column, bool Descending, bool IsText);
+
+        private static Key? StoredColumn(Expr expression) => expression switch
+        {
+            FieldPath { Segments: [NameSegment { Name: "created" }] } => new Key("COALESCE(c.created, '')", false, true),
+            FieldPath { Segments: [NameSegment { Name: "id" }] } => new Key("c.id", false, true),
+            FieldPath { Segments: [NameSegment { Name: "root_span_id" }] } => new Key("c.root_span_id", false, true),
+            FieldPath { Segments: [NameSegment { Name: "_xact_id" }] } => new Key("c.xact_id", false, false),
+            FieldPath { Segments: [NameSegment { Name: "_pagination_key" }] } => new Key("c.history_seq", false, false),
+            _ => null,
+        };
+
+        /// <summary>Rows strictly after the cursor's key in the sort's order: (a, b) &gt; (x, y) spelled out per direction.</summary>
+        private string After(List<Key> keyed, QueryCursor after)
+        {
+            if (after.Key.Count != keyed.Count)
+            {
+                throw new QueryError("the cursor was made for a different sort", SourcePosition.Start);
+            }
+
+            var values = after.Key.Select(k => k is null ? "NULL" : Typed(_parameters.Add(k), k)).ToList();
+            var disjuncts = new List<string>();
+            for (var i = 0; i < keyed.Count; i++)
+            {
+                var parts = new List<string>();
+                for (var j = 0; j < i; j++)
+                {
+                    parts.Add(Compare(keyed[j], "=", values[j]));
+                }
+
+                parts.Add(Compare(keyed[i], keyed[i].Descending ? "<" : ">", values[i]));
+                disjuncts.Add("(" + string.Join(" AND ", parts) + ")");
+            }
+
+            return "(" + string.Join(" OR ", disjuncts) + ")";
+        }
+
+        private string Typed(string parameter, object value) => value is string ? _dialect.TextParameter(parameter) : parameter;
+
+        private string Compare(Key key, string op, string value) =>
+            key.IsText ? _dialect.CompareText(key.Column, op, value) : $"({key.Column} {op} {value})";
+
+        private string SortTerm(ExpressionCompiler compiler, SortItem item)
+        {
+            // NULLs last whichever the direction, the same on both stores; a JSON value sorts numbers by value, then texts.
+            var value = compiler.Compile(item.Expression);
+            var suffix = Direction(item) + " NULLS LAST";
+            var collate = _dialect.Name == "postgres" ? " COLLATE \"C\"" : "";
+            return value.Kind switch
+            {
+                ValueKind.Json => $"{_dialect.JsonNumber(value)}{suffix}, {_dialect.JsonText(value)}{collate}{suffix}",
+                ValueKind.Text or ValueKind.Timestamp => value.Sql + collate + suffix,
+                _ => value.Sql + suffix,
+            };
+        }
+
+        private static string Direction(SortItem item) => item.Direction == SortDirection.Descending ? " DESC" : "";
+
+        /// <summary>The select list: <c>*</c> alone (whole rows) or named outputs.</summary>
+        private (RowLayout Layout, List<OutputColumn> Columns, string Sql) Select(ExpressionCompiler compiler, IReadOnlyList<SelectItem> items)
+        {
+            if (items is [{ Expression: StarExpr }])
+            {
+                return (RowLayout.Spans, [], "c.object_id, c.xact_id, c.history_seq, h.data");
+            }
+
+            var columns = new List<OutputColumn>();
+            var sql = new List<string>();
+            foreach (var item in items)
+            {
+                if (item.Expression is StarExpr)
+                {
+                    throw new QueryError("'*' cannot be combined with other select items", SourcePosition.Start);
+                }
+
+                var value = compiler.Compile(item.Expression);
+                var name = OutputName(item, columns.Count);
+                if (columns.Exists(c => c.Name == name))
+                {
+                    throw compiler.Error($"two select items are named '{name}'; give one another name with AS", item.Expression);
+                }
+
+                var (text, kind) = Output(value);
+                columns.Add(new OutputColumn(name, kind));
+                sql.Add(text);
+            }
+
+            return (RowLayout.Columns, columns, string.Join(", ", sql));
+        }
+
+        private (string Sql, ValueKind Kind) Output(SqlValue value) => value.Kind switch
+        {
+            ValueKind.Json => (_dialect.JsonOutput(value), ValueKind.Json),
+            _ => (value.Sql, value.Kind),
+        };
+
+        /// <summary>An item's name: its alias, else the last name of a field path (<c>metadata.model</c> is <c>model</c>), else its function's name.</summary>
+        public static string OutputName(SelectItem item, int index) => item.Alias ?? item.Expression switch
+        {
+            FieldPath path => path.Segments.OfType<NameSegment>().LastOrDefault()?.Name ?? $"_{index}",
+            FunctionCall call => call.Name,
+            _ => $"_{index}",
+        };
+
+        // ---- traces and summary ----
+
+        /// <summary>
+        /// <c>any_span(cond)</c>: the row's trace has a span meeting cond (so a filter can pick traces by, say, their root's
+        /// metadata and return all their spans). <c>filter_spans(cond)</c> is only meaningful at the top of a traces
+        /// filter, where <see cref="Traces"/> takes it out; anywhere else it is an error.
+        /// </summary>
+        private SqlValue TraceFunction(FunctionCall call, ExpressionCompiler compiler)
+        {
+            if (call.Name == "filter_spans")
+            {
+                throw compiler.Error("filter_spans() narrows the spans of a traces query; put it at the top level of the filter of a traces query", call);
+            }
+
+            if (call.Arguments.Count != 1)
+            {
+                throw compiler.Error("any_span() takes one condition", call);
+            }
+
+            var inner = new ExpressionCompiler(context, new SpanScope(_source, "a", "ah")) { TraceFunctions = null };
+            var condition = inner.Predicate(call.Arguments[0]);
+            var row = compiler.Scope is SpanScope outer ? outer.RowAlias : "c";
+            return new SqlValue(
+                $"EXISTS (SELECT 1 FROM {Rows("a", "ah")} WHERE a.object_type = {row}.object_type AND a.object_id = {row}.object_id AND a.root_span_id = {row}.root_span_id AND {condition})",
+                ValueKind.Bool);
+        }
+
+        public CompiledQuery Traces(bool summary)
+        {
+            var spanFilter = new List<string>();
+            var narrow = new List<string>();
+            var compiler = SpanCompiler();
+            foreach (var conjunct in Conjuncts(query.Filter))
+            {
+                if (conjunct is FunctionCall { Name: "filter_spans" } narrowing)
+                {
+                    if (summary || narrowing.Arguments.Count != 1)
+                    {
+                        throw compiler.Error(summary ? "filter_spans() narrows the spans of a traces query, not a summary" : "filter_spans() takes one condition", narrowing);
+                    }
+
+                    narrow.Add(compiler.Predicate(narrowing.Arguments[0]));
+                }
+                else
+                {
+                    spanFilter.Add(compiler.Predicate(conjunct));
+                }
+            }
+
+            if (query.Sort.Count > 0 && !summary)
+            {
+                context.Warn(LintCodes.SortIgnored, "traces come newest first by their first write; the sort orders spans within each trace", context.Positions.Find(query.Sort[0].Expression));
+            }
+
+            var traceKeys = new List<Key> { new("t.first_xact", true, false), new("t.object_id", true, true), new("t.root_span_id", true, true) };
+            var traceWhere = new List<string> { Objects("t") };
+            if (context.Options.Version is { } version)
+            {
+                traceWhere.Add($"t.first_xact <= {_parameters.Add(version)}");
+            }
+
+            var sorted = summary && query.Sort.Count > 0;
+            if (cursor is { Kind: CursorKind.Keyset } after)
+            {
+                if (sorted)
+                {
+                    throw new QueryError("the cursor was made for a different sort", SourcePosition.Start);
+                }
+
+                traceWhere.Add(After(traceKeys, after));
+            }
+
+            var match = spanFilter.Count == 0 ? "" : " AND " + string.Join(" AND ", spanFilter);
+            traceWhere.Add($"EXISTS (SELECT 1 FROM {Rows()} WHERE c.object_type = t.object_type AND c.object_id = t.object_id AND c.root_span_id = t.root_span_id{match})");
+            var traceOrder = "t.first_xact DESC, t.object_id DESC, t.root_span_id DESC";
+            var pageInRoots = !summary || (query.Having is null && !sorted);
+            var roots = $"SELECT t.object_id, t.root_span_id, t.first_xact FROM event_traces t WHERE {string.Join(" AND ", traceWhere)} ORDER BY {traceOrder}"
+                + (pageInRoots ? Paging(limit, Offset) : "");
+            return summary ? Summary(roots, pageInRoots, sorted) : TraceSpans(roots, narrow);
+        }
+
+        private static IEnumerable<Expr> Conjuncts(Expr? filter) => filter switch
+        {
+            null => [],
+            LogicalExpr { Operator: LogicalOperator.And } and => and.Operands.SelectMany(Conjuncts),
+            _ => [filter],
+        };
+
+        private CompiledQuery TraceSpans(string roots, List<string> narrow)
+        {
+            var compiler = SpanCompiler(allowTraceFunctions: false);
+            var (layout, columns, outputs) = Select(compiler, query.Select);
+            var within = query.Sort.Count > 0
+                ? string.Join(", ", query.Sort.Select(s => SortTerm(compiler, s))) + ", c.id"
+                : "c.created, c.id";
+            var narrowing = narrow.Count == 0 ? "" : " AND " + string.Join(" AND ", narrow);
+            // A LEFT JOIN keeps a trace whose spans filter_spans removed all of, as one placeholder row, so the
+            // reader still counts it against the limit and pages stay the size asked for.
+            var sql = $"""
+                WITH r AS ({roots})
+                SELECT {outputs}, c.id, r.first_xact, r.object_id, r.root_span_id
+                FROM r LEFT JOIN ({Rows()}) ON c.object_type = {_parameters.Add(_source.ObjectType)} AND c.object_id = r.object_id AND c.root_span_id = r.root_span_id{narrowing}
+                ORDER BY r.first_xact DESC, r.object_id DESC, r.root_span_id DESC, {within}
+                """;
+            return Done(sql, layout, columns, hasPresence: true, keyColumns: 3, CursorKind.Keyset);
+        }
+
+        private CompiledQuery Summary(string roots, bool pagedInRoots, bool sorted)
+        {
+            var type = _parameters.Add(_source.ObjectType);
+            SqlValue At(string doc, params object[] path) =>
+                _dialect.JsonAt(doc, _parameters.Add(_dialect.PathParameter(path)), path[0] as string ?? "", path.Length);
+            string Num(params object[] path) => _dialect.JsonNumber(At("h.data", path));
+            string Text(params object[] path) => _dialect.JsonText(At("h.data", path));
+            var spanType = Text("span_attributes", "type");
+            var isLlm = $"{spanType} = {_dialect.TextParameter(_parameters.Add("llm"))}";
+            var isTool = $"{spanType} = {_dialect.TextParameter(_parameters.Add("tool"))}";
+            var hasError = $"NOT {_dialect.JsonIsNull(At("h.data", "error"))}";
+            var isRoot = $"{_dialect.JsonBool(At("h.data", "is_root"))} = {_dialect.BoolLiteral(true)}";
+            var start = Num("metrics", "start");
+            var end = Num("metrics", "end");
+            var metrics = new (string Name, string Sql)[]
+            {
+                ("prompt_tokens", $"SUM({Num("metrics", "prompt_tokens")})"),
+                ("completion_tokens", $"SUM({Num("metrics", "completion_tokens")})"),
+                ("prompt_cached_tokens", $"SUM({Num("metrics", "prompt_cached_tokens")})"),
+                ("prompt_cache_creation_tokens", $"SUM({Num("metrics", "prompt_cache_creation_tokens")})"),
+                ("total_tokens", $"SUM(COALESCE({Num("metrics", "tokens")}, {Num("metrics", "prompt_tokens")} + {Num("metrics", "completion_tokens")}))"),
+                ("estimated_cost", $"SUM({Num("metrics", "estimated_cost")})"),
+                ("llm_calls", $"COUNT(CASE WHEN {isLlm} THEN 1 END)"),
+                ("tool_calls", $"COUNT(CASE WHEN {isTool} THEN 1 END)"),
+                ("errors", $"COUNT(CASE WHEN {hasError} THEN 1 END)"),
+                ("llm_errors", $"COUNT(CASE WHEN {isLlm} AND {hasError} THEN 1 END)"),
+                ("tool_errors", $"COUNT(CASE WHEN {isTool} AND {hasError} THEN 1 END)"),
+                ("start", $"MIN({start})"),
+                ("end", $"MAX({end})"),
+                ("duration", $"MAX({end}) - MIN({start})"),
+                ("llm_duration", $"SUM(CASE WHEN {isLlm} THEN {end} - {start} END)"),
+                ("time_to_first_token", $"AVG({Num("metrics", "time_to_first_token")})"),
+            };
+            var aggregates = string.Join(", ", metrics.Select((m, i) => $"{m.Sql} AS m{i}"));
+            var rootSeq = $"MAX(CASE WHEN {isRoot} THEN c.history_seq END) AS root_seq";
+            var firstSeq = "MIN(c.history_seq) AS first_seq";
+            var each = _dialect.EachMember("h.data", _parameters.Add(_dialect.PathParameter(["scores"])), "e");
+            var join = $"c.object_type = {type} AND c.object_id = r.object_id AND c.root_span_id = r.root_span_id";
+            var preview = _dialect.NumberParameter(_parameters.Add((long)context.Options.PreviewLength));
+            string Preview(string field)
+            {
+                var value = At("rh.data", field);
+                var text = $"COALESCE({_dialect.JsonText(value)}, {_dialect.JsonOutput(value)})";
+                return _dialect.ToJson(new SqlValue(_dialect.Left(text, preview), ValueKind.Text));
+            }
+
+            string Json(string field) => _dialect.ToJson(At("rh.data", field));
+            string Name(string name) => _dialect.TextParameter(_parameters.Add(name));
+            var metricObject = _dialect.BuildObject(metrics.Select((m, i) => (Name(m.Name), _dialect.ToJson(new SqlValue($"a.m{i}", ValueKind.Number)))).ToList());
+            var rowObject = _dialect.BuildObject(
+            [
+                (Name("id"), Json("id")),
+                (Name("span_id"), Json("span_id")),
+                (Name("root_span_id"), _dialect.ToJson(new SqlValue("r.root_span_id", ValueKind.Text))),
+                (Name("created"), Json("created")),
+                (Name("_xact_id"), _dialect.ToJson(new SqlValue(_dialect.XactText("a.xact"), ValueKind.Text))),
+                (Name("input"), Preview("input")),
+                (Name("output"), Preview("output")),
+                (Name("expected"), Preview("expected")),
+                (Name("error"), Preview("error")),
+                (Name("metadata"), Json("metadata")),
+                (Name("tags"), Json("tags")),
+                (Name("span_attributes"), Json("span_attributes")),
+                (Name("scores"), _dialect.ToJson(new SqlValue($"COALESCE(sc.scores, {_dialect.JsonParameter(_parameters.Add("{}"))})", ValueKind.Json))),
+                (Name("metrics"), metricObject),
+                (Name("span_type_info"), _dialect.BuildObject(
+                [
+                    (Name("has_error"), _dialect.ToJson(new SqlValue($"(a.m8 > 0)", ValueKind.Bool))),
+                    (Name("num_spans"), _dialect.ToJson(new SqlValue("a.spans", ValueKind.Number))),
+                ])),
+            ]);
+            var lateral = _dialect.Name == "postgres" ? "CROSS JOIN " : ", ";
+            var sql = new StringBuilder($"""
+                WITH r AS ({roots}),
+                a AS (
+                    SELECT r.object_id, r.root_span_id, r.first_xact, MAX(c.xact_id) AS xact, COUNT(*) AS spans, {rootSeq}, {firstSeq}, {aggregates}
+                    FROM r JOIN ({Rows()}) ON {join}
+                    GROUP BY r.object_id, r.root_span_id, r.first_xact),
+                sc AS (
+                    SELECT x.object_id, x.root_span_id, {_dialect.ObjectAggregate("x.k", "x.v")} AS scores FROM (
+                        SELECT r.object_id, r.root_span_id, e.key AS k, AVG({_dialect.EachValue("e")}) AS v
+                        FROM r JOIN ({Rows()}) ON {join} {lateral}{each}
+                        WHERE {_dialect.EachIsNumber("e")}
+                        GROUP BY r.object_id, r.root_span_id, e.key) x
+                    GROUP BY x.object_id, x.root_span_id),
+                s AS (
+                    SELECT a.object_id, a.root_span_id, a.first_xact, {rowObject} AS row
+                    FROM a JOIN r ON r.object_id = a.object_id AND r.root_span_id = a.root_span_id
+                    JOIN event_history rh ON rh.seq = COALESCE(a.root_seq, a.first_seq)
+                    LEFT JOIN sc ON sc.object_id = a.object_id AND sc.root_span_id = a.root_span_id)
+                """);
+            var rows = new ExpressionCompiler(context, new JsonRowScope("s.row")) { TraceFunctions = null };
+            var (layout, columns, outputs) = query.Select is [{ Expression: StarExpr }]
+                ? (RowLayout.Summary, new List<OutputColumn>(), "s.object_id, s.row")
+                : Select(rows, query.Select);
+            sql.Append($"\nSELECT {outputs}, s.first_xact, s.object_id, s.root_span_id FROM s");
+            if (query.Having is { } having)
+            {
+                sql.Append(" WHERE ").Append(rows.Predicate(having));
+            }
+
+            if (sorted)
+            {
+                WarnUnpageable(query.Sort[0].Expression);
+                sql.Append(" ORDER BY ").Append(string.Join(", ", query.Sort.Select(s => SortTerm(rows, s))))
+                    .Append(", s.first_xact DESC, s.object_id DESC, s.root_span_id DESC").Append(Paging(limit, Offset));
+                return Done(sql.ToString(), layout, columns, hasPresence: false, keyColumns: 3, CursorKind.Offset);
+            }
+
+            sql.Append(" ORDER BY s.first_xact DESC, s.object_id DESC, s.root_span_id DESC");
+            if (!pagedInRoots)
+            {
+                sql.Append(Paging(limit, 0));
+            }
+
+            return Done(sql.ToString(), layout, columns, hasPresence: false, keyColumns: 3, CursorKind.Keyset);
+        }
+
+        // ---- grouped ----
+
+        /// <summary>
+        /// Grouping runs in an inner query whose columns are the dimensions and measures (and any other aggregate HAVING
+        /// or the sort uses); HAVING, sort and output read those columns. That keeps every expression outside the
+        /// grouping a plain column, which PostgreSQL requires and SQLite does not mind.
+        /// </summary>
+        public CompiledQuery Grouped()
+        {
+            var compiler = SpanCompiler();
+            var aggregate = new ExpressionCompiler(context, new SpanScope(_source)) { AllowAggregates = true };
+            var where = new List<string> { ObjectCondition };
+            if (query.Filter is { } filter)
+            {
+                where.Add(compiler.Predicate(filter));
+            }
+
+            var inner = new List<string>();
+            var groupKeys = new List<string>();
+            var named = new Dictionary<string, SqlValue>(StringComparer.Ordinal);
+            var columns = new List<OutputColumn>();
+            SqlValue Column(SqlValue value)
+            {
+                inner.Add($"{value.Sql} AS g{inner.Count}");
+                return new SqlValue($"g.g{inner.Count - 1}", value.Kind);
+            }
+
+            foreach (var item in query.Dimensions)
+            {
+                var value = compiler.Compile(item.Expression);
+                var name = OutputName(item, columns.Count);
+                AddNamed(named, name, Column(value), compiler, item.Expression);
+                columns.Add(new OutputColumn(name, value.Kind == ValueKind.Null ? ValueKind.Text : value.Kind));
+                groupKeys.Add(compiler.GroupKey(value));
+            }
+
+            foreach (var item in query.Measures)
+            {
+                var value = aggregate.Compile(item.Expression);
+                if (!value.IsAggregate && !ContainsAggregate(item.Expression))
+                {
+                    throw compiler.Error("a measure must be an aggregate such as count(1), sum(x) or avg(x)", item.Expression);
+                }
+
+                var name = OutputName(item, columns.Count);
+                AddNamed(named, name, Column(value), compiler, item.Expression);
+                columns.Add(new OutputColumn(name, value.Kind));
+            }
+
+            var outer = new ExpressionCompiler(context, new GroupScope(named))
+            {
+                Aggregates = call => Column(aggregate.Compile(call)),
+            };
+            var having = query.Having is { } h ? outer.Predicate(h) : null;
+            var order = query.Sort.Count > 0
+                ? query.Sort.Select(s => SortTerm(outer, s)).ToList()
+                : query.Dimensions.Select((d, i) => SortTerm(outer, new SortItem(new FieldPath([new NameSegment(columns[i].Name)]), SortDirection.Ascending))).ToList();
+            var outputs = columns.Select(c => named[c.Name]).Select(v => Output(v).Sql);
+
+            var sql = new StringBuilder($"SELECT {string.Join(", ", outputs)}, 0 FROM (SELECT {string.Join(", ", inner)} FROM {Rows()} WHERE {string.Join(" AND ", where)}");
+            if (groupKeys.Count > 0)
+            {
+                sql.Append(" GROUP BY ").Append(string.Join(", ", groupKeys));
+            }
+
+            sql.Append(") g");
+            if (having is not null)
+            {
+                sql.Append(" WHERE ").Append(having);
+            }
+
+            if (order.Count > 0)
+            {
+                sql.Append(" ORDER BY ").Append(string.Join(", ", order));
+            }
+
+            sql.Append(Paging(limit, Offset));
+            return Done(sql.ToString(), RowLayout.Columns, columns, hasPresence: false, keyColumns: 1, CursorKind.Offset);
+        }
+
+        private static void AddNamed(Dictionary<string, SqlValue> named, string name, SqlValue value, ExpressionCompiler compiler, Expr at)
+        {
+            if (!named.TryAdd(name, value))
+            {
+                throw compiler.Error($"two dimensions or measures are named '{name}'; give one another name with AS", at);
+            }
+        }
+
+        private static bool ContainsAggregate(Expr expression) => expression switch
+        {
+            FunctionCall call => call.IsAggregate || call.Arguments.Any(ContainsAggregate),
+            UnaryExpr unary => ContainsAggregate(unary.Operand),
+            BinaryExpr binary => ContainsAggregate(binary.Left) || ContainsAggregate(binary.Right),
+            CaseExpr c => c.Branches.Any(b => ContainsAggregate(b.Result) || ContainsAggregate(b.Condition)) || (c.Else is { } e && ContainsAggregate(e)),
+            CastExpr cast => ContainsAggregate(cast.Operand),
+            _ => false,
+        };
+
+        private CompiledQuery Done(string sql, RowLayout layout, List<OutputColumn> columns, bool hasPresence, int keyColumns, CursorKind kind) =>
+            new(sql, _parameters.Values, layout, columns, hasPresence, keyColumns, kind, shapeName, Offset, limit, context.Warnings);
+    }
+}

@@ -1,0 +1,52 @@
+namespace Braid.Query.Planning;
+
+/// <summary>
+/// What a compiled expression holds, which fixes how it is spelled in SQL: JSON (text on SQLite, jsonb on
+/// PostgreSQL), text, a number (a float on PostgreSQL so both stores compute alike), a boolean, a timestamp (the
+/// canonical ISO-8601 UTC text <c>yyyy-MM-ddTHH:mm:ss.fffZ</c>, which sorts as it reads), an interval
+/// (seconds, or calendar months for month/year intervals), or a bare NULL.
+/// </summary>
+public enum ValueKind
+{
+    Json,
+    Text,
+    Number,
+    Bool,
+    Timestamp,
+    Null,
+}
+
+/// <summary>
+/// A compiled expression. A value read from a row's JSON keeps its document and path parameter in
+/// <see cref="Path"/>, so SQLite can test its type and extract it from the document it has already parsed.
+/// </summary>
+public sealed record SqlValue(string Sql, ValueKind Kind)
+{
+    public JsonPath? Path { get; init; }
+
+    /// <summary>The literal this value was compiled from, for compile-time folding and lint.</summary>
+    public object? Constant { get; init; }
+
+    public bool IsConstant => Constant is not null || (Kind == ValueKind.Null);
+
+    public bool IsAggregate { get; init; }
+}
+
+/// <summary>A path into a JSON document column: the document's SQL and the parameter holding the path.</summary>
+public sealed record JsonPath(string Document, string Parameter, string TopField, int Depth);
+
+/// <summary>The parameters of one compiled statement, named <c>@p0</c>, <c>@p1</c>, ... in order of use.</summary>
+public sealed class SqlParameters
+{
+    private readonly List<KeyValuePair<string, object?>> _values = [];
+
+    public IReadOnlyList<KeyValuePair<string, object?>> Values => _values;
+
+    /// <summary>Adds a value and returns its placeholder; user values only ever reach SQL this way.</summary>
+    public string Add(object? value)
+    {
+        var name = "p" + _values.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        _values.Add(new(name, value));
+        return "@" + name;
+    }
+}
