@@ -31,14 +31,23 @@ public static class EventLogs
     public static async Task<EventLog> ResolveAsync(ObjectStore objects, Principal principal, EventObjectType type, string rawId, string parameter)
     {
         var id = Ids.FromPath(rawId, parameter);
-        var kind = type switch
-        {
-            EventObjectType.ProjectLogs => ObjectKinds.Project,
-            EventObjectType.Experiment => ObjectKinds.Experiment,
-            _ => ObjectKinds.Dataset,
-        };
+        var kind = KindOf(type);
         var row = await objects.GetAsync(principal.OrgId, kind.Name, id)
             ?? throw ApiException.NotFound($"{kind.Name} '{rawId}' not found");
+        return FromRow(principal, type, row);
+    }
+
+    public static ObjectKind KindOf(EventObjectType type) => type switch
+    {
+        EventObjectType.ProjectLogs => ObjectKinds.Project,
+        EventObjectType.Experiment => ObjectKinds.Experiment,
+        _ => ObjectKinds.Dataset,
+    };
+
+    /// <summary>The log owned by an object already found in the caller's organization.</summary>
+    public static EventLog FromRow(Principal principal, EventObjectType type, ObjectRow row)
+    {
+        var id = row.Id;
         var owner = JsonNode.Parse(row.Data)!.AsObject();
         var projectId = type == EventObjectType.ProjectLogs ? id : (string)owner["project_id"]!;
         var identity = type switch

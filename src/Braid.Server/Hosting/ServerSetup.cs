@@ -7,7 +7,9 @@ using Braid.Server.Otel;
 using Braid.Server.Secrets;
 using Braid.Storage;
 using Braid.Storage.Blobs;
+using Braid.Server.Query;
 using Braid.Storage.Events;
+using Braid.Storage.Query;
 using Braid.Storage.Objects;
 using Braid.Storage.Tenancy;
 using Microsoft.Extensions.Options;
@@ -50,6 +52,7 @@ public static class ServerSetup
         builder.Services.AddSingleton<AttachmentStore>();
         builder.Services.AddSingleton<EventStore>();
         builder.Services.AddSingleton<IngestQueue>();
+        builder.Services.AddSingleton<QueryRunner>();
         builder.Services.AddHostedService(static services => services.GetRequiredService<IngestQueue>());
         builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy => policy
             .AllowAnyOrigin()
@@ -72,6 +75,7 @@ public static class ServerSetup
         app.MapEventsApi();
         app.MapBlobsApi();
         app.MapOtelApi();
+        app.MapBtqlApi();
         app.MapFallback(static (HttpContext http) =>
             ErrorHandling.WriteAsync(http, StatusCodes.Status404NotFound, $"no route for {http.Request.Method} {http.Request.Path}"))
             .AllowAnonymous();

@@ -23,6 +23,8 @@ public sealed class MigrationsTests
         "postgres 0003_attachments ea9186983eb6e8465cc35dfffe71043acf33ba47e8b73ec2309dcfc5ec5428a5",
         "sqlite 0004_query 85920ee8fd6d21c29ef19feb041772c659ddb686d931ed7195aff7db8da1fe3c",
         "postgres 0004_query 6ea34022d9099ca4c11221c2495ac135b81eb81f861f4be9aa2e98d1044c9463",
+        "sqlite 0005_query_functions 3a6cfa9c8492a28102b9e8a9ff854a26206c06fadb1711c471b3f54896412364",
+        "postgres 0005_query_functions aa8537fced02fe0f167351a02fa1ce08d2bfad7553f5949c1235c73ffb9ec40a",
     ];
 
     [Fact]

@@ -1,0 +1,85 @@
+using Braid.Query.Planning;
+using Microsoft.Data.Sqlite;
+
+namespace Braid.Storage.Query;
+
+/// <summary>Runs compiled queries against the store, streaming rows as they are read.</summary>
+public sealed class QueryRunner(Database database)
+{
+    /// <summary>The longest a query may run, as on Braintrust (30 s).</summary>
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    public QueryDialect Dialect { get; } = database.Dialect.Name == "sqlite" ? QueryDialect.Sqlite : QueryDialect.Postgres;
+
+    /// <summary>
+    /// Runs the query, handing each row to <paramref name="emit"/>; returns the next page's cursor, or null after the
+    /// last page. <paramref name="identityByObject"/> holds each log's identity fields, spliced into whole rows.
+    /// </summary>
+    public async Task<string?> RunAsync(
+        CompiledQuery query, IReadOnlyDictionary<string, string> identityByObject, Func<string, ValueTask> emit, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        if (connection is SqliteConnection sqlite)
+        {
+            Percentile.Register(sqlite);
+        }
+
+        await using var command = connection.CreateCommand();
+        command.CommandText = query.Sql;
+        command.CommandTimeout = (int)Timeout.TotalSeconds;
+        foreach (var (name, value) in query.Parameters)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value ?? DBNull.Value;
+            command.Parameters.Add(parameter);
+        }
+
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await new ResultReader(query, identityByObject).ReadAsync(reader, emit, cancellationToken);
+    }
+}
+
+/// <summary>
+/// <c>braid_percentile(x, p)</c> for SQLite, which has no percentile aggregate in its default build: the continuous
+/// percentile (linear interpolation between the two nearest values), as PostgreSQL's percentile_cont computes it.
+/// </summary>
+internal static class Percentile
+{
+    public static void Register(SqliteConnection connection) =>
+        connection.CreateAggregate<double?, double, Accumulator?, double?>(
+            "braid_percentile",
+            null,
+            static (accumulator, value, fraction) =>
+            {
+                // The seed is shared by every group, so each group starts its own accumulator.
+                accumulator ??= new Accumulator(fraction);
+                if (value is { } v)
+                {
+                    accumulator.Values.Add(v);
+                }
+
+                return accumulator;
+            },
+            static accumulator => accumulator?.Result(),
+            isDeterministic: true);
+
+    internal sealed class Accumulator(double fraction)
+    {
+        public List<double> Values { get; } = [];
+
+        public double? Result()
+        {
+            if (Values.Count == 0)
+            {
+                return null;
+            }
+
+            Values.Sort();
+            var position = fraction * (Values.Count - 1);
+            var lower = (int)Math.Floor(position);
+            var upper = (int)Math.Ceiling(position);
+            return Values[lower] + ((Values[upper] - Values[lower]) * (position - lower));
+        }
+    }
+}

@@ -1,0 +1,382 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Braid.Server.Tests.Infrastructure;
+
+namespace Braid.Server.Tests.Query;
+
+public sealed class BtqlTests(BraidApp app) : IClassFixture<BraidApp>
+{
+    private static async Task<JsonObject> QueryAsync(ApiClient api, object query, object? settings = null)
+    {
+        var body = new JsonObject { ["query"] = query is string text ? text : JsonNode.Parse(ApiClient.Serialize(query)) };
+        if (settings is not null)
+        {
+            foreach (var (key, value) in JsonNode.Parse(ApiClient.Serialize(settings))!.AsObject())
+            {
+                body[key] = value?.DeepClone();
+            }
+        }
+
+        return (await api.PostAsync("/btql", body.ToJsonString())).AssertOk().Object;
+    }
+
+    private static List<JsonObject> Data(JsonObject result) => result["data"]!.AsArray().Select(r => r!.AsObject()).ToList();
+
+    private static List<string> Ids(JsonObject result) => Data(result).Select(r => (string)r["id"]!).Order(StringComparer.Ordinal).ToList();
+
+    private static async Task<(ApiClient Api, string ProjectId)> LogsAsync(BraidApp app, params object[] rows)
+    {
+        var api = await app.NewTenantAsync();
+        var project = await api.CreateProjectAsync();
+        var id = (string)project["id"]!;
+        if (rows.Length > 0)
+        {
+            await api.InsertAsync($"project_logs/{id}", rows);
+        }
+
+        return (api, id);
+    }
+
+    [Fact]
+    public async Task SqlBtqlAndTheSdkJsonForm_ReturnTheSameRows()
+    {
+        var (api, project) = await LogsAsync(app,
+            new { id = "a", metadata = new { env = "prod" }, scores = new { q = 0.9 } },
+            new { id = "b", metadata = new { env = "dev" }, scores = new { q = 0.4 } },
+            new { id = "c", metadata = new { env = "prod" }, scores = new { q = 0.2 } });
+
+        var sql = await QueryAsync(api, $"SELECT * FROM project_logs('{project}') WHERE metadata.env = 'prod' AND scores.q > 0.5");
+        var btql = await QueryAsync(api, $"select: * | from: project_logs('{project}') | filter: metadata.env = 'prod' and scores.q > 0.5");
+        var ast = await QueryAsync(api, new
+        {
+            select = new[] { new { op = "star" } },
+            from = new { op = "function", name = new { op = "ident", name = new[] { "project_logs" } }, args = new[] { new { op = "literal", value = project } } },
+            filter = new
+            {
+                op = "and",
+                children = new object[]
+                {
+                    new { op = "eq", left = new { op = "ident", name = new[] { "metadata", "env" } }, right = new { op = "literal", value = "prod" } },
+                    new { op = "gt", left = new { op = "ident", name = new[] { "scores", "q" } }, right = new { op = "literal", value = 0.5 } },
+                },
+            },
+        });
+
+        Assert.Equal(["a"], Ids(sql));
+        Assert.Equal(Ids(sql), Ids(btql));
+        Assert.Equal(Ids(sql), Ids(ast));
+        var row = Data(sql)[0];
+        Assert.Equal(project, (string)row["project_id"]!);
+        Assert.Equal(19, ((string)row["_xact_id"]!).Length);
+        Assert.StartsWith("p", (string)row["_pagination_key"]!);
+        Assert.True((bool)row["is_root"]!);
+    }
+
+    [Fact]
+    public async Task Comparisons_AreTypedByTheLiteral_SoTextNeverEqualsANumber()
+    {
+        var (api, project) = await LogsAsync(app,
+            new { id = "num", metadata = new { v = 5 } },
+            new { id = "text", metadata = new { v = "5" } },
+            new { id = "big", metadata = new { v = 50 } },
+            new { id = "word", metadata = new { v = "zzz" } },
+            new { id = "none", metadata = new { } },
+            new { id = "nul", metadata = new { v = (string?)null } });
+
+        async Task<List<string>> Where(string filter) => Ids(await QueryAsync(api, $"select: id | from: project_logs('{project}') | filter: {filter}"));
+        Assert.Equal(["num"], await Where("metadata.v = 5"));
+        Assert.Equal(["text"], await Where("metadata.v = '5'"));
+        Assert.Equal(["big", "num"], await Where("metadata.v >= 5"));
+        Assert.Equal(["text", "word"], await Where("metadata.v >= '5'"));
+        Assert.Equal(["none", "nul"], await Where("metadata.v IS NULL"));
+        Assert.Equal(["none", "nul"], await Where("metadata.v = null"));
+        Assert.Equal(["big", "num", "text", "word"], await Where("metadata.v IS NOT NULL"));
+        Assert.Equal(["big", "num"], await Where("metadata.v IN (5, 50, 7)"));
+        Assert.Equal(["big", "num", "text"], await Where("metadata.v IN (5, 50, '5')"));
+        Assert.Equal(["big"], await Where("metadata.v * 2 > 20"));
+    }
+
+    [Fact]
+    public async Task LikeIsCaseSensitive_IlikeIsNot_AndIncludesSearchesArrays()
+    {
+        var (api, project) = await LogsAsync(app,
+            new { id = "a", input = "Hello World", tags = new[] { "red", "blue" } },
+            new { id = "b", input = "hello there", tags = new[] { "green" } },
+            new { id = "c", input = "100% sure_", tags = Array.Empty<string>() });
+
+        async Task<List<string>> Where(string filter) => Ids(await QueryAsync(api, $"SELECT id FROM project_logs('{project}') WHERE {filter}"));
+        Assert.Equal(["a"], await Where("input LIKE 'Hello%'"));
+        Assert.Equal(["a", "b"], await Where("input ILIKE 'hello%'"));
+        Assert.Equal(["c"], await Where("input LIKE '100\\% sure\\_'"));
+        Assert.Equal(["b", "c"], await Where("input NOT LIKE '%World'"));
+        Assert.Equal(["a"], Ids(await QueryAsync(api, $"select: id | from: project_logs('{project}') | filter: tags includes 'blue'")));
+        Assert.Equal(["b", "c"], Ids(await QueryAsync(api, $"select: id | from: project_logs('{project}') | filter: tags not includes 'blue'")));
+    }
+
+    [Fact]
+    public async Task Pages_ContinueByCursor_WithNoGapAndNoRepeat_AndTheCursorIsAlsoAHeader()
+    {
+        var rows = Enumerable.Range(0, 23).Select(i => (object)new { id = $"r{i:D2}", created = $"2024-01-01T00:00:{i % 5:D2}Z", metadata = new { i } }).ToArray();
+        var (api, project) = await LogsAsync(app, rows);
+
+        var seen = new List<string>();
+        string? cursor = null;
+        var pages = 0;
+        do
+        {
+            var query = $"SELECT id FROM project_logs('{project}') LIMIT 5" + (cursor is null ? "" : $" OFFSET '{cursor}'");
+            var response = (await api.PostAsync("/btql", new { query })).AssertOk();
+            var page = response.Object;
+            seen.AddRange(Data(page).Select(r => (string)r["id"]!));
+            cursor = (string?)page["cursor"];
+            Assert.Equal(cursor, response.Header("x-bt-cursor"));
+            pages++;
+        }
+        while (cursor is not null);
+
+        Assert.Equal(5, pages);
+        Assert.Equal(rows.Length, seen.Count);
+        Assert.Equal(seen.Count, seen.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task CustomSorts_PageByOffset_AndSayWhy()
+    {
+        var (api, project) = await LogsAsync(app, Enumerable.Range(0, 7).Select(i => (object)new { id = $"r{i}", scores = new { s = i / 10.0 } }).ToArray());
+
+        var first = await QueryAsync(api, $"select: id | from: project_logs('{project}') | sort: scores.s desc | limit: 4");
+        Assert.Equal(["r6", "r5", "r4", "r3"], Data(first).Select(r => (string)r["id"]!));
+        Assert.Contains(first["warnings"]!.AsArray(), w => (string)w!["code"]! == "unpageable_sort");
+        var second = await QueryAsync(api, $"select: id | from: project_logs('{project}') | sort: scores.s desc | limit: 4 | cursor: '{first["cursor"]}'");
+        Assert.Equal(["r2", "r1", "r0"], Data(second).Select(r => (string)r["id"]!));
+        Assert.Null(second["cursor"]);
+    }
+
+    private static object Span(string id, string root, string? parent, object? metadata = null, object? scores = null, object? metrics = null, string type = "task", object? input = null) => new
+    {
+        id,
+        span_id = id,
+        root_span_id = root,
+        span_parents = parent is null ? null : new[] { parent },
+        metadata,
+        scores,
+        metrics,
+        input,
+        span_attributes = new { type, name = id },
+    };
+
+    private static object[] ThreeTraces() =>
+    [
+        Span("t1", "t1", null, metadata: new { user = "ann" }, scores: new { acc = 1.0 }, metrics: new { start = 100.0, end = 110.0 }, input: "first question"),
+        Span("t1-llm", "t1", "t1", scores: new { acc = 0.5 }, metrics: new { start = 101.0, end = 105.0, prompt_tokens = 10, completion_tokens = 5 }, type: "llm"),
+        Span("t1-tool", "t1", "t1", metrics: new { start = 105.0, end = 106.0 }, type: "tool"),
+        Span("t2", "t2", null, metadata: new { user = "bob" }, metrics: new { start = 200.0, end = 203.0 }),
+        Span("t2-llm", "t2", "t2", metrics: new { start = 200.5, end = 202.0, prompt_tokens = 7, completion_tokens = 3 }, type: "llm"),
+        Span("t3", "t3", null, metadata: new { user = "ann" }),
+    ];
+
+    [Fact]
+    public async Task AnySpan_FetchesChildSpansByTheirRootsMetadata()
+    {
+        var (api, project) = await LogsAsync(app, ThreeTraces());
+
+        var spans = await QueryAsync(api, $"select: id | from: project_logs('{project}') | filter: any_span(is_root and metadata.user = 'ann')");
+        Assert.Equal(["t1", "t1-llm", "t1-tool", "t3"], Ids(spans));
+    }
+
+    [Fact]
+    public async Task Traces_ReturnWholeTraces_CountTracesAgainstTheLimit_AndFilterSpansNarrows()
+    {
+        var (api, project) = await LogsAsync(app, ThreeTraces());
+
+        var traces = await QueryAsync(api, $"SELECT * FROM project_logs('{project}', shape => 'traces') WHERE span_attributes.type = 'llm'");
+        Assert.Equal(["t1", "t1-llm", "t1-tool", "t2", "t2-llm"], Ids(traces));
+
+        var firstPage = await QueryAsync(api, $"select: id | from: project_logs('{project}') traces | limit: 1");
+        var secondPage = await QueryAsync(api, $"select: id | from: project_logs('{project}') traces | limit: 1 | cursor: '{firstPage["cursor"]}'");
+        var firstIds = Ids(firstPage);
+        var secondIds = Ids(secondPage);
+        Assert.Empty(firstIds.Intersect(secondIds));
+        Assert.All([firstIds, secondIds], ids => Assert.Single(ids.Select(i => i.Split('-')[0]).Distinct()));
+
+        var narrowed = await QueryAsync(api, $"select: id | from: project_logs('{project}') traces | filter: metadata.user = 'ann' and filter_spans(span_attributes.type = 'tool')");
+        Assert.Equal(["t1-tool"], Ids(narrowed));
+    }
+
+    [Fact]
+    public async Task Summary_AveragesScores_SumsTokens_AndHavingFiltersTraces()
+    {
+        var (api, project) = await LogsAsync(app, ThreeTraces());
+
+        var summary = await QueryAsync(api, $"SELECT * FROM project_logs('{project}', shape => 'summary')");
+        var rows = Data(summary).ToDictionary(r => (string)r["root_span_id"]!);
+        Assert.Equal(3, rows.Count);
+        var t1 = rows["t1"];
+        Assert.Equal("t1", (string)t1["id"]!);
+        Assert.Equal(0.75, (double)t1["scores"]!["acc"]!, 6);
+        Assert.Equal(10, (int)t1["metrics"]!["prompt_tokens"]!);
+        Assert.Equal(15, (int)t1["metrics"]!["total_tokens"]!);
+        Assert.Equal(1, (int)t1["metrics"]!["llm_calls"]!);
+        Assert.Equal(1, (int)t1["metrics"]!["tool_calls"]!);
+        Assert.Equal(10.0, (double)t1["metrics"]!["duration"]!, 6);
+        Assert.Equal("first question", (string)t1["input"]!);
+        Assert.Equal(project, (string)t1["project_id"]!);
+
+        var having = await QueryAsync(api, $"SELECT id FROM project_logs('{project}', shape => 'summary') HAVING metrics.prompt_tokens > 8");
+        Assert.Equal(["t1"], Ids(having));
+    }
+
+    [Fact]
+    public async Task DimensionsAndMeasures_GroupSpanRows()
+    {
+        var (api, project) = await LogsAsync(app,
+            new { id = "a", created = "2024-03-01T10:00:00Z", metadata = new { model = "x" }, metrics = new { tokens = 10 } },
+            new { id = "b", created = "2024-03-01T23:59:59Z", metadata = new { model = "y" }, metrics = new { tokens = 20 } },
+            new { id = "c", created = "2024-03-02T00:00:01Z", metadata = new { model = "x" }, metrics = new { tokens = 30 } },
+            new { id = "d", created = "2024-03-02T12:00:00Z", metadata = new { model = "x" }, metrics = new { tokens = 40 } });
+
+        var byDay = Data(await QueryAsync(api, $"dimensions: day(created) as day | measures: count(1) as n, sum(metrics.tokens) as tokens, count_distinct(metadata.model) as models | from: project_logs('{project}')"));
+        Assert.Equal(2, byDay.Count);
+        Assert.Equal("2024-03-01T00:00:00.000Z", (string)byDay[0]["day"]!);
+        Assert.Equal(2, (int)byDay[0]["n"]!);
+        Assert.Equal(30, (int)byDay[0]["tokens"]!);
+        Assert.Equal(2, (int)byDay[0]["models"]!);
+        Assert.Equal(70, (int)byDay[1]["tokens"]!);
+
+        var sql = Data(await QueryAsync(api, $"SELECT metadata.model AS model, count(*) AS n, avg(metrics.tokens) AS mean, percentile(metrics.tokens, 0.5) AS p50 FROM project_logs('{project}') GROUP BY 1 HAVING count(*) > 1 ORDER BY model"));
+        var x = Assert.Single(sql);
+        Assert.Equal("x", (string)x["model"]!);
+        Assert.Equal(3, (int)x["n"]!);
+        Assert.Equal(80.0 / 3, (double)x["mean"]!, 6);
+        Assert.Equal(30.0, (double)x["p50"]!, 6);
+
+        // Eight hours west of UTC, 2024-03-02T00:00:01Z is still March 1st.
+        var local = Data(await QueryAsync(api, $"dimensions: day(created) as day | measures: count(1) as n | from: project_logs('{project}')", new { tz_offset = 480 }));
+        Assert.Equal(["2024-03-01T08:00:00.000Z", "2024-03-02T08:00:00.000Z"], local.Select(r => (string)r["day"]!));
+        Assert.Equal([3, 1], local.Select(r => (int)r["n"]!));
+    }
+
+    [Fact]
+    public async Task Match_FindsWholeWords_InLatinCyrillicAndChinese()
+    {
+        var (api, project) = await LogsAsync(app,
+            new { id = "en", input = "The quick brown fox", output = "jumps" },
+            new { id = "ru", input = "Быстрая коричневая лиса" },
+            new { id = "zh", input = "敏捷的棕色狐狸" },
+            new { id = "other", input = "quickly", output = "brown" });
+
+        async Task<List<string>> Match(string filter) => Ids(await QueryAsync(api, $"select: id | from: project_logs('{project}') | filter: {filter}"));
+        Assert.Equal(["en"], await Match("input MATCH 'quick'"));
+        Assert.Equal(["en"], await Match("input MATCH 'BROWN fox'"));
+        Assert.Equal(["ru"], await Match("input MATCH 'лиса'"));
+        Assert.Equal(["zh"], await Match("input MATCH '狐狸'"));
+        Assert.Equal(["other"], await Match("output MATCH 'brown'"));
+        Assert.Equal(["other", "ru", "zh"], await Match("input NOT MATCH 'fox'"));
+    }
+
+    [Fact]
+    public async Task Version_ReadsTheLogAsItWasThen()
+    {
+        var (api, project) = await LogsAsync(app, new { id = "a", input = "old" });
+        var before = (string)Data(await QueryAsync(api, $"select: _xact_id | from: project_logs('{project}')"))[0]["_xact_id"]!;
+        await api.InsertAsync($"project_logs/{project}", new { id = "a", input = "new" }, new { id = "b", input = "later" });
+
+        var now = Data(await QueryAsync(api, $"select: id, input | from: project_logs('{project}') | sort: id"));
+        var then = Data(await QueryAsync(api, $"select: id, input | from: project_logs('{project}') | sort: id", new { version = before }));
+        Assert.Equal(["new", "later"], now.Select(r => (string)r["input"]!));
+        Assert.Equal("old", (string)Assert.Single(then)["input"]!);
+    }
+
+    [Fact]
+    public async Task JsonLines_StreamOneRowPerLine()
+    {
+        var (api, project) = await LogsAsync(app, new { id = "a" }, new { id = "b" });
+
+        var response = (await api.PostAsync("/btql", new { query = $"select: id | from: project_logs('{project}') | sort: id", fmt = "jsonl" })).AssertOk();
+        Assert.Equal(["{\"id\":\"a\"}", "{\"id\":\"b\"}"], response.Body.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public async Task Parquet_IsARealFile_ThatAnIndependentReaderReads()
+    {
+        var (api, project) = await LogsAsync(app,
+            new { id = "a", input = "héllo", metadata = new { n = 1 }, scores = new { s = 0.5 } },
+            new { id = "b", input = "wörld", metadata = new { n = 2 }, scores = new { s = 0.25 } });
+
+        var projected = (await api.PostAsync("/btql", new { query = $"select: id, metadata.n as n, scores.s as s | from: project_logs('{project}') | sort: id", fmt = "parquet" })).AssertOk();
+        var file = Parquet.ParquetFile.Read(projected.Bytes);
+        Assert.Equal(["id", "n", "s"], file.Columns.Select(c => c.Name));
+        Assert.Equal(2, file.RowCount);
+        Assert.Equal(["a", "b"], file["id"]);
+        Assert.Equal([1L, 2L], file["n"]);
+        Assert.Equal([0.5, 0.25], file["s"]);
+
+        var whole = (await api.PostAsync("/btql", new { query = $"select: * | from: project_logs('{project}') | sort: id | limit: 1", fmt = "parquet" })).AssertOk();
+        var rows = Parquet.ParquetFile.Read(whole.Bytes);
+        Assert.Equal(1, rows.RowCount);
+        Assert.Equal("a", rows["id"][0]);
+        Assert.Equal("héllo", (string)JsonNode.Parse((string)rows["input"][0]!)!);
+        Assert.NotNull(whole.Header("x-bt-cursor"));
+    }
+
+    [Fact]
+    public async Task Names_WorkInPlaceOfIds()
+    {
+        var api = await app.NewTenantAsync();
+        var project = await api.CreateProjectAsync("named-project");
+        await api.InsertAsync($"project_logs/{project["id"]}", new { id = "a" });
+
+        Assert.Equal(["a"], Ids(await QueryAsync(api, "select: id | from: project_logs('named-project')")));
+    }
+
+    [Fact]
+    public async Task Lint_WarnsOfAFullScanAndUnknownFields_AndLintModeDecidesWhatHappens()
+    {
+        var (api, project) = await LogsAsync(app, new { id = "a" });
+        var query = $"select: id | from: project_logs('{project}') | filter: metdata.x = 1";
+
+        var warned = await QueryAsync(api, query);
+        var codes = warned["warnings"]!.AsArray().Select(w => (string)w!["code"]!).ToList();
+        Assert.Contains("full_scan", codes);
+        Assert.Contains("unknown_field", codes);
+        var unknown = warned["warnings"]!.AsArray().First(w => (string)w!["code"]! == "unknown_field")!;
+        Assert.Equal(1, (int)unknown["line"]!);
+        Assert.Equal(query.IndexOf("metdata", StringComparison.Ordinal) + 1, (int)unknown["column"]!);
+
+        Assert.Null((await QueryAsync(api, query, new { lint_mode = "off" }))["warnings"]);
+        (await api.PostAsync("/btql", new { query, lint_mode = "strict" })).AssertError(HttpStatusCode.BadRequest, "unknown_field");
+        Assert.Null((await QueryAsync(api, $"select: id | from: project_logs('{project}') | filter: id = 'a'"))["warnings"]);
+    }
+
+    [Theory]
+    [InlineData("SELECT * FROM project_logs('{0}') WHERE", "line 1, column")]
+    [InlineData("select: * | from: project_logs('{0}') | filter: nosuch(1) = 1", "unknown function 'nosuch'")]
+    [InlineData("select: * | from: project_logs('{0}') | filter: input = 'x'' OR 1=1 --'", "")]
+    [InlineData("select: * | from: project_logs('{0}') | cursor: 'not-a-cursor'", "cursor")]
+    [InlineData("select: * | from: project_logs('{0}') | filter: metadata.\"a\"\"b\" = 1", "not supported")]
+    [InlineData("select: count(1) | from: project_logs('{0}')", "aggregate")]
+    [InlineData("select: * | from: project_logs('{0}') | filter: input LIKE metadata.p", "pattern")]
+    [InlineData("select: * | from: project_logs('{0}') | filter: date_trunc('fortnight', created) = '2024-01-01'", "unknown date_trunc unit")]
+    public async Task BadQueries_Get400sThatSayWhy(string template, string mentions)
+    {
+        var (api, project) = await LogsAsync(app, new { id = "a", input = "x" });
+        var response = await api.PostAsync("/btql", new { query = string.Format(System.Globalization.CultureInfo.InvariantCulture, template, project) });
+        if (mentions.Length == 0)
+        {
+            // An injection attempt is just a string that no row equals.
+            Assert.Empty(Data(response.AssertOk().Object));
+            return;
+        }
+
+        response.AssertError(HttpStatusCode.BadRequest, mentions);
+    }
+
+    [Fact]
+    public async Task AnotherOrganizationsLog_IsNotFound()
+    {
+        var (_, project) = await LogsAsync(app, new { id = "secret" });
+        var stranger = await app.NewTenantAsync();
+
+        (await stranger.PostAsync("/btql", new { query = $"select: * | from: project_logs('{project}')" })).AssertError(HttpStatusCode.NotFound, "not found");
+    }
+}
