@@ -26,7 +26,7 @@ public static class LintCodes
     public const string FullScan = "full_scan";
     public const string UnpageableSort = "unpageable_sort";
     public const string UnknownField = "unknown_field";
-    public const string MatchOnNonText = "match_non_text";
+    public const string MatchOnNonText = "match_not_indexed";
     public const string MatchSubField = "match_sub_field";
     public const string SortIgnored = "sort_ignored";
 }

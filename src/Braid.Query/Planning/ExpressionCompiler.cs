@@ -328,14 +328,18 @@ internal sealed class ExpressionCompiler(CompilerContext context, FieldScope sco
             throw Error("MATCH needs a quoted text on its right", binary.Right);
         }
 
-        if (left.Path is not { } path || !path.Document.EndsWith(".data", StringComparison.Ordinal))
+        var tokens = SearchTokens.Tokenize(text).Distinct(StringComparer.Ordinal).ToList();
+        if (left.Path is not { } path || !path.Document.EndsWith(".data", StringComparison.Ordinal) || !SearchTokens.Fields.Contains(path.TopField))
         {
-            throw Error("MATCH needs a field of span rows on its left, such as input or output", binary.Left);
-        }
-
-        if (!SearchTokens.Fields.Contains(path.TopField))
-        {
-            throw Error($"MATCH searches {string.Join(", ", SearchTokens.Fields)}; '{path.TopField}' has no full-text index", binary.Left);
+            // No index to use: each word is looked for in the value's text instead (case-insensitively for ASCII).
+            Warn(LintCodes.MatchOnNonText,
+                $"MATCH uses the full-text index only on {string.Join(", ", SearchTokens.Fields)}; here it looks for each word inside the value's text, which is slow and may find parts of words",
+                binary.Left);
+            var haystack = left.Kind == ValueKind.Json ? $"COALESCE({Dialect.JsonText(left)}, {Dialect.JsonOutput(left)})" : AsText(left, binary.Left);
+            var found = tokens.Count == 0
+                ? Dialect.BoolLiteral(true)
+                : "(" + string.Join(" AND ", tokens.Select(t => Dialect.Like(haystack, Dialect.TextParameter(Parameters.Add("%" + t + "%")), ignoreCase: true))) + ")";
+            return new SqlValue(binary.Operator == BinaryOperator.NotMatch ? $"(NOT COALESCE({found}, {Dialect.BoolLiteral(false)}))" : found, ValueKind.Bool);
         }
 
         if (path.Depth > 1)
@@ -343,7 +347,6 @@ internal sealed class ExpressionCompiler(CompilerContext context, FieldScope sco
             Warn(LintCodes.MatchSubField, $"MATCH on a part of {path.TopField} finds the words anywhere in {path.TopField}", binary.Left);
         }
 
-        var tokens = SearchTokens.Tokenize(text).Distinct(StringComparer.Ordinal).ToList();
         var test = tokens.Count == 0
             ? Dialect.BoolLiteral(true)
             : Dialect.SearchMatch(path.Document[..^".data".Length], Parameters.Add(Dialect.SearchParameter(path.TopField, tokens)));

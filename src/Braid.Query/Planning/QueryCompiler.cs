@@ -240,7 +240,7 @@ public static class QueryCompiler
 
         private static Key? StoredColumn(Expr expression) => expression switch
         {
-            FieldPath { Segments: [NameSegment { Name: "created" }] } => new Key("COALESCE(c.created, '')", false, true),
+            FieldPath { Segments: [NameSegment { Name: "created" }] } => new Key("c.created", false, true),
             FieldPath { Segments: [NameSegment { Name: "id" }] } => new Key("c.id", false, true),
             FieldPath { Segments: [NameSegment { Name: "root_span_id" }] } => new Key("c.root_span_id", false, true),
             FieldPath { Segments: [NameSegment { Name: "_xact_id" }] } => new Key("c.xact_id", false, false),

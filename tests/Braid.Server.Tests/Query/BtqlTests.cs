@@ -275,6 +275,18 @@ public sealed class BtqlTests(BraidApp app) : IClassFixture<BraidApp>
     }
 
     [Fact]
+    public async Task Match_OnAFieldWithoutAnIndex_StillSearches_AndSaysItIsSlow()
+    {
+        var (api, project) = await LogsAsync(app,
+            new { id = "a", context = new { caller = "The Fox Den" } },
+            new { id = "b", context = new { caller = "Badger Sett" } });
+
+        var result = await QueryAsync(api, $"select: id | from: project_logs('{project}') | filter: context.caller MATCH 'fox'");
+        Assert.Equal(["a"], Ids(result));
+        Assert.Contains(result["warnings"]!.AsArray(), w => (string)w!["code"]! == "match_not_indexed");
+    }
+
+    [Fact]
     public async Task Version_ReadsTheLogAsItWasThen()
     {
         var (api, project) = await LogsAsync(app, new { id = "a", input = "old" });
@@ -344,6 +356,8 @@ public sealed class BtqlTests(BraidApp app) : IClassFixture<BraidApp>
         Assert.Equal(query.IndexOf("metdata", StringComparison.Ordinal) + 1, (int)unknown["column"]!);
 
         Assert.Null((await QueryAsync(api, query, new { lint_mode = "off" }))["warnings"]);
+        var missing = await QueryAsync(api, $"select: id | from: project_logs('{project}') | filter: id = 'a' and metadata.nosuch = 1");
+        Assert.Contains(missing["warnings"]!.AsArray(), w => (string)w!["code"]! == "unknown_field" && ((string)w["message"]!).Contains("metadata.nosuch", StringComparison.Ordinal));
         (await api.PostAsync("/btql", new { query, lint_mode = "strict" })).AssertError(HttpStatusCode.BadRequest, "unknown_field");
         Assert.Null((await QueryAsync(api, $"select: id | from: project_logs('{project}') | filter: id = 'a'"))["warnings"]);
     }
