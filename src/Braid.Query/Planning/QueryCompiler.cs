@@ -164,6 +164,19 @@ public static class QueryCompiler
             return text.ToString();
         }
 
+        /// <summary>
+        /// <c>sample: p%</c> keeps a row (or trace) when a hash of its sequence number falls in the first p% of 10,000
+        /// buckets: the same rows on every page and every run, so a sampled query still pages.
+        /// </summary>
+        private void Sample(List<string> where, string column)
+        {
+            if (query.SamplePercent is { } percent)
+            {
+                var buckets = _parameters.Add((long)Math.Round(percent * 100));
+                where.Add($"((({column} % 1000003) * 40503) % 10000 < {buckets})");
+            }
+        }
+
         // ---- spans ----
 
         public CompiledQuery Spans()
@@ -176,6 +189,7 @@ public static class QueryCompiler
                 where.Add(compiler.Predicate(filter));
             }
 
+            Sample(where, "c.history_seq");
             var (order, keys, kind) = SpanOrder(compiler, where);
             var sql = $"SELECT {outputs}, {string.Join(", ", keys)} FROM {Rows()} WHERE {string.Join(" AND ", where)} ORDER BY {order}{Paging(limit, Offset)}";
             return Done(sql, layout, columns, hasPresence: false, keys.Count, kind);
@@ -412,6 +426,7 @@ public static class QueryCompiler
                 traceWhere.Add(After(traceKeys, after));
             }
 
+            Sample(traceWhere, "t.first_xact");
             var match = spanFilter.Count == 0 ? "" : " AND " + string.Join(" AND ", spanFilter);
             traceWhere.Add($"EXISTS (SELECT 1 FROM {Rows()} WHERE c.object_type = t.object_type AND c.object_id = t.object_id AND c.root_span_id = t.root_span_id{match})");
             var traceOrder = "t.first_xact DESC, t.object_id DESC, t.root_span_id DESC";
@@ -485,7 +500,7 @@ public static class QueryCompiler
             var firstSeq = "MIN(c.history_seq) AS first_seq";
             var each = _dialect.EachMember("h.data", _parameters.Add(_dialect.PathParameter(["scores"])), "e");
             var join = $"c.object_type = {type} AND c.object_id = r.object_id AND c.root_span_id = r.root_span_id";
-            var preview = _dialect.NumberParameter(_parameters.Add((long)context.Options.PreviewLength));
+            var preview = _dialect.NumberParameter(_parameters.Add((long)(query.PreviewLength ?? context.Options.PreviewLength)));
             string Preview(string field)
             {
                 var value = At("rh.data", field);
@@ -582,6 +597,7 @@ public static class QueryCompiler
                 where.Add(compiler.Predicate(filter));
             }
 
+            Sample(where, "c.history_seq");
             var inner = new List<string>();
             var groupKeys = new List<string>();
             var named = new Dictionary<string, SqlValue>(StringComparer.Ordinal);

@@ -7,7 +7,7 @@ namespace Braid.Query.Syntax;
 internal static class BtqlParser
 {
     private static readonly HashSet<string> Unsupported = new(
-        ["sample", "pivot", "unpivot", "preview_length"], StringComparer.Ordinal);
+        ["pivot", "unpivot"], StringComparer.Ordinal);
 
     public static ParsedQuery Parse(TokenStream tokens)
     {
@@ -19,6 +19,8 @@ internal static class BtqlParser
         Expr? filter = null;
         long? limit = null;
         string? cursor = null;
+        decimal? sample = null;
+        int? previewLength = null;
 
         while (true)
         {
@@ -44,6 +46,8 @@ internal static class BtqlParser
                 case "sort": sort = parser.ParseSortList(); break;
                 case "limit": limit = parser.ParseLimit(); break;
                 case "cursor": cursor = tokens.Expect(TokenKind.String, "a quoted cursor").Text; break;
+                case "sample": sample = parser.ParseSamplePercent(); break;
+                case "preview_length": previewLength = (int)Math.Min(parser.ParseLimit(), 1_000_000); break;
                 default:
                     throw new QueryError(
                         Unsupported.Contains(name) ? $"clause '{name}' is not supported" : $"unknown clause '{name}'",
@@ -77,6 +81,8 @@ internal static class BtqlParser
         return new ParsedQuery(from, select ?? [], dimensions ?? [], measures ?? [], filter, null, sort ?? [], limit, cursor)
         {
             Positions = parser.Positions,
+            SamplePercent = sample,
+            PreviewLength = previewLength,
         };
     }
 

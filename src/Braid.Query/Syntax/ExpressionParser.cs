@@ -129,6 +129,24 @@ internal sealed class ExpressionParser(TokenStream tokens)
         return limit;
     }
 
+    /// <summary>A sampling percentage: <c>25%</c> (or a bare number where the syntax says PERCENT itself).</summary>
+    public decimal ParseSamplePercent(bool percentSign = true)
+    {
+        var token = tokens.Expect(TokenKind.Number, "a percentage such as 25%");
+        var percent = ParseNumber(token).Value;
+        if (percentSign && !tokens.TryTake(TokenKind.Percent))
+        {
+            throw new QueryError("sample takes a percentage such as 25%; sampling a number of rows is not supported", tokens.Current.Position);
+        }
+
+        if (percent is < 0 or > 100)
+        {
+            throw new QueryError($"a sample must be between 0% and 100%, not {percent}%", token.Position);
+        }
+
+        return percent;
+    }
+
     public string ParseName(string expected)
     {
         var token = tokens.Current;

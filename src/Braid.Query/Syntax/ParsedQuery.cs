@@ -17,6 +17,12 @@ public sealed record ParsedQuery(
 {
     /// <summary>Where expressions start in the query text; empty for the JSON form, which has no text.</summary>
     public SourceMap Positions { get; init; } = SourceMap.None;
+
+    /// <summary><c>sample: 25%</c>: keep about this percentage of rows (of traces, for the traces and summary shapes).</summary>
+    public decimal? SamplePercent { get; init; }
+
+    /// <summary><c>preview_length: n</c>: characters of input/output/expected/error in summary rows.</summary>
+    public int? PreviewLength { get; init; }
 }
 
 public sealed record SelectItem(Expr Expression, string? Alias);

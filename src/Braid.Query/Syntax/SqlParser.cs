@@ -7,7 +7,7 @@ namespace Braid.Query.Syntax;
 internal static class SqlParser
 {
     private static readonly HashSet<string> Unsupported = new(
-        ["tablesample", "settings", "pivot", "unpivot", "join", "inner", "left", "right", "full", "cross",
+        ["settings", "pivot", "unpivot", "join", "inner", "left", "right", "full", "cross",
          "union", "intersect", "except", "window", "qualify"],
         StringComparer.OrdinalIgnoreCase);
 
@@ -47,6 +47,23 @@ internal static class SqlParser
             while (tokens.TryTake(TokenKind.Comma));
         }
         var having = tokens.TryWord("having") ? parser.ParseExpression() : null;
+        decimal? sample = null;
+        if (tokens.TryWord("tablesample"))
+        {
+            // TABLESAMPLE 25 PERCENT, or PostgreSQL's TABLESAMPLE BERNOULLI (25).
+            if (tokens.TryWord("bernoulli") || tokens.TryWord("system"))
+            {
+                tokens.Expect(TokenKind.LeftParen, "'('");
+                sample = parser.ParseSamplePercent(percentSign: false);
+                tokens.Expect(TokenKind.RightParen, "')'");
+            }
+            else
+            {
+                sample = parser.ParseSamplePercent(percentSign: false);
+                tokens.ExpectWord("percent");
+            }
+        }
+
         var sort = EquatableList<SortItem>.Empty;
         if (tokens.TryWord("order"))
         {
@@ -75,6 +92,7 @@ internal static class SqlParser
         return new ParsedQuery(from, plain, dimensions, measures, filter, having, sort, limit, cursor)
         {
             Positions = parser.Positions,
+            SamplePercent = sample,
         };
     }
 

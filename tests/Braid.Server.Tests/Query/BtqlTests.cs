@@ -300,6 +300,20 @@ public sealed class BtqlTests(BraidApp app) : IClassFixture<BraidApp>
     }
 
     [Fact]
+    public async Task Sample_KeepsAboutThatShareOfRows_TheSameOnEveryRun()
+    {
+        var (api, project) = await LogsAsync(app, Enumerable.Range(0, 400).Select(i => (object)new { id = $"r{i:D3}" }).ToArray());
+
+        var btql = Ids(await QueryAsync(api, $"select: id | from: project_logs('{project}') | sample: 25% | limit: 1000"));
+        var sql = Ids(await QueryAsync(api, $"SELECT id FROM project_logs('{project}') TABLESAMPLE 25 PERCENT LIMIT 1000"));
+        Assert.InRange(btql.Count, 60, 140);
+        Assert.Equal(btql, sql);
+        Assert.Equal(btql, Ids(await QueryAsync(api, $"select: id | from: project_logs('{project}') | sample: 25% | limit: 1000")));
+        var counted = Data(await QueryAsync(api, $"measures: count(1) as n | from: project_logs('{project}') | sample: 25%"));
+        Assert.Equal(btql.Count, (int)counted[0]["n"]!);
+    }
+
+    [Fact]
     public async Task JsonLines_StreamOneRowPerLine()
     {
         var (api, project) = await LogsAsync(app, new { id = "a" }, new { id = "b" });
