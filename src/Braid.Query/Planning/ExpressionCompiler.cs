@@ -515,28 +515,24 @@ internal sealed class ExpressionCompiler(CompilerContext context, FieldScope sco
             case "abs":
                 Arity(call, 1);
                 return new SqlValue($"abs({AsNumber(Compile(args[0]), args[0])})", ValueKind.Number);
-            case "to_string":
+            case var name when Conversions.TryGetValue(name, out var type):
                 Arity(call, 1);
-                return Cast(Compile(args[0]), "text", call);
-            case "to_boolean":
-                Arity(call, 1);
-                return Cast(Compile(args[0]), "boolean", call);
-            case "to_integer":
-                Arity(call, 1);
-                return Cast(Compile(args[0]), "integer", call);
-            case "to_number":
-                Arity(call, 1);
-                return Cast(Compile(args[0]), "number", call);
-            case "to_date":
-                Arity(call, 1);
-                return Cast(Compile(args[0]), "date", call);
-            case "to_datetime":
-                Arity(call, 1);
-                return Cast(Compile(args[0]), "datetime", call);
+                return Cast(Compile(args[0]), type, call);
             default:
                 throw Error($"unknown function '{call.Name}'", call);
         }
     }
+
+    /// <summary>BTQL's conversion functions, each the cast to a type.</summary>
+    private static readonly Dictionary<string, string> Conversions = new(StringComparer.Ordinal)
+    {
+        ["to_string"] = "text",
+        ["to_boolean"] = "boolean",
+        ["to_integer"] = "integer",
+        ["to_number"] = "number",
+        ["to_date"] = "date",
+        ["to_datetime"] = "datetime",
+    };
 
     private void Arity(FunctionCall call, int count)
     {
