@@ -231,6 +231,11 @@ internal sealed class ExpressionCompiler(CompilerContext context, FieldScope sco
             };
         }
 
+        if ((StoredComparison(left, right, symbol) ?? StoredComparison(right, left, Mirror(symbol))) is { } stored)
+        {
+            return stored;
+        }
+
         var kind = CommonKind(left, right);
         switch (kind)
         {
@@ -249,6 +254,32 @@ internal sealed class ExpressionCompiler(CompilerContext context, FieldScope sco
                 return Dialect.CompareText(AsText(left, at), symbol, AsText(right, at));
         }
     }
+
+    /// <summary><c>_xact_id &gt; '1000…'</c> as an integer comparison on the stored column, when the literal reads as one.</summary>
+    private string? StoredComparison(SqlValue field, SqlValue literal, string symbol)
+    {
+        if (field.Stored is not { } stored)
+        {
+            return null;
+        }
+
+        var value = literal.Constant switch
+        {
+            string text => stored.Parse(text),
+            long number => number,
+            _ => null,
+        };
+        return value is { } v ? $"({stored.Column} {symbol} {Parameters.Add(v)})" : null;
+    }
+
+    private static string Mirror(string symbol) => symbol switch
+    {
+        "<" => ">",
+        "<=" => ">=",
+        ">" => "<",
+        ">=" => "<=",
+        _ => symbol,
+    };
 
     private string BoolValue(SqlValue value, Expr at) => value.Kind == ValueKind.Json ? Dialect.JsonBool(value) : AsBool(value, at);
 

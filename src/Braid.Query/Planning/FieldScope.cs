@@ -61,9 +61,12 @@ internal sealed class SpanScope(QuerySource source, string rowAlias = "c", strin
                 case "created":
                     return new SqlValue($"{rowAlias}.created", ValueKind.Timestamp);
                 case "_xact_id":
-                    return new SqlValue(dialect.XactText($"{rowAlias}.xact_id"), ValueKind.Text);
+                    return new SqlValue(dialect.XactText($"{rowAlias}.xact_id"), ValueKind.Text) { Stored = new($"{rowAlias}.xact_id", ParseWhole) };
                 case "_pagination_key":
-                    return new SqlValue(dialect.PaginationKey($"{rowAlias}.history_seq"), ValueKind.Text);
+                    return new SqlValue(dialect.PaginationKey($"{rowAlias}.history_seq"), ValueKind.Text)
+                    {
+                        Stored = new($"{rowAlias}.history_seq", text => text.StartsWith('p') ? ParseWhole(text[1..]) : null),
+                    };
                 case "org_id":
                     return compiler.Constant(source.OrgId);
                 case "log_id":
@@ -85,6 +88,9 @@ internal sealed class SpanScope(QuerySource source, string rowAlias = "c", strin
         var segments = Segments(path.Segments, compiler, path);
         return dialect.JsonAt($"{dataAlias}.data", compiler.Parameters.Add(dialect.PathParameter(segments)), first, segments.Count);
     }
+
+    private static long? ParseWhole(string text) =>
+        long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) ? value : null;
 
     private static SqlValue ByObject(ExpressionCompiler compiler, string rowAlias, Func<SourceObject, string> field)
     {

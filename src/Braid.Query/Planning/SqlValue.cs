@@ -30,7 +30,16 @@ public sealed record SqlValue(string Sql, ValueKind Kind)
     public bool IsConstant => Constant is not null || (Kind == ValueKind.Null);
 
     public bool IsAggregate { get; init; }
+
+    /// <summary>
+    /// For <c>_xact_id</c> and <c>_pagination_key</c>, which are text on the wire: the integer column behind them, so
+    /// a comparison with a literal compares integers and can use the store's indexes.
+    /// </summary>
+    public StoredNumber? Stored { get; init; }
 }
+
+/// <summary>An integer column shown as text, and how to read a literal of that text back as the integer.</summary>
+public sealed record StoredNumber(string Column, Func<string, long?> Parse);
 
 /// <summary>A path into a JSON document column: the document's SQL and the parameter holding the path.</summary>
 public sealed record JsonPath(string Document, string Parameter, string TopField, int Depth);

@@ -47,6 +47,18 @@ public sealed class CompilerTests
         Assert.DoesNotContain("900", compiled.Sql, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [MemberData(nameof(Dialects))]
+    public void TransactionRanges_CompareTheStoredIntegers(string dialect)
+    {
+        var compiled = Compile("select: id | from: project_logs('p1') | filter: _xact_id > '1000000000000000042' and _pagination_key <= 'p00000000000000000007'", dialect);
+
+        Assert.Contains("(c.xact_id > @", compiled.Sql, StringComparison.Ordinal);
+        Assert.Contains("(c.history_seq <= @", compiled.Sql, StringComparison.Ordinal);
+        Assert.Contains(compiled.Parameters, p => p.Value is 1000000000000000042L);
+        Assert.Contains(compiled.Parameters, p => p.Value is 7L);
+    }
+
     [Fact]
     public void Cursor_EncodingIsPinned()
     {

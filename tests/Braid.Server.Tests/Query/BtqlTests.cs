@@ -293,6 +293,10 @@ public sealed class BtqlTests(BraidApp app) : IClassFixture<BraidApp>
         var before = (string)Data(await QueryAsync(api, $"select: _xact_id | from: project_logs('{project}')"))[0]["_xact_id"]!;
         await api.InsertAsync($"project_logs/{project}", new { id = "a", input = "new" }, new { id = "b", input = "later" });
 
+        var since = Ids(await QueryAsync(api, $"select: id | from: project_logs('{project}') | filter: _xact_id > '{before}'"));
+        Assert.Equal(["a", "b"], since);
+        Assert.Empty(Ids(await QueryAsync(api, $"select: id | from: project_logs('{project}') | filter: _xact_id <= '{before}'")));
+
         var now = Data(await QueryAsync(api, $"select: id, input | from: project_logs('{project}') | sort: id"));
         var then = Data(await QueryAsync(api, $"select: id, input | from: project_logs('{project}') | sort: id", new { version = before }));
         Assert.Equal(["new", "later"], now.Select(r => (string)r["input"]!));
