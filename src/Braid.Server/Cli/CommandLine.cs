@@ -26,9 +26,10 @@ public sealed class CommandLine
                                                       mint an API key (creating the org and user if missing)
                braid export <project_logs|experiment|dataset> <id-or-name> [--org NAME] [--format jsonl|parquet]
                             [--out FILE] [server options]
-                                                      write every row of a log, as POST /btql answers
-                                                      `select: * | from: <kind>('<id>')`; the format defaults from
-                                                      the --out extension, else JSON lines; no --out: standard output
+                                                      write every row of a log, in id order, as POST /btql
+                                                      answers `select: * | from: <kind>('<id>')`; the format
+                                                      defaults from the --out extension, else JSON lines; no
+                                                      --out: standard output. --org defaults to the bootstrap one
         server options: --urls URL  --data-dir DIR  --database-url URL
         """;
 

@@ -20,11 +20,18 @@ namespace Braid.Server.Cli;
 /// page whatever the log's size. A file is written under a temporary name next to it and renamed at the end: an
 /// interrupted export never leaves a truncated file under the final name.
 /// </summary>
+/// <remarks>
+/// Rows come in id order (<c>| sort: id</c>), not the query's default newest-first: ids are the primary key, so each
+/// page is a range of the key whatever the log's size, where the default order sorts every remaining row, with its
+/// data, for each page (quadratic, and past the query timeout on large logs). It also keeps a row updated during the
+/// export to one line: its id, unlike its created time or pagination key, never moves.
+/// </remarks>
 public static class ExportCommand
 {
     public static async Task<int> RunAsync(IServiceProvider services, ExportRequest request)
     {
         using var interrupted = new CancellationTokenSource();
+        var signalled = PosixSignal.SIGINT;
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupt);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
         try
@@ -36,7 +43,7 @@ public static class ExportCommand
         {
             // Whatever the store or the output threw on the way out; the signal is the news.
             await Console.Error.WriteLineAsync($"braid export: interrupted; {(request.Out is null ? "the output is incomplete" : $"'{request.Out}' was not written")}");
-            return 130;
+            return signalled == PosixSignal.SIGTERM ? 143 : 130;
         }
         catch (Exception e) when (e is ApiException or QueryError or IOException or UnauthorizedAccessException)
         {
@@ -48,6 +55,7 @@ public static class ExportCommand
         {
             // Cancel instead of dying, so the temporary file is removed on the way out.
             signal.Cancel = true;
+            signalled = signal.Signal;
             interrupted.Cancel();
         }
     }
@@ -59,8 +67,8 @@ public static class ExportCommand
         var org = await services.GetRequiredService<TenantStore>().FindOrganizationAsync(orgName)
             ?? throw ApiException.NotFound($"organization '{orgName}' not found");
 
-        // The query text /btql would get, so the name or id is resolved and the rows are shaped the same way.
-        var query = QueryParser.Parse($"select: * | from: {request.Kind}('{Quote(request.IdOrName)}')");
+        // Query text as /btql gets it, so the name or id is resolved and the rows are shaped the same way.
+        var query = QueryParser.Parse($"select: * | from: {request.Kind}('{Quote(request.IdOrName)}') | sort: id");
         var resolved = await QuerySources.ResolveAsync(services.GetRequiredService<ObjectStore>(), org.Id, query.From);
         var log = resolved.Logs[0];
         var total = await services.GetRequiredService<EventStore>().CountAsync(log.Object);

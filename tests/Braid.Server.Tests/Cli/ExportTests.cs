@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Braid.Server.Tests.Infrastructure;
 using Braid.Server.Tests.Query.Parquet;
@@ -34,11 +35,14 @@ public sealed class ExportServer : IAsyncLifetime
     }
 
     public Task<CliResult> RunAsync(params string[] args) => ServerProcess.RunCliToEndAsync(_workspace.Directory, _workspace.DatabaseUrl, args);
+
+    public Process Start(params string[] args) => ServerProcess.StartCli(_workspace.Directory, _workspace.DatabaseUrl, args);
 }
 
 /// <summary>
 /// <c>braid export</c> run as a user runs it, against the store of a server the rows went into through the API:
-/// each export holds the rows <c>POST /btql</c> answers for <c>select: *</c>, each once, in JSON lines or Parquet.
+/// each export holds the rows <c>POST /btql</c> answers for <c>select: *</c>, each once, in id order, in JSON lines
+/// or Parquet.
 /// </summary>
 public sealed class ExportTests(ExportServer server) : IClassFixture<ExportServer>
 {
@@ -118,6 +122,46 @@ public sealed class ExportTests(ExportServer server) : IClassFixture<ExportServe
         var file = ParquetFile.Read(await File.ReadAllBytesAsync(Path.Combine(directory, "empty.parquet")));
         Assert.Equal(0, file.RowCount);
         Assert.Contains(file.Columns, c => c.Name == "extra");
+    }
+
+    [Fact]
+    public async Task AnInterruptedExport_RemovesItsTemporaryFile_AndLeavesTheOutputAlone()
+    {
+        // A page a row (3,000 queries), so the export runs long enough to be caught once it has started its file.
+        var api = server.Api;
+        var project = (string)(await api.CreateProjectAsync())["id"]!;
+        foreach (var chunk in Enumerable.Range(0, 6))
+        {
+            await api.InsertAsync($"project_logs/{project}", [.. Enumerable.Range(chunk * 500, 500).Select(i => (object)new { id = $"row-{i:D4}", input = i })]);
+        }
+
+        var directory = server.NewDirectory();
+        var path = Path.Combine(directory, "logs.jsonl");
+        await File.WriteAllTextAsync(path, "kept\n");
+        using var export = server.Start("export", "project_logs", project, "--page-size", "1", "--out", path);
+        var stderr = export.StandardError.ReadToEndAsync();
+        var waiting = Stopwatch.StartNew();
+        while (!Directory.GetFiles(directory).Any(f => f.EndsWith(".tmp", StringComparison.Ordinal)))
+        {
+            if (export.HasExited)
+            {
+                Assert.Fail("the export ended before it could be interrupted: " + await stderr);
+            }
+
+            Assert.True(waiting.Elapsed < TimeSpan.FromSeconds(60), "the export never started its file");
+            await Task.Delay(10);
+        }
+
+        using (var kill = Process.Start("kill", ["-TERM", export.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        await export.WaitForExitAsync();
+        Assert.True(export.ExitCode == 143, $"exit code {export.ExitCode}: {await stderr}");
+        Assert.Contains("interrupted", await stderr, StringComparison.Ordinal);
+        Assert.Equal("kept\n", await File.ReadAllTextAsync(path));
+        Assert.Equal(["logs.jsonl"], Directory.GetFiles(directory).Select(Path.GetFileName));
     }
 
     [Fact]
@@ -206,12 +250,15 @@ public sealed class ExportTests(ExportServer server) : IClassFixture<ExportServe
         custom_field = new { kept = i },
     })];
 
-    /// <summary>Every row of a source as <c>POST /btql</c> answers <c>select: *</c> (one page: the logs are small).</summary>
+    /// <summary>
+    /// Every row of a source as <c>POST /btql</c> answers <c>select: *</c> (one page: the logs are small), in the
+    /// export's order: by id.
+    /// </summary>
     private async Task<List<JsonObject>> BtqlAsync(string from)
     {
         var answer = (await server.Api.PostAsync("/btql", new { query = $"select: * | from: {from}" })).AssertOk().Object;
         Assert.Null(answer["cursor"]);
-        return [.. answer["data"]!.AsArray().Select(r => r!.AsObject())];
+        return [.. answer["data"]!.AsArray().Select(r => r!.AsObject()).OrderBy(r => (string)r["id"]!, StringComparer.Ordinal)];
     }
 
     private static List<JsonObject> Lines(string text) =>
@@ -261,7 +308,7 @@ public sealed class ExportTests(ExportServer server) : IClassFixture<ExportServe
     private static JsonObject WithoutNulls(JsonObject row) =>
         new(row.Where(p => p.Value is not null).Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value!.DeepClone())));
 
-    /// <summary>The same rows in the same order (the export pages through the query /btql answers), each id once.</summary>
+    /// <summary>The same rows in the same order, each id once.</summary>
     private static void AssertSameRows(List<JsonObject> expected, List<JsonObject> actual)
     {
         var ids = actual.Select(r => (string)r["id"]!).ToList();

@@ -87,12 +87,16 @@ public sealed class ServerProcess : IDisposable
     /// <summary>Runs a CLI verb to completion, whatever its exit code (standard error is not a terminal).</summary>
     public static async Task<CliResult> RunCliToEndAsync(string workDirectory, string? databaseUrl, params string[] args)
     {
-        using var process = Launch(workDirectory, [.. args, .. StoreArgs(databaseUrl)]);
+        using var process = StartCli(workDirectory, databaseUrl, args);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
         return new CliResult(process.ExitCode, await stdout, await stderr);
     }
+
+    /// <summary>Starts a CLI verb, its standard output and error redirected, for a test that acts on it while it runs.</summary>
+    public static Process StartCli(string workDirectory, string? databaseUrl, params string[] args) =>
+        Launch(workDirectory, [.. args, .. StoreArgs(databaseUrl)]);
 
     public ApiClient Client(string key) => new(new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Port}") }, null, key);
 
