@@ -62,6 +62,11 @@ public static class ExportCommand
 
     private static async Task ExportAsync(IServiceProvider services, ExportRequest request, CancellationToken ct)
     {
+        if (request.Out is null && request.Format == ExportFormat.Parquet && !Console.IsOutputRedirected)
+        {
+            throw new IOException("Parquet is binary: give --out FILE or redirect standard output");
+        }
+
         var defaults = services.GetRequiredService<IOptions<ServerOptions>>().Value;
         var orgName = request.Organization ?? defaults.BootstrapOrganization;
         var org = await services.GetRequiredService<TenantStore>().FindOrganizationAsync(orgName)
@@ -73,11 +78,6 @@ public static class ExportCommand
         var log = resolved.Logs[0];
         var total = await services.GetRequiredService<EventStore>().CountAsync(log.Object);
         var runner = services.GetRequiredService<QueryRunner>();
-
-        if (request.Out is null && request.Format == ExportFormat.Parquet && !Console.IsOutputRedirected)
-        {
-            throw new IOException("Parquet is binary: give --out FILE or redirect standard output");
-        }
 
         var target = request.Out is null ? null : Path.GetFullPath(request.Out);
         var temporary = target is null ? null
