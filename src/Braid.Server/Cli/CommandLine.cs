@@ -6,7 +6,8 @@ namespace Braid.Server.Cli;
 
 /// <summary>
 /// Administrative verbs run by the same executable against the configured store, e.g.
-/// <c>braid keys create --org acme --user ana@acme.dev --name ci</c>. Anything else starts the server.
+/// <c>braid keys create --org acme --user ana@acme.dev --name ci</c> or <c>braid export dataset golden --out golden.parquet</c>.
+/// Anything else starts the server.
 /// </summary>
 public sealed class CommandLine
 {
@@ -23,8 +24,17 @@ public sealed class CommandLine
         usage: braid [server options]                 start the server
                braid keys create [--org NAME] [--user EMAIL] [--name NAME] [server options]
                                                       mint an API key (creating the org and user if missing)
+               braid export <project_logs|experiment|dataset> <id-or-name> [--org NAME] [--format jsonl|parquet]
+                            [--out FILE] [server options]
+                                                      write every row of a log, in id order, as POST /btql
+                                                      answers `select: * | from: <kind>('<id>')`; the format
+                                                      defaults from the --out extension, else JSON lines; no
+                                                      --out: standard output. --org defaults to the bootstrap one
         server options: --urls URL  --data-dir DIR  --database-url URL
         """;
+
+    /// <summary>Options verbs take (each with a value); <c>--page-size</c> is undocumented, for tests of paging.</summary>
+    private static readonly HashSet<string> VerbOptions = ["--org", "--user", "--name", "--format", "--out", "--page-size"];
 
     /// <summary>Splits a verb and its own options off the arguments; the rest configure the server as usual.</summary>
     public static (CommandLine? Command, string[] ServerArgs) Parse(string[] args)
@@ -39,7 +49,7 @@ public sealed class CommandLine
         var rest = new List<string>();
         for (var i = verb.Length; i < args.Length; i++)
         {
-            if (args[i] is "--org" or "--user" or "--name" && i + 1 < args.Length)
+            if (VerbOptions.Contains(args[i]) && i + 1 < args.Length)
             {
                 options[args[i][2..]] = args[++i];
             }
@@ -69,6 +79,16 @@ public sealed class CommandLine
             await Console.Error.WriteLineAsync($"API key '{key.PreviewName}' for {key.User.Email} in organization '{key.Organization.Name}':");
             Console.WriteLine(key.Key);
             return 0;
+        }
+
+        if (_verb is ["export", var kind, var idOrName])
+        {
+            if (ExportRequest.Read(kind, idOrName, _options) is not { } request)
+            {
+                return 2;
+            }
+
+            return await ExportCommand.RunAsync(services, request);
         }
 
         await Console.Error.WriteLineAsync(Usage);

@@ -34,7 +34,7 @@ public static class EventLogs
         var kind = KindOf(type);
         var row = await objects.GetAsync(principal.OrgId, kind.Name, id)
             ?? throw ApiException.NotFound($"{kind.Name} '{rawId}' not found");
-        return FromRow(principal, type, row);
+        return FromRow(principal.OrgId, type, row);
     }
 
     public static ObjectKind KindOf(EventObjectType type) => type switch
@@ -44,15 +44,15 @@ public static class EventLogs
         _ => ObjectKinds.Dataset,
     };
 
-    /// <summary>The log owned by an object already found in the caller's organization.</summary>
-    public static EventLog FromRow(Principal principal, EventObjectType type, ObjectRow row)
+    /// <summary>The log owned by an object already found in organization <paramref name="orgId"/>.</summary>
+    public static EventLog FromRow(string orgId, EventObjectType type, ObjectRow row)
     {
         var id = row.Id;
         var owner = JsonNode.Parse(row.Data)!.AsObject();
         var projectId = type == EventObjectType.ProjectLogs ? id : (string)owner["project_id"]!;
         var identity = type switch
         {
-            EventObjectType.ProjectLogs => new JsonObject { ["org_id"] = principal.OrgId, ["project_id"] = id, ["log_id"] = "g" },
+            EventObjectType.ProjectLogs => new JsonObject { ["org_id"] = orgId, ["project_id"] = id, ["log_id"] = "g" },
             EventObjectType.Experiment => new JsonObject { ["project_id"] = projectId, ["experiment_id"] = id },
             _ => new JsonObject { ["project_id"] = projectId, ["dataset_id"] = id },
         };

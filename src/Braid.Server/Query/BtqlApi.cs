@@ -32,7 +32,7 @@ public static class BtqlApi
         var body = await JsonBody.ReadObjectAsync(http);
         var request = BtqlRequest.Read(body);
         var query = Parse(request.Query);
-        var resolved = await QuerySources.ResolveAsync(objects, http.GetPrincipal(), query.From);
+        var resolved = await QuerySources.ResolveAsync(objects, http.GetPrincipal().OrgId, query.From);
         CompiledQuery compiled;
         try
         {

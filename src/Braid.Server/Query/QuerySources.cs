@@ -4,7 +4,6 @@ using Braid.Server.Events;
 using Braid.Server.Http;
 using Braid.Storage.Events;
 using Braid.Storage.Objects;
-using Braid.Storage.Tenancy;
 
 namespace Braid.Server.Query;
 
@@ -13,12 +12,15 @@ public sealed record ResolvedSource(QuerySource Source, IReadOnlyDictionary<stri
 
 /// <summary>
 /// Resolves <c>project_logs('a', 'b')</c>, <c>experiment('name')</c>, ... to logs. Each argument is an id or, failing
-/// that, a name; only objects of the caller's organization are found, so another organization's id is a 404 exactly
-/// like an unknown one.
+/// that, a name; only objects of one organization (the caller's, or the one <c>braid export</c> names) are found, so
+/// another organization's id is a 404 exactly like an unknown one.
 /// </summary>
 public static class QuerySources
 {
-    public static async Task<ResolvedSource> ResolveAsync(ObjectStore objects, Principal principal, FromClause from)
+    /// <summary>Names ambiguous with more objects than this list only this many of their ids.</summary>
+    private const int AmbiguousIdsListed = 10;
+
+    public static async Task<ResolvedSource> ResolveAsync(ObjectStore objects, string orgId, FromClause from)
     {
         var type = from.Source switch
         {
@@ -37,22 +39,23 @@ public static class QuerySources
         var logs = new List<EventLog>();
         foreach (var idOrName in from.Ids.Distinct(StringComparer.Ordinal))
         {
-            var row = await objects.GetAsync(principal.OrgId, kind.Name, idOrName);
+            var row = await objects.GetAsync(orgId, kind.Name, idOrName);
             if (row is null)
             {
-                var named = await objects.ListAsync(new ObjectQuery(principal.OrgId, kind.Name) { Name = idOrName }, limit: 2).ToListAsync();
+                var named = await objects.ListAsync(new ObjectQuery(orgId, kind.Name) { Name = idOrName }, limit: AmbiguousIdsListed + 1).ToListAsync();
                 if (named.Count > 1)
                 {
-                    throw ApiException.BadRequest($"more than one {kind.Name} is named '{idOrName}'; use its id");
+                    var ids = string.Join(", ", named.Take(AmbiguousIdsListed).Select(r => r.Id)) + (named.Count > AmbiguousIdsListed ? ", ..." : "");
+                    throw ApiException.BadRequest($"more than one {kind.Name} is named '{idOrName}' ({ids}); use its id");
                 }
 
                 row = named.Count == 1 ? named[0] : throw ApiException.NotFound($"{kind.Name} '{idOrName}' not found");
             }
 
-            logs.Add(EventLogs.FromRow(principal, type, row));
+            logs.Add(EventLogs.FromRow(orgId, type, row));
         }
 
-        var source = new QuerySource(logs[0].Object.TypeName, principal.OrgId, logs.Select(l => new SourceObject(l.Object.Id, l.ProjectId)).ToList());
+        var source = new QuerySource(logs[0].Object.TypeName, orgId, logs.Select(l => new SourceObject(l.Object.Id, l.ProjectId)).ToList());
         return new ResolvedSource(source, logs.ToDictionary(l => l.Object.Id, l => l.IdentityJson, StringComparer.Ordinal), logs);
     }
 }

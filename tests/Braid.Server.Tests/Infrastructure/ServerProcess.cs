@@ -5,6 +5,16 @@ using System.Text;
 
 namespace Braid.Server.Tests.Infrastructure;
 
+/// <summary>What a CLI verb left: its exit code, standard output and standard error.</summary>
+public sealed record CliResult(int ExitCode, string Output, string Error)
+{
+    public CliResult AssertSucceeded()
+    {
+        Assert.True(ExitCode == 0, $"CLI exited with {ExitCode}: {Error}");
+        return this;
+    }
+}
+
 /// <summary>
 /// The real executable (<c>Braid.Server.dll</c>) run as a user runs it, in a working directory of the test's, on a
 /// free loopback port and the suite's store. Disposing kills it outright, as a crash or power cut would.
@@ -71,13 +81,22 @@ public sealed class ServerProcess : IDisposable
     /// <summary>Runs a CLI verb to completion and returns its standard output.</summary>
     public static async Task<string> RunCliAsync(string workDirectory, string? databaseUrl, params string[] args)
     {
-        using var process = Launch(workDirectory, [.. args, .. StoreArgs(databaseUrl)]);
+        return (await RunCliToEndAsync(workDirectory, databaseUrl, args)).AssertSucceeded().Output;
+    }
+
+    /// <summary>Runs a CLI verb to completion, whatever its exit code (standard error is not a terminal).</summary>
+    public static async Task<CliResult> RunCliToEndAsync(string workDirectory, string? databaseUrl, params string[] args)
+    {
+        using var process = StartCli(workDirectory, databaseUrl, args);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"CLI failed: {await stderr}");
-        return await stdout;
+        return new CliResult(process.ExitCode, await stdout, await stderr);
     }
+
+    /// <summary>Starts a CLI verb, its standard output and error redirected, for a test that acts on it while it runs.</summary>
+    public static Process StartCli(string workDirectory, string? databaseUrl, params string[] args) =>
+        Launch(workDirectory, [.. args, .. StoreArgs(databaseUrl)]);
 
     public ApiClient Client(string key) => new(new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Port}") }, null, key);
 
