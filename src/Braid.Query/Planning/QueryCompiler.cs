@@ -223,13 +223,14 @@ public static class QueryCompiler
                 return (string.Join(", ", terms), ["c.object_id"], CursorKind.Offset);
             }
 
-            // The key ends with (object_id, id), which is unique, so every row has its own place.
+            // The key ends with (object_id, id), which is unique, so every row has its own place; object_id is left out
+            // when there is one log, so the key is a range of one of the log's indexes.
             var lastDescending = keyed[^1].Descending;
-            foreach (var tie in new[] { "c.object_id", "c.id" })
+            foreach (var tie in _source.Objects.Count > 1 ? ["c.object_id", "c.id"] : new[] { "c.id" })
             {
                 if (!keyed.Exists(k => k.Column == tie))
                 {
-                    keyed.Add(new Key(tie, lastDescending, IsText: true));
+                    keyed.Add(new Key(tie, lastDescending));
                 }
             }
 
@@ -249,16 +250,16 @@ public static class QueryCompiler
 
         private static FieldPath Field(string name) => new([new NameSegment(name)]);
 
-        /// <summary>A column of a page key, its direction, and whether it compares as text.</summary>
-        private sealed record Key(string Column, bool Descending, bool IsText);
+        /// <summary>A column of a page key and its direction.</summary>
+        private sealed record Key(string Column, bool Descending);
 
         private static Key? StoredColumn(Expr expression) => expression switch
         {
-            FieldPath { Segments: [NameSegment { Name: "created" }] } => new Key("c.created", false, true),
-            FieldPath { Segments: [NameSegment { Name: "id" }] } => new Key("c.id", false, true),
-            FieldPath { Segments: [NameSegment { Name: "root_span_id" }] } => new Key("c.root_span_id", false, true),
-            FieldPath { Segments: [NameSegment { Name: "_xact_id" }] } => new Key("c.xact_id", false, false),
-            FieldPath { Segments: [NameSegment { Name: "_pagination_key" }] } => new Key("c.history_seq", false, false),
+            FieldPath { Segments: [NameSegment { Name: "created" }] } => new Key("c.created", false),
+            FieldPath { Segments: [NameSegment { Name: "id" }] } => new Key("c.id", false),
+            FieldPath { Segments: [NameSegment { Name: "root_span_id" }] } => new Key("c.root_span_id", false),
+            FieldPath { Segments: [NameSegment { Name: "_xact_id" }] } => new Key("c.xact_id", false),
+            FieldPath { Segments: [NameSegment { Name: "_pagination_key" }] } => new Key("c.history_seq", false),
             _ => null,
         };
 
@@ -270,17 +271,26 @@ public static class QueryCompiler
                 throw new QueryError("the cursor was made for a different sort", SourcePosition.Start);
             }
 
+            // Key columns compare by code point on both stores (PostgreSQL's are COLLATE "C" since migration 0006), so
+            // these comparisons agree with the ORDER BY. One direction throughout is a row-value comparison, which both
+            // stores turn into an index range; mixed directions are spelled out.
             var values = after.Key.Select(k => k is null ? "NULL" : Typed(_parameters.Add(k), k)).ToList();
+            if (keyed.All(k => k.Descending == keyed[0].Descending))
+            {
+                var op = keyed[0].Descending ? "<" : ">";
+                return $"(({string.Join(", ", keyed.Select(k => k.Column))}) {op} ({string.Join(", ", values)}))";
+            }
+
             var disjuncts = new List<string>();
             for (var i = 0; i < keyed.Count; i++)
             {
                 var parts = new List<string>();
                 for (var j = 0; j < i; j++)
                 {
-                    parts.Add(Compare(keyed[j], "=", values[j]));
+                    parts.Add($"{keyed[j].Column} = {values[j]}");
                 }
 
-                parts.Add(Compare(keyed[i], keyed[i].Descending ? "<" : ">", values[i]));
+                parts.Add($"{keyed[i].Column} {(keyed[i].Descending ? "<" : ">")} {values[i]}");
                 disjuncts.Add("(" + string.Join(" AND ", parts) + ")");
             }
 
@@ -288,9 +298,6 @@ public static class QueryCompiler
         }
 
         private string Typed(string parameter, object value) => value is string ? _dialect.TextParameter(parameter) : parameter;
-
-        private string Compare(Key key, string op, string value) =>
-            key.IsText ? _dialect.CompareText(key.Column, op, value) : $"({key.Column} {op} {value})";
 
         private string SortTerm(ExpressionCompiler compiler, SortItem item)
         {
@@ -408,7 +415,7 @@ public static class QueryCompiler
                 context.Warn(LintCodes.SortIgnored, "traces come newest first by their first write; the sort orders spans within each trace", context.Positions.Find(query.Sort[0].Expression));
             }
 
-            var traceKeys = new List<Key> { new("t.first_xact", true, false), new("t.object_id", true, true), new("t.root_span_id", true, true) };
+            var traceKeys = TraceKey("t").Select(column => new Key(column, true)).ToList();
             var traceWhere = new List<string> { Objects("t") };
             if (context.Options.Version is { } version)
             {
@@ -429,12 +436,18 @@ public static class QueryCompiler
             Sample(traceWhere, "t.first_xact");
             var match = spanFilter.Count == 0 ? "" : " AND " + string.Join(" AND ", spanFilter);
             traceWhere.Add($"EXISTS (SELECT 1 FROM {Rows()} WHERE c.object_type = t.object_type AND c.object_id = t.object_id AND c.root_span_id = t.root_span_id{match})");
-            var traceOrder = "t.first_xact DESC, t.object_id DESC, t.root_span_id DESC";
+            var traceOrder = string.Join(", ", TraceKey("t").Select(k => k + " DESC"));
             var pageInRoots = !summary || (query.Having is null && !sorted);
             var roots = $"SELECT t.object_id, t.root_span_id, t.first_xact FROM event_traces t WHERE {string.Join(" AND ", traceWhere)} ORDER BY {traceOrder}"
                 + (pageInRoots ? Paging(limit, Offset) : "");
             return summary ? Summary(roots, pageInRoots, sorted) : TraceSpans(roots, narrow);
         }
+
+        /// <summary>A trace's place: newest first write first; the log's id only matters when there are several.</summary>
+        private List<string> TraceKey(string alias) =>
+            _source.Objects.Count > 1
+                ? [$"{alias}.first_xact", $"{alias}.object_id", $"{alias}.root_span_id"]
+                : [$"{alias}.first_xact", $"{alias}.root_span_id"];
 
         private static IEnumerable<Expr> Conjuncts(Expr? filter) => filter switch
         {
@@ -455,11 +468,11 @@ public static class QueryCompiler
             // reader still counts it against the limit and pages stay the size asked for.
             var sql = $"""
                 WITH r AS ({roots})
-                SELECT {outputs}, c.id, r.first_xact, r.object_id, r.root_span_id
+                SELECT {outputs}, c.id, {string.Join(", ", TraceKey("r"))}
                 FROM r LEFT JOIN ({Rows()}) ON c.object_type = {_parameters.Add(_source.ObjectType)} AND c.object_id = r.object_id AND c.root_span_id = r.root_span_id{narrowing}
-                ORDER BY r.first_xact DESC, r.object_id DESC, r.root_span_id DESC, {within}
+                ORDER BY {string.Join(", ", TraceKey("r").Select(k => k + " DESC"))}, {within}
                 """;
-            return Done(sql, layout, columns, hasPresence: true, keyColumns: 3, CursorKind.Keyset);
+            return Done(sql, layout, columns, hasPresence: true, keyColumns: TraceKey("r").Count, CursorKind.Keyset);
         }
 
         private CompiledQuery Summary(string roots, bool pagedInRoots, bool sorted)
@@ -557,7 +570,7 @@ public static class QueryCompiler
             var (layout, columns, outputs) = query.Select is [{ Expression: StarExpr }]
                 ? (RowLayout.Summary, new List<OutputColumn>(), "s.object_id, s.row")
                 : Select(rows, query.Select);
-            sql.Append($"\nSELECT {outputs}, s.first_xact, s.object_id, s.root_span_id FROM s");
+            sql.Append($"\nSELECT {outputs}, {string.Join(", ", TraceKey("s"))} FROM s");
             if (query.Having is { } having)
             {
                 sql.Append(" WHERE ").Append(rows.Predicate(having));
@@ -567,17 +580,17 @@ public static class QueryCompiler
             {
                 WarnUnpageable(query.Sort[0].Expression);
                 sql.Append(" ORDER BY ").Append(string.Join(", ", query.Sort.Select(s => SortTerm(rows, s))))
-                    .Append(", s.first_xact DESC, s.object_id DESC, s.root_span_id DESC").Append(Paging(limit, Offset));
-                return Done(sql.ToString(), layout, columns, hasPresence: false, keyColumns: 3, CursorKind.Offset);
+                    .Append(", ").Append(string.Join(", ", TraceKey("s").Select(k => k + " DESC"))).Append(Paging(limit, Offset));
+                return Done(sql.ToString(), layout, columns, hasPresence: false, keyColumns: TraceKey("s").Count, CursorKind.Offset);
             }
 
-            sql.Append(" ORDER BY s.first_xact DESC, s.object_id DESC, s.root_span_id DESC");
+            sql.Append(" ORDER BY ").Append(string.Join(", ", TraceKey("s").Select(k => k + " DESC")));
             if (!pagedInRoots)
             {
                 sql.Append(Paging(limit, 0));
             }
 
-            return Done(sql.ToString(), layout, columns, hasPresence: false, keyColumns: 3, CursorKind.Keyset);
+            return Done(sql.ToString(), layout, columns, hasPresence: false, keyColumns: TraceKey("s").Count, CursorKind.Keyset);
         }
 
         // ---- grouped ----

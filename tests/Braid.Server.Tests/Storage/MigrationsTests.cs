@@ -25,6 +25,8 @@ public sealed class MigrationsTests
         "postgres 0004_query 6ea34022d9099ca4c11221c2495ac135b81eb81f861f4be9aa2e98d1044c9463",
         "sqlite 0005_query_functions 3a6cfa9c8492a28102b9e8a9ff854a26206c06fadb1711c471b3f54896412364",
         "postgres 0005_query_functions aa8537fced02fe0f167351a02fa1ce08d2bfad7553f5949c1235c73ffb9ec40a",
+        "sqlite 0006_code_point_ids 141c3dcb1f8963b810674eb498faf89c3b5569809f304d9663b51acbde7d1664",
+        "postgres 0006_code_point_ids 2d773e6e5935df1d8ef64e50bb481b2b30628964dc6332c5ecf3701c0c0d6694",
     ];
 
     [Fact]
