@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -35,6 +36,11 @@ public static class SearchTokens
     /// </summary>
     public const int MaxTokensPerField = 10_000;
 
+    private static readonly SearchValues<char> AsciiLowerCaseAndDigits = SearchValues.Create("0123456789abcdefghijklmnopqrstuvwxyz");
+    private static readonly SearchValues<char> AsciiLettersAndDigits = SearchValues.Create("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+    private static readonly SearchValues<char> AsciiSeparators = SearchValues.Create(
+        Enumerable.Range(0, 0x80).Select(c => (char)c).Where(c => !char.IsAsciiLetterOrDigit(c)).ToArray());
+
     /// <summary>The tokens of a text, in order, repeats included.</summary>
     public static IEnumerable<string> Tokenize(string text)
     {
@@ -46,7 +52,7 @@ public static class SearchTokens
         {
             if (length <= MaxTokenLength)
             {
-                tokens.Add(new string(lower[..ToLower(normalized.AsSpan(start, length), lower)]));
+                tokens.Add(new string(ToLower(normalized.AsSpan(start, length), lower)));
             }
         }
 
@@ -127,14 +133,23 @@ public static class SearchTokens
         {
             if (length <= MaxTokenLength)
             {
-                lookup.Add(lower[..ToLower(normalized.AsSpan(start, length), lower)]);
+                lookup.Add(ToLower(normalized.AsSpan(start, length), lower));
             }
         }
     }
 
-    private static int ToLower(ReadOnlySpan<char> token, Span<char> destination) =>
-        // Invariant simple case mapping is one UTF-16 unit for one, so the token keeps its length.
-        token.ToLowerInvariant(destination);
+    /// <summary>The token lower-cased: itself when it has nothing to lower, else in <paramref name="buffer"/>.</summary>
+    private static ReadOnlySpan<char> ToLower(ReadOnlySpan<char> token, Span<char> buffer)
+    {
+        // Most tokens are ASCII and already lower case; checking is far cheaper than invariant case mapping.
+        if (token.ContainsAnyExcept(AsciiLowerCaseAndDigits))
+        {
+            // Invariant simple case mapping is one UTF-16 unit for one, so the token keeps its length.
+            return buffer[..token.ToLowerInvariant(buffer)];
+        }
+
+        return token;
+    }
 
     /// <summary>NFKC; lone surrogates (which JSON can carry but normalization rejects) become U+FFFD, a separator.</summary>
     private static string Normalize(string text)
@@ -189,18 +204,29 @@ public static class SearchTokens
         while (position < text.Length)
         {
             var c = text[position];
-            CharKind kind;
-            var width = 1;
             if (c < 0x80)
             {
-                kind = char.IsAsciiLetterOrDigit(c) ? CharKind.Word : CharKind.Separator;
-            }
-            else
-            {
-                Rune.DecodeFromUtf16(text[position..], out var rune, out width);
-                kind = Classify(rune);
+                // ASCII, the common case: skip the rest of its run of letters and digits, or of separators, at once.
+                if (char.IsAsciiLetterOrDigit(c) && !alone)
+                {
+                    start = start < 0 ? position : start;
+                    var end = text[position..].IndexOfAnyExcept(AsciiLettersAndDigits);
+                    position = end < 0 ? text.Length : position + end;
+                    continue;
+                }
+
+                if (start >= 0)
+                {
+                    break;
+                }
+
+                var next = text[position..].IndexOfAnyExcept(AsciiSeparators);
+                position = next < 0 ? text.Length : position + next;
+                continue;
             }
 
+            Rune.DecodeFromUtf16(text[position..], out var rune, out var width);
+            var kind = Classify(rune);
             if (start < 0)
             {
                 if (kind is CharKind.Word or CharKind.Alone)
