@@ -123,7 +123,8 @@ public sealed class SqliteQueryDialect : QueryDialect
 
     public override string Divide(string left, string right) => $"(CAST({left} AS REAL) / NULLIF({right}, 0))";
 
-    public override string Modulo(string left, string right) => $"({left} % NULLIF({right}, 0))";
+    // SQLite's % casts both sides to integers (7.5 % 2 is 1, 0.7 % 0.5 is NULL); mod() keeps fractions, as PostgreSQL does.
+    public override string Modulo(string left, string right) => $"mod({left}, NULLIF({right}, 0))";
 
     public override string Round(string number, string places) => $"round({number}, {places})";
 
