@@ -72,7 +72,11 @@ public sealed class SqliteQueryDialect : QueryDialect
     public override string ArrayIncludes(SqlValue json, string literalParameter)
     {
         var each = json.Path is { } p ? $"json_each({p.Document}, {p.Parameter})" : $"json_each({json.Sql})";
-        return $"({TypeOf(json)} = 'array' AND EXISTS (SELECT 1 FROM {each} e WHERE e.type = json_type({literalParameter}) AND e.value = json_extract({literalParameter}, '$')))";
+        // Numbers match by value whether stored as 3 or 3.0 (json_each types them 'integer' and 'real'), as jsonb's @> does;
+        // other types must agree, so true never matches 1.
+        var type = $"json_type({literalParameter})";
+        var sameType = $"(e.type = {type} OR (e.type IN ('integer', 'real') AND {type} IN ('integer', 'real')))";
+        return $"({TypeOf(json)} = 'array' AND EXISTS (SELECT 1 FROM {each} e WHERE {sameType} AND e.value = json_extract({literalParameter}, '$')))";
     }
 
     public override string ArrayLength(SqlValue json) =>
