@@ -446,12 +446,16 @@ internal sealed class ExpressionCompiler(CompilerContext context, FieldScope sco
     private string ToBool(SqlValue value, Expr at) => value.Kind switch
     {
         ValueKind.Bool => value.Sql,
-        ValueKind.Json => Dialect.JsonBool(value),
+        // By what the JSON holds, as to_number reads a JSON "5": a boolean, the text 'true' or 'false', or a number.
+        ValueKind.Json => $"COALESCE({Dialect.JsonBool(value)}, {TextToBool(Dialect.JsonText(value))}, ({Dialect.JsonNumber(value)} <> 0))",
         ValueKind.Number => $"({value.Sql} <> 0)",
-        ValueKind.Text => $"(CASE lower({value.Sql}) WHEN 'true' THEN {Dialect.BoolLiteral(true)} WHEN 'false' THEN {Dialect.BoolLiteral(false)} END)",
+        ValueKind.Text => TextToBool(value.Sql),
         ValueKind.Null => "NULL",
         _ => throw Error($"cannot turn a {Describe(value.Kind)} into a boolean", at),
     };
+
+    private string TextToBool(string text) =>
+        $"(CASE lower({text}) WHEN 'true' THEN {Dialect.BoolLiteral(true)} WHEN 'false' THEN {Dialect.BoolLiteral(false)} END)";
 
     private long OffsetSeconds => -60L * context.Options.TzOffsetMinutes;
 
