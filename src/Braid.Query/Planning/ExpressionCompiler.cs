@@ -84,8 +84,9 @@ internal sealed class ExpressionCompiler(CompilerContext context, FieldScope sco
 
     private SqlValue Number(NumberLiteral n)
     {
-        // Integers go in as long and the rest as double: Microsoft.Data.Sqlite would bind a decimal as text.
-        object value = n.IsInteger && n.Value is >= long.MinValue and <= long.MaxValue ? (long)n.Value : (double)n.Value;
+        // Integers go in as long and the rest as double: Microsoft.Data.Sqlite would bind a decimal as text. The cast to
+        // object keeps the long a long (a long : double conditional is a double, which SQLite writes as text '1.0').
+        object value = n.IsInteger && n.Value is >= long.MinValue and <= long.MaxValue ? (object)(long)n.Value : (double)n.Value;
         return new SqlValue(Dialect.NumberParameter(Parameters.Add(value)), ValueKind.Number) { Constant = value };
     }
 
