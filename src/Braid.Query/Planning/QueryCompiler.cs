@@ -149,7 +149,8 @@ public static class QueryCompiler
             var text = new StringBuilder();
             if (units is { } n)
             {
-                text.Append(" LIMIT ").Append(_parameters.Add(n + 1));
+                // One more than asked shows whether a next page exists; at long.MaxValue that would wrap to a negative LIMIT.
+                text.Append(" LIMIT ").Append(_parameters.Add(n == long.MaxValue ? n : n + 1));
             }
             else if (offset > 0)
             {
