@@ -130,7 +130,9 @@ public sealed class SqliteQueryDialect : QueryDialect
     // SQLite's % casts both sides to integers (7.5 % 2 is 1, 0.7 % 0.5 is NULL); mod() keeps fractions, as PostgreSQL does.
     public override string Modulo(string left, string right) => $"mod({left}, NULLIF({right}, 0))";
 
-    public override string Round(string number, string places) => $"round({number}, {places})";
+    // SQLite's round() takes negative places as 0; PostgreSQL's rounds to tens, hundreds, ... (round(4500, -3) is 5000).
+    public override string Round(string number, string places) =>
+        $"(CASE WHEN {places} < 0 THEN round({number} / power(10, -{places})) * power(10, -{places}) ELSE round({number}, {places}) END)";
 
     public override string Concat(IReadOnlyList<string> texts) => "(" + string.Join(" || ", texts.Select(t => $"COALESCE({t}, '')")) + ")";
 
