@@ -165,7 +165,10 @@ public sealed class SqliteQueryDialect : QueryDialect
     {
         var (count, sqliteUnit) = unit == "week" ? (amount * 7, "days") : (amount, unit + "s");
         var modifier = parameters.Add(count.ToString("+0.###;-0.###", CultureInfo.InvariantCulture) + " " + sqliteUnit);
-        return $"strftime({Format}, {timestamp}, {modifier})";
+        // SQLite carries a day past the month's end into the next month (Jan 31 + 1 month is Mar 2); 'floor' stops at the
+        // month's last day, as PostgreSQL and now() - interval do.
+        var floor = unit is "month" or "year" ? ", 'floor'" : "";
+        return $"strftime({Format}, {timestamp}, {modifier}{floor})";
     }
 
     public override string Truncate(string timestamp, string unit, long bucketSeconds, long offsetSeconds, SqlParameters parameters)
