@@ -84,8 +84,9 @@ internal sealed class ExpressionCompiler(CompilerContext context, FieldScope sco
 
     private SqlValue Number(NumberLiteral n)
     {
-        // Integers go in as long and the rest as double: Microsoft.Data.Sqlite would bind a decimal as text.
-        object value = n.IsInteger && n.Value is >= long.MinValue and <= long.MaxValue ? (long)n.Value : (double)n.Value;
+        // Integers go in as long and the rest as double: Microsoft.Data.Sqlite would bind a decimal as text. The cast to
+        // object keeps the long a long (a long : double conditional is a double, which SQLite writes as text '1.0').
+        object value = n.IsInteger && n.Value is >= long.MinValue and <= long.MaxValue ? (object)(long)n.Value : (double)n.Value;
         return new SqlValue(Dialect.NumberParameter(Parameters.Add(value)), ValueKind.Number) { Constant = value };
     }
 
@@ -480,12 +481,16 @@ internal sealed class ExpressionCompiler(CompilerContext context, FieldScope sco
     private string ToBool(SqlValue value, Expr at) => value.Kind switch
     {
         ValueKind.Bool => value.Sql,
-        ValueKind.Json => Dialect.JsonBool(value),
+        // By what the JSON holds, as to_number reads a JSON "5": a boolean, the text 'true' or 'false', or a number.
+        ValueKind.Json => $"COALESCE({Dialect.JsonBool(value)}, {TextToBool(Dialect.JsonText(value))}, ({Dialect.JsonNumber(value)} <> 0))",
         ValueKind.Number => $"({value.Sql} <> 0)",
-        ValueKind.Text => $"(CASE lower({value.Sql}) WHEN 'true' THEN {Dialect.BoolLiteral(true)} WHEN 'false' THEN {Dialect.BoolLiteral(false)} END)",
+        ValueKind.Text => TextToBool(value.Sql),
         ValueKind.Null => "NULL",
         _ => throw Error($"cannot turn a {Describe(value.Kind)} into a boolean", at),
     };
+
+    private string TextToBool(string text) =>
+        $"(CASE lower({text}) WHEN 'true' THEN {Dialect.BoolLiteral(true)} WHEN 'false' THEN {Dialect.BoolLiteral(false)} END)";
 
     private long OffsetSeconds => -60L * context.Options.TzOffsetMinutes;
 

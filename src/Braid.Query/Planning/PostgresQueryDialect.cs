@@ -45,8 +45,9 @@ public sealed class PostgresQueryDialect : QueryDialect
 
     public override string JsonEquals(SqlValue json, string literalParameter) => $"({json.Sql} = CAST({literalParameter} AS jsonb))";
 
+    // Never NULL: a missing array includes nothing, as a JSON null does, so NOT INCLUDES keeps the row (as on SQLite).
     public override string ArrayIncludes(SqlValue json, string literalParameter) =>
-        $"(jsonb_typeof({json.Sql}) = 'array' AND {json.Sql} @> jsonb_build_array(CAST({literalParameter} AS jsonb)))";
+        $"COALESCE(jsonb_typeof({json.Sql}) = 'array' AND {json.Sql} @> jsonb_build_array(CAST({literalParameter} AS jsonb)), FALSE)";
 
     public override string ArrayLength(SqlValue json) =>
         $"(CASE WHEN jsonb_typeof({json.Sql}) = 'array' THEN jsonb_array_length({json.Sql}) END)";

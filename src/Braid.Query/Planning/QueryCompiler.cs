@@ -149,7 +149,8 @@ public static class QueryCompiler
             var text = new StringBuilder();
             if (units is { } n)
             {
-                text.Append(" LIMIT ").Append(_parameters.Add(n + 1));
+                // One more than asked shows whether a next page exists; at long.MaxValue that would wrap to a negative LIMIT.
+                text.Append(" LIMIT ").Append(_parameters.Add(n == long.MaxValue ? n : n + 1));
             }
             else if (offset > 0)
             {
@@ -301,13 +302,14 @@ public static class QueryCompiler
 
         private string SortTerm(ExpressionCompiler compiler, SortItem item)
         {
-            // NULLs last whichever the direction, the same on both stores; a JSON value sorts numbers by value, then texts.
+            // NULLs last whichever the direction, the same on both stores; a JSON value sorts numbers by value, then texts,
+            // then the rest by their JSON text, so that booleans (and groups of them, which page by offset) have an order.
             var value = compiler.Compile(item.Expression);
             var suffix = Direction(item) + " NULLS LAST";
             var collate = _dialect.Name == "postgres" ? " COLLATE \"C\"" : "";
             return value.Kind switch
             {
-                ValueKind.Json => $"{_dialect.JsonNumber(value)}{suffix}, {_dialect.JsonText(value)}{collate}{suffix}",
+                ValueKind.Json => $"{_dialect.JsonNumber(value)}{suffix}, {_dialect.JsonText(value)}{collate}{suffix}, {_dialect.JsonOutput(value)}{collate}{suffix}",
                 ValueKind.Text or ValueKind.Timestamp => value.Sql + collate + suffix,
                 _ => value.Sql + suffix,
             };

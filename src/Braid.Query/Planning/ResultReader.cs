@@ -59,7 +59,9 @@ public sealed class ResultReader(CompiledQuery query, IReadOnlyDictionary<string
             await emit(Row(reader));
         }
 
-        if (!more)
+        // A limit of 0 asks for no rows rather than for pages: there is no last row to continue after (and an offset
+        // cursor of +0 would page forever).
+        if (!more || _units == 0)
         {
             return null;
         }

@@ -72,7 +72,11 @@ public sealed class SqliteQueryDialect : QueryDialect
     public override string ArrayIncludes(SqlValue json, string literalParameter)
     {
         var each = json.Path is { } p ? $"json_each({p.Document}, {p.Parameter})" : $"json_each({json.Sql})";
-        return $"({TypeOf(json)} = 'array' AND EXISTS (SELECT 1 FROM {each} e WHERE e.type = json_type({literalParameter}) AND e.value = json_extract({literalParameter}, '$')))";
+        // Numbers match by value whether stored as 3 or 3.0 (json_each types them 'integer' and 'real'), as jsonb's @> does;
+        // other types must agree, so true never matches 1.
+        var type = $"json_type({literalParameter})";
+        var sameType = $"(e.type = {type} OR (e.type IN ('integer', 'real') AND {type} IN ('integer', 'real')))";
+        return $"({TypeOf(json)} = 'array' AND EXISTS (SELECT 1 FROM {each} e WHERE {sameType} AND e.value = json_extract({literalParameter}, '$')))";
     }
 
     public override string ArrayLength(SqlValue json) =>
@@ -123,9 +127,12 @@ public sealed class SqliteQueryDialect : QueryDialect
 
     public override string Divide(string left, string right) => $"(CAST({left} AS REAL) / NULLIF({right}, 0))";
 
-    public override string Modulo(string left, string right) => $"({left} % NULLIF({right}, 0))";
+    // SQLite's % casts both sides to integers (7.5 % 2 is 1, 0.7 % 0.5 is NULL); mod() keeps fractions, as PostgreSQL does.
+    public override string Modulo(string left, string right) => $"mod({left}, NULLIF({right}, 0))";
 
-    public override string Round(string number, string places) => $"round({number}, {places})";
+    // SQLite's round() takes negative places as 0; PostgreSQL's rounds to tens, hundreds, ... (round(4500, -3) is 5000).
+    public override string Round(string number, string places) =>
+        $"(CASE WHEN {places} < 0 THEN round({number} / power(10, -{places})) * power(10, -{places}) ELSE round({number}, {places}) END)";
 
     public override string Concat(IReadOnlyList<string> texts) => "(" + string.Join(" || ", texts.Select(t => $"COALESCE({t}, '')")) + ")";
 
@@ -158,7 +165,10 @@ public sealed class SqliteQueryDialect : QueryDialect
     {
         var (count, sqliteUnit) = unit == "week" ? (amount * 7, "days") : (amount, unit + "s");
         var modifier = parameters.Add(count.ToString("+0.###;-0.###", CultureInfo.InvariantCulture) + " " + sqliteUnit);
-        return $"strftime({Format}, {timestamp}, {modifier})";
+        // SQLite carries a day past the month's end into the next month (Jan 31 + 1 month is Mar 2); 'floor' stops at the
+        // month's last day, as PostgreSQL and now() - interval do.
+        var floor = unit is "month" or "year" ? ", 'floor'" : "";
+        return $"strftime({Format}, {timestamp}, {modifier}{floor})";
     }
 
     public override string Truncate(string timestamp, string unit, long bucketSeconds, long offsetSeconds, SqlParameters parameters)
