@@ -106,6 +106,14 @@ public sealed class HostileQueryTests(HostileQueryTests.Logs logs) : IClassFixtu
         ["source/no-id"] = Bad("select: id | from: project_logs()", "needs the id"),
         ["source/number-in-ast"] = BadAst("{\"select\":[{\"op\":\"star\"}],\"from\":{\"op\":\"function\",\"name\":{\"op\":\"ident\",\"name\":[\"project_logs\"]},\"args\":[{\"op\":\"literal\",\"value\":5}]}}", "string literals"),
 
+        // A NUL character, which PostgreSQL cannot hold, is refused on both stores before it reaches SQL.
+        ["text/nul-escape"] = Bad($"select: id | {From} | filter: input = 'a\\0b'", "NUL character"),
+        ["text/nul-in-json-string"] = new($"{{\"query\":\"select: id | {From} | filter: input = 'a\\u0000b'\"}}", HttpStatusCode.BadRequest, "NUL character"),
+        ["text/nul-in-field-name"] = new($"{{\"query\":\"select: id | {From} | filter: metadata.\\\"a\\u0000b\\\" = 1\"}}", HttpStatusCode.BadRequest, "NUL character"),
+        ["text/nul-in-like"] = new($"{{\"query\":\"select: id | {From} | filter: input LIKE '%\\u0000%'\"}}", HttpStatusCode.BadRequest, "NUL character"),
+        ["text/nul-in-ast"] = BadAst(Ast("{\"op\":\"eq\",\"left\":{\"op\":\"ident\",\"name\":[\"input\"]},\"right\":{\"op\":\"literal\",\"value\":\"a\\u0000b\"}}"), "NUL character"),
+        ["text/surrogate-pair-is-fine"] = new($"{{\"query\":\"select: id | {From} | filter: input = '\\ud83d\\ude00' or input LIKE '%\\ud83d\\ude00%'\"}}", HttpStatusCode.OK, "\"data\":[]"),
+
         // Other organizations' logs are not found, by id or by name, alone or next to one's own.
         ["stranger/project"] = new(Text("select: id | from: project_logs('{stranger}')"), HttpStatusCode.NotFound, "not found"),
         ["stranger/by-name"] = new(Text("select: id | from: project_logs('{stranger_name}')"), HttpStatusCode.NotFound, "not found"),
