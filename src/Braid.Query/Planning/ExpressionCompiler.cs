@@ -93,8 +93,16 @@ internal sealed class ExpressionCompiler(CompilerContext context, FieldScope sco
     private SqlValue Logical(LogicalExpr logical)
     {
         var op = logical.Operator == LogicalOperator.And ? " AND " : " OR ";
-        return new SqlValue("(" + string.Join(op, logical.Operands.Select(Predicate)) + ")", ValueKind.Bool);
+        return new SqlValue(Balanced(logical.Operands.Select(Predicate).ToList(), op), ValueKind.Bool);
     }
+
+    /// <summary>
+    /// Terms joined by AND or OR as a balanced tree: SQLite parses a chain one level deeper per term and fails a
+    /// statement over 1000 levels deep, which an IN of 1000 ids or 1000 ANDed conditions would otherwise be.
+    /// </summary>
+    private static string Balanced(IReadOnlyList<string> terms, string op) => terms.Count <= 32
+        ? "(" + string.Join(op, terms) + ")"
+        : "(" + Balanced(terms.Take(terms.Count / 2).ToList(), op) + op + Balanced(terms.Skip(terms.Count / 2).ToList(), op) + ")";
 
     public string AsBool(SqlValue value, Expr at) => value.Kind switch
     {
@@ -166,7 +174,7 @@ internal sealed class ExpressionCompiler(CompilerContext context, FieldScope sco
     {
         var operand = Compile(inList.Operand);
         var tests = inList.Values.Select(v => Compare(BinaryOperator.Equal, operand, Compile(v), inList)).ToList();
-        var any = tests.Count == 0 ? Dialect.BoolLiteral(false) : "(" + string.Join(" OR ", tests) + ")";
+        var any = tests.Count == 0 ? Dialect.BoolLiteral(false) : Balanced(tests, " OR ");
         return new SqlValue(inList.Negated ? $"(NOT {any})" : any, ValueKind.Bool);
     }
 

@@ -1,3 +1,5 @@
+using Braid.Query.Syntax;
+
 namespace Braid.Query.Planning;
 
 /// <summary>
@@ -54,6 +56,13 @@ public sealed class SqlParameters
     /// <summary>Adds a value and returns its placeholder; user values only ever reach SQL this way.</summary>
     public string Add(object? value)
     {
+        // PostgreSQL's text cannot hold a NUL character and fails the statement (a 500); user text reaches SQL only
+        // here, so it is refused here, as a 400, on both stores.
+        if ((value is string text && text.Contains('\0', StringComparison.Ordinal)) || (value is string[] texts && texts.Any(t => t.Contains('\0', StringComparison.Ordinal))))
+        {
+            throw new QueryError("a text in the query holds a NUL character (\\0), which queries cannot compare", SourcePosition.Start);
+        }
+
         var name = "p" + _values.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
         _values.Add(new(name, value));
         return "@" + name;
