@@ -368,6 +368,11 @@ internal sealed class ExpressionCompiler(CompilerContext context, FieldScope sco
             throw Error("MATCH needs a quoted text on its right", binary.Right);
         }
 
+        if (binary.Left is not FieldPath)
+        {
+            throw Error("MATCH needs a field on its left, such as input or output", binary.Left);
+        }
+
         var tokens = SearchTokens.Tokenize(text).Distinct(StringComparer.Ordinal).ToList();
         if (left.Path is not { } path || !path.Document.EndsWith(".data", StringComparison.Ordinal) || !SearchTokens.Fields.Contains(path.TopField))
         {
