@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs the event-store benchmarks on SQLite, then on a throwaway PostgreSQL with durable settings (fsync on).
 # Extra arguments go to the benchmark, e.g. ./bench/run.sh --spans 200000 --fetch-spans 1000000
+# With --queries it runs the query benchmark instead (docs/benchmarks.md); the generated SQLite store is kept in
+# bench/.data between runs, PostgreSQL's is generated again each run.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -12,8 +14,13 @@ die() { printf 'bench/run.sh: error: %s\n' "$*" >&2; exit 1; }
 dotnet build bench/Braid.Benchmarks -c Release -v quiet -nologo
 BENCH=bench/Braid.Benchmarks/bin/Release/net10.0/Braid.Benchmarks.dll
 
+EXTRA=()
+for arg in "$@"; do
+  if [ "$arg" = "--queries" ]; then EXTRA=(--cache "$ROOT/bench/.data"); fi
+done
+
 log "SQLite"
-dotnet "$BENCH" --store sqlite "$@"
+dotnet "$BENCH" --store sqlite ${EXTRA[@]+"${EXTRA[@]}"} "$@"
 
 export BRAID_PG_DURABLE=1
 # shellcheck source=../scripts/throwaway-postgres.sh

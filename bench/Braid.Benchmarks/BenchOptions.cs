@@ -4,12 +4,53 @@ namespace Braid.Benchmarks;
 
 public sealed record BenchOptions(string Store, string? Postgres, int Spans, int FetchSpans, int Concurrency, int SpansPerRequest, int FetchRequests)
 {
+    /// <summary>The query benchmark (<c>--queries</c>) instead of ingestion and fetch.</summary>
+    public bool Queries { get; init; }
+
+    /// <summary>Spans of the generated project log, and of the experiment, in the query benchmark.</summary>
+    public int LogSpans { get; init; } = 1_000_000;
+
+    public int ExperimentSpans { get; init; } = 100_000;
+
+    /// <summary>Timed runs of each query after <see cref="Warmup"/> untimed ones, unless <see cref="Seconds"/> run out first.</summary>
+    public int Iterations { get; init; } = 30;
+
+    public int Warmup { get; init; } = 3;
+
+    /// <summary>A budget per query and side; at least five timed runs happen whatever it says.</summary>
+    public double Seconds { get; init; } = 20;
+
+    /// <summary>Seconds after which a query's first run is cut off and the question reported as timed out.</summary>
+    public double Limit { get; init; } = 60;
+
+    /// <summary>Where the generated SQLite store is kept between runs.</summary>
+    public string Cache { get; init; } = Path.Combine(Path.GetTempPath(), "braid-bench-cache");
+
+    /// <summary>Print each query's compiled SQL, the hand-written SQL, and both plans.</summary>
+    public bool Explain { get; init; }
+
+    /// <summary>Only the questions whose names contain this.</summary>
+    public string? Only { get; init; }
+
     public static BenchOptions Parse(string[] args)
     {
         var values = new Dictionary<string, string>();
-        for (var i = 0; i + 1 < args.Length; i += 2)
+        var flags = new HashSet<string>();
+        for (var i = 0; i < args.Length; i++)
         {
-            values[args[i].TrimStart('-')] = args[i + 1];
+            var name = args[i].TrimStart('-');
+            if (name is "queries" or "explain")
+            {
+                flags.Add(name);
+                continue;
+            }
+
+            if (i + 1 >= args.Length)
+            {
+                throw new ArgumentException($"--{name} needs a value");
+            }
+
+            values[name] = args[++i];
         }
 
         int Int(string name, int fallback) => values.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
@@ -20,6 +61,19 @@ public sealed record BenchOptions(string Store, string? Postgres, int Spans, int
             throw new ArgumentException("--store postgres needs --postgres CONNSTR (or BRAID_TEST_POSTGRES); bench/run.sh starts one");
         }
 
-        return new BenchOptions(store, postgres, Int("spans", 200_000), Int("fetch-spans", 1_000_000), Int("concurrency", 16), Int("batch", 100), Int("fetch-requests", 300));
+        var defaults = new BenchOptions(store, postgres, 0, 0, 0, 0, 0);
+        return new BenchOptions(store, postgres, Int("spans", 200_000), Int("fetch-spans", 1_000_000), Int("concurrency", 16), Int("batch", 100), Int("fetch-requests", 300))
+        {
+            Queries = flags.Contains("queries"),
+            Explain = flags.Contains("explain"),
+            LogSpans = Int("log-spans", defaults.LogSpans),
+            ExperimentSpans = Int("experiment-spans", defaults.ExperimentSpans),
+            Iterations = Int("iterations", defaults.Iterations),
+            Warmup = Int("warmup", defaults.Warmup),
+            Seconds = values.TryGetValue("seconds", out var s) ? double.Parse(s, CultureInfo.InvariantCulture) : defaults.Seconds,
+            Limit = values.TryGetValue("limit", out var l) ? double.Parse(l, CultureInfo.InvariantCulture) : defaults.Limit,
+            Cache = values.GetValueOrDefault("cache", defaults.Cache),
+            Only = values.GetValueOrDefault("only"),
+        };
     }
 }

@@ -1,9 +1,18 @@
 using Braid.Benchmarks;
+using Braid.Benchmarks.Queries;
 
 // Load benchmarks for the event store, against the real server over HTTP, each figure printed beside the
-// raw ceiling measured in the same run. See docs/benchmarks.md.
+// raw ceiling measured in the same run; with --queries, query latency beside hand-written SQL. See docs/benchmarks.md.
 //   dotnet run -c Release --project bench/Braid.Benchmarks -- [--store sqlite|postgres] [--postgres CONNSTR]
 //                                                            [--spans N] [--fetch-spans N] [--concurrency N]
+//   ... -- --queries [--log-spans N] [--experiment-spans N] [--iterations N] [--cache DIR] [--only NAME] [--explain]
 var options = BenchOptions.Parse(args);
+if (options.Queries)
+{
+    await using var queries = new QueryBench(options);
+    await queries.RunAsync();
+    return;
+}
+
 await using var bench = await EventStoreBench.CreateAsync(options);
 await bench.RunAsync();
