@@ -174,8 +174,9 @@ public static class ObjectsApi
         var metadata = kind.SupportsMetadataFilter ? MetadataFilter.Parse(QueryArgs.Single(request, "metadata")) : null;
         var versioned = kind.Versioned && ObjectVersions.IsRequested(request);
 
-        // A version or environment names one object's version: the filters must find exactly one object.
-        var pageSize = versioned ? 2 : limit;
+        // A version or environment names one object's version: the filters must find exactly one object
+        // (or the caller says limit=1 to take the newest match).
+        var pageSize = versioned ? Math.Min(limit ?? 2, 2) : limit;
         var objects = new List<JsonObject>();
         if (limit != 0)
         {
