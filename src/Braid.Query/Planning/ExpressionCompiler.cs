@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using Braid.Query.Lint;
 using Braid.Query.Search;
@@ -307,7 +308,13 @@ internal sealed class ExpressionCompiler(CompilerContext context, FieldScope sco
         }
 
         var text = AsText(left, binary.Left);
-        var parameter = Parameters.Add(!ignoreCase && Dialect is SqliteQueryDialect ? SqliteQueryDialect.ToGlob(pattern) : pattern);
+        var value = !ignoreCase && Dialect is SqliteQueryDialect ? SqliteQueryDialect.ToGlob(pattern) : pattern;
+        if (Dialect is SqliteQueryDialect && Encoding.UTF8.GetByteCount(value) > SqliteQueryDialect.MaxPatternBytes)
+        {
+            throw Error($"a LIKE pattern may be at most {SqliteQueryDialect.MaxPatternBytes} bytes on SQLite", binary.Right);
+        }
+
+        var parameter = Parameters.Add(value);
         var like = Dialect.Like(text, Dialect.TextParameter(parameter), ignoreCase);
         return new SqlValue(negated ? $"(NOT {like})" : like, ValueKind.Bool);
     }

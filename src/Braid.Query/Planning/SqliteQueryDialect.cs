@@ -11,6 +11,9 @@ public sealed class SqliteQueryDialect : QueryDialect
 {
     private const string Format = "'%Y-%m-%dT%H:%M:%fZ'";
 
+    /// <summary>SQLite fails a statement whose LIKE or GLOB pattern is longer (SQLITE_MAX_LIKE_PATTERN_LENGTH).</summary>
+    public const int MaxPatternBytes = 50_000;
+
     internal SqliteQueryDialect()
     {
     }
