@@ -151,6 +151,9 @@ public sealed class HostileQueryTests(HostileQueryTests.Logs logs) : IClassFixtu
         ["huge/like-pattern-of-wide-characters"] = TestStore.IsPostgres
             ? Rows($"select: id | {From} | filter: input NOT LIKE '%{new string('訂', 20_000)}%' and id = 'z'")
             : Bad($"select: id | {From} | filter: input NOT LIKE '%{new string('訂', 20_000)}%' and id = 'z'", "at most 50000 bytes on SQLite"),
+        ["huge/in-list-of-20000"] = Rows($"select: id | {From} | filter: metadata.n IN ({string.Concat(Enumerable.Repeat("0,", 20_000))}2)", "\"id\":\"b\""),
+        ["huge/in-list-of-33000"] = Bad($"select: id | {From} | filter: metadata.n IN ({string.Concat(Enumerable.Repeat("0,", 33_000))}2)", "more than 32000 values"),
+        ["huge/in-list-of-40000-in-ast"] = BadAst(Ast($"{{\"op\":\"in\",\"left\":{{\"op\":\"ident\",\"name\":[\"id\"]}},\"right\":{{\"op\":\"literal\",\"value\":[{string.Join(",", Enumerable.Range(0, 40_000))}]}}}}"), "more than 32000 values"),
         ["huge/literal-in-ast"] = new($"{{\"query\":{Ast($"{{\"op\":\"eq\",\"left\":{{\"op\":\"ident\",\"name\":[\"input\"]}},\"right\":{{\"op\":\"literal\",\"value\":\"{new string('z', 500_000)}\"}}}}")}}}", HttpStatusCode.OK, "\"data\":[]"),
         ["huge/number"] = Bad($"select: id | {From} | filter: metadata.n = 1e400", "out of range"),
         ["huge/integer"] = Bad($"select: id | {From} | filter: metadata.n = 999999999999999999999999999999999", "out of range"),
