@@ -148,10 +148,11 @@ public sealed class SqliteQueryDialect : QueryDialect
         $"(CASE WHEN json_valid({text}) AND json_type({text}) IN ('integer', 'real') THEN json_extract({text}, '$') END)";
 
     // SQLite's max()/min() are NULL when any argument is; PostgreSQL's GREATEST/LEAST skip NULLs. Giving each
-    // argument the others as fallbacks makes SQLite skip them too.
-    public override string Greatest(IReadOnlyList<string> values) => "max(" + string.Join(", ", Fallbacks(values)) + ")";
+    // argument the others as fallbacks makes SQLite skip them too. With one argument they would be the aggregates
+    // (one row for the whole query, or an error in ORDER BY), so one value is just itself.
+    public override string Greatest(IReadOnlyList<string> values) => values.Count == 1 ? values[0] : "max(" + string.Join(", ", Fallbacks(values)) + ")";
 
-    public override string Least(IReadOnlyList<string> values) => "min(" + string.Join(", ", Fallbacks(values)) + ")";
+    public override string Least(IReadOnlyList<string> values) => values.Count == 1 ? values[0] : "min(" + string.Join(", ", Fallbacks(values)) + ")";
 
     private static IEnumerable<string> Fallbacks(IReadOnlyList<string> values) =>
         values.Select((v, i) => "COALESCE(" + string.Join(", ", values.Skip(i).Concat(values.Take(i))) + ")");
