@@ -663,7 +663,8 @@ internal sealed class ExpressionCompiler(CompilerContext context, FieldScope sco
         var parts = values.Select((v, i) => Coerce(v, kind, call.Arguments[i])).ToList();
         var sql = call.Name switch
         {
-            "coalesce" => "COALESCE(" + string.Join(", ", parts.Select(p => kind == ValueKind.Json ? JsonNonNull(p) : p)) + ")",
+            // SQLite's COALESCE takes at least two arguments.
+            "coalesce" => "COALESCE(" + string.Join(", ", parts.Select(p => kind == ValueKind.Json ? JsonNonNull(p) : p)) + (parts.Count == 1 ? ", NULL)" : ")"),
             "nullif" => $"NULLIF({parts[0]}, {parts[1]})",
             "least" => Dialect.Least(parts),
             _ => Dialect.Greatest(parts),
