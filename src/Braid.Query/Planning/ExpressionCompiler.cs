@@ -118,7 +118,8 @@ internal sealed class ExpressionCompiler(CompilerContext context, FieldScope sco
         ValueKind.Number => value.Sql,
         ValueKind.Json => Dialect.JsonNumber(value),
         ValueKind.Text => Dialect.TextToNumber(value.Sql),
-        ValueKind.Null => "NULL",
+        // Typed, so PostgreSQL can choose sum() or avg() for it (an untyped NULL's is "not unique").
+        ValueKind.Null => Dialect.NumberParameter("NULL"),
         _ => throw Error($"expected a number but found a {Describe(value.Kind)}", at),
     };
 
@@ -127,7 +128,7 @@ internal sealed class ExpressionCompiler(CompilerContext context, FieldScope sco
         ValueKind.Text or ValueKind.Timestamp => value.Sql,
         ValueKind.Json => Dialect.JsonText(value),
         ValueKind.Number => Dialect.NumberToText(value.Sql),
-        ValueKind.Null => "NULL",
+        ValueKind.Null => Dialect.TextParameter("NULL"),
         _ => throw Error($"expected text but found a {Describe(value.Kind)}", at),
     };
 
