@@ -139,7 +139,8 @@ internal sealed class ExpressionCompiler(CompilerContext context, FieldScope sco
         { Kind: ValueKind.Text } => Dialect.ToTimestamp(value.Sql),
         { Kind: ValueKind.Json } => Dialect.ToTimestamp(Dialect.JsonText(value)),
         { Kind: ValueKind.Number } => Dialect.FromEpochSeconds(value.Sql),
-        { Kind: ValueKind.Null } => "NULL",
+        // Typed like the other nulls, so PostgreSQL's to_jsonb() can take it (null::datetime in a CASE of mixed kinds).
+        { Kind: ValueKind.Null } => Dialect.TextParameter("NULL"),
         _ => throw Error($"expected a timestamp but found a {Describe(value.Kind)}", at),
     };
 
@@ -467,7 +468,7 @@ internal sealed class ExpressionCompiler(CompilerContext context, FieldScope sco
         ValueKind.Json => $"COALESCE({Dialect.JsonBool(value)}, {TextToBool(Dialect.JsonText(value))}, ({Dialect.JsonNumber(value)} <> 0))",
         ValueKind.Number => $"({value.Sql} <> 0)",
         ValueKind.Text => TextToBool(value.Sql),
-        ValueKind.Null => "NULL",
+        ValueKind.Null => "CAST(NULL AS boolean)",
         _ => throw Error($"cannot turn a {Describe(value.Kind)} into a boolean", at),
     };
 
