@@ -709,7 +709,10 @@ internal sealed class ExpressionCompiler(CompilerContext context, FieldScope sco
                 break;
             case "sum" or "avg":
                 ArityRange(call, 1);
-                sql = $"{call.Name.ToUpperInvariant()}({inner.AsNumber(inner.Compile(args[0]), args[0])})";
+                var summed = inner.AsNumber(inner.Compile(args[0]), args[0]);
+                // SQLite's SUM of integers fails the statement when it passes 2^63; summing as floating point, as
+                // PostgreSQL's float8 does, keeps both stores alike.
+                sql = call.Name == "sum" && Dialect is SqliteQueryDialect ? $"SUM(CAST({summed} AS REAL))" : $"{call.Name.ToUpperInvariant()}({summed})";
                 break;
             case "min" or "max":
                 ArityRange(call, 1);
