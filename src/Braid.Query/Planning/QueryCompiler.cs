@@ -283,10 +283,12 @@ public static class QueryCompiler
             items.Select(item => SortTerm(compiler, item)).OfType<string>().ToList();
 
         /// <summary>
-        /// A literal true, false or null orders (or groups) nothing, and a bare one is an output's position to SQLite
+        /// A literal true, false or null (cast or not) orders (or groups) nothing, and a bare one is an output's position to SQLite
         /// (ORDER BY 0 fails) and an error to PostgreSQL, so such keys are left out.
         /// </summary>
-        private static bool IsBareLiteral(SqlValue value) => value.Kind == ValueKind.Null || value.Constant is bool;
+        private bool IsBareLiteral(SqlValue value) =>
+            value.Kind == ValueKind.Null || value.Constant is bool
+            || value.Sql == "NULL" || value.Sql == _dialect.BoolLiteral(true) || value.Sql == _dialect.BoolLiteral(false);
 
         private string? SortTerm(ExpressionCompiler compiler, SortItem item)
         {
