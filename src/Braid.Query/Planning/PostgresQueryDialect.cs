@@ -85,7 +85,10 @@ public sealed class PostgresQueryDialect : QueryDialect
 
     public override string ToTimestamp(string text) => Canonical($"braid_timestamptz({text})");
 
-    public override string FromEpochSeconds(string seconds) => Canonical($"to_timestamp({seconds})");
+    // Past the years 0001-9999 to_timestamp() fails the statement (epoch milliseconds read as seconds are year 55000) or
+    // prints a BC year: NULL instead, as on SQLite.
+    public override string FromEpochSeconds(string seconds) =>
+        $"(CASE WHEN {seconds} BETWEEN {MinEpochSeconds} AND {MaxEpochSeconds} THEN {Canonical($"to_timestamp({seconds})")} END)";
 
     public override string EpochSeconds(string timestamp) => $"CAST(extract(epoch FROM braid_timestamptz({timestamp})) AS float8)";
 

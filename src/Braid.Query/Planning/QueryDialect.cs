@@ -83,8 +83,11 @@ public abstract class QueryDialect
     /// <summary>The canonical timestamp text of a text that reads as a date-time, else NULL.</summary>
     public abstract string ToTimestamp(string text);
 
-    /// <summary>The canonical timestamp of epoch seconds.</summary>
+    /// <summary>The canonical timestamp of epoch seconds; NULL outside the years 0001-9999.</summary>
     public abstract string FromEpochSeconds(string seconds);
+
+    /// <summary>0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z, the timestamps both stores can compute and print.</summary>
+    protected const long MinEpochSeconds = -62135596800, MaxEpochSeconds = 253402300799;
 
     public abstract string EpochSeconds(string timestamp);
 

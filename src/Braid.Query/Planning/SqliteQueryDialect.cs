@@ -161,7 +161,8 @@ public sealed class SqliteQueryDialect : QueryDialect
     public override string ToTimestamp(string text) =>
         $"(CASE WHEN {text} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*' THEN strftime({Format}, {text}) END)";
 
-    public override string FromEpochSeconds(string seconds) => $"strftime({Format}, {seconds}, 'unixepoch')";
+    public override string FromEpochSeconds(string seconds) =>
+        $"(CASE WHEN {seconds} BETWEEN {MinEpochSeconds} AND {MaxEpochSeconds} THEN strftime({Format}, {seconds}, 'unixepoch') END)";
 
     public override string EpochSeconds(string timestamp) => $"((julianday({timestamp}) - 2440587.5) * 86400.0)";
 
