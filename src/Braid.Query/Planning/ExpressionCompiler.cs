@@ -176,7 +176,38 @@ internal sealed class ExpressionCompiler(CompilerContext context, FieldScope sco
     private SqlValue In(InExpr inList)
     {
         var operand = Compile(inList.Operand);
-        var tests = inList.Values.Select(v => Compare(BinaryOperator.Equal, operand, Compile(v), inList)).ToList();
+        // Number and text literals are one SQL IN each, not an OR of one comparison per value: SQLite took 12 s to
+        // prepare the OR of 20,000 numbers (its planner grows faster than the list). Each literal would be compared
+        // by a plain equality (see Compare), so the IN gives the same answer.
+        var numbers = new List<string>();
+        var texts = new List<string>();
+        var tests = new List<string>();
+        foreach (var value in inList.Values.Select(Compile))
+        {
+            if (value is { Kind: ValueKind.Number, Constant: not null } && operand.Kind is ValueKind.Json or ValueKind.Number or ValueKind.Text)
+            {
+                numbers.Add(value.Sql);
+            }
+            else if (value is { Kind: ValueKind.Text, Constant: not null } && operand.Kind is ValueKind.Json or ValueKind.Text)
+            {
+                texts.Add(value.Sql);
+            }
+            else
+            {
+                tests.Add(Compare(BinaryOperator.Equal, operand, value, inList));
+            }
+        }
+
+        if (numbers.Count > 0)
+        {
+            tests.Add($"({AsNumber(operand, inList)} IN ({string.Join(", ", numbers)}))");
+        }
+
+        if (texts.Count > 0)
+        {
+            tests.Add(Dialect.TextIn(AsText(operand, inList), texts));
+        }
+
         var any = tests.Count == 0 ? Dialect.BoolLiteral(false) : Balanced(tests, " OR ");
         return new SqlValue(inList.Negated ? $"(NOT {any})" : any, ValueKind.Bool);
     }

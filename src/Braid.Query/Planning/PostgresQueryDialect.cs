@@ -54,6 +54,8 @@ public sealed class PostgresQueryDialect : QueryDialect
 
     public override string CompareText(string left, string op, string right) => $"({left} COLLATE \"C\" {op} {right} COLLATE \"C\")";
 
+    public override string TextIn(string text, IReadOnlyList<string> texts) => $"({text} COLLATE \"C\" IN ({string.Join(", ", texts)}))";
+
     public override string Like(string text, string pattern, bool ignoreCase) =>
         $"({text} {(ignoreCase ? "ILIKE" : "LIKE")} {pattern} ESCAPE '\\')";
 

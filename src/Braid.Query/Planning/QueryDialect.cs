@@ -53,6 +53,9 @@ public abstract class QueryDialect
     /// <summary>A comparison of two texts by code point, whatever the database's collation.</summary>
     public abstract string CompareText(string left, string op, string right);
 
+    /// <summary>A text equal to any of the texts, compared by code point as <see cref="CompareText"/> compares.</summary>
+    public abstract string TextIn(string text, IReadOnlyList<string> texts);
+
     /// <summary>LIKE with <c>%</c>, <c>_</c> and <c>\</c> escapes; case-sensitive unless <paramref name="ignoreCase"/>.</summary>
     public abstract string Like(string text, string pattern, bool ignoreCase);
 

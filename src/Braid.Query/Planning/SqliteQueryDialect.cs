@@ -87,6 +87,8 @@ public sealed class SqliteQueryDialect : QueryDialect
 
     public override string CompareText(string left, string op, string right) => $"({left} {op} {right})";
 
+    public override string TextIn(string text, IReadOnlyList<string> texts) => $"({text} IN ({string.Join(", ", texts)}))";
+
     public override string Like(string text, string pattern, bool ignoreCase) =>
         // SQLite's LIKE ignores ASCII case; the compiler turns a case-sensitive LIKE into GLOB (see ToGlob).
         ignoreCase ? $"({text} LIKE {pattern} ESCAPE '\\')" : $"({text} GLOB {pattern})";
