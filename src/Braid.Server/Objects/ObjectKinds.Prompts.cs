@@ -8,39 +8,30 @@ namespace Braid.Server.Objects;
 /// </summary>
 public static partial class ObjectKinds
 {
-    public static readonly ObjectKind Prompt = new()
-    {
-        Name = "prompt",
-        Scope = ObjectScope.Project,
-        KeyField = "slug",
-        NameFilter = "prompt_name",
-        SupportsReplace = true,
-        Versioned = true,
-        ListFilters = [new("slug", "slug"), new("function_type", "function_type")],
+    // PatchPrompt may rename the slug; PatchFunction may not.
+    public static readonly ObjectKind Prompt = PromptKind("prompt", PromptFields(Create | Required | Patch));
 
-        // PatchPrompt may rename the slug; PatchFunction may not.
-        Fields = PromptFields(Create | Required | Patch),
-        Validate = PromptShapes.Check,
-        OnWrite = StampOrganization,
-    };
-
-    public static readonly ObjectKind Function = new()
-    {
-        Name = "function",
-        Scope = ObjectScope.Project,
-        KeyField = "slug",
-        NameFilter = "function_name",
-        SupportsReplace = true,
-        SupportsIfExists = true,
-        Versioned = true,
-        ListFilters = [new("slug", "slug"), new("function_type", "function_type")],
-        Fields =
+    public static readonly ObjectKind Function = PromptKind(
+        "function",
         [
             .. PromptFields(Create | Required),
             new("function_data", FieldType.Object, Create | Required | Patch, NonEmpty: true),
             new("origin", FieldType.Object, Create),
             new("function_schema", FieldType.Object, Create),
         ],
+        supportsIfExists: true);
+
+    private static ObjectKind PromptKind(string name, IReadOnlyList<Field> fields, bool supportsIfExists = false) => new()
+    {
+        Name = name,
+        Scope = ObjectScope.Project,
+        KeyField = "slug",
+        NameFilter = name + "_name",
+        SupportsReplace = true,
+        SupportsIfExists = supportsIfExists,
+        Versioned = true,
+        ListFilters = [new("slug", "slug"), new("function_type", "function_type")],
+        Fields = fields,
         Validate = PromptShapes.Check,
         OnWrite = StampOrganization,
     };
