@@ -56,6 +56,26 @@ public sealed class PromptsTests(BraidApp app) : IClassFixture<BraidApp>
     }
 
     [Fact]
+    public async Task ConcurrentWrites_AllLand_EachAsItsOwnVersion()
+    {
+        var api = await app.NewTenantAsync();
+        var project = (string)(await api.CreateProjectAsync())["id"]!;
+        var registered = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ =>
+            api.PostAsync("/v1/prompt", new { project_id = project, name = "racy", slug = "racy", prompt_data = Chat("first") })));
+        var id = Assert.Single(registered.Select(r => r.AssertOk().Id).Distinct());
+
+        var patches = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => api.PatchAsync($"/v1/prompt/{id}", new { prompt_data = Chat($"edit {i}") })));
+        var versions = patches.Select(p => Xact(p.AssertOk().Json)).ToList();
+        Assert.Equal(8, versions.Distinct().Count());
+        foreach (var patch in patches)
+        {
+            Assert.Equal(Text(patch.Json), Text((await api.GetAsync($"/v1/prompt/{id}?version={Xact(patch.Json)}")).AssertOk().Json));
+        }
+
+        Assert.Equal(versions.Max(StringComparer.Ordinal), Xact((await api.GetAsync($"/v1/prompt/{id}")).AssertOk().Json));
+    }
+
+    [Fact]
     public async Task EveryWrite_KeepsAVersion_ReadableByXactIdOrItsHexForm()
     {
         var api = await app.NewTenantAsync();
