@@ -187,6 +187,7 @@ public static class ObjectsApi
         });
         var filters = ListFilters(kind, request);
         var metadata = kind.SupportsMetadataFilter ? MetadataFilter.Parse(QueryArgs.Single(request, "metadata")) : null;
+
         // A version is a point in time: every listed object is shown as it was then, and objects created later
         // drop out. An environment pins a version per object, so (spec PromptEnvironment) the filters must match
         // one object; a second match is a 400 unless limit=1 asks for the newest.
