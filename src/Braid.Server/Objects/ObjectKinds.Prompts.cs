@@ -32,6 +32,9 @@ public static partial class ObjectKinds
         Versioned = true,
         ListFilters = [new("slug", "slug"), new("function_type", "function_type")],
         Fields = fields,
+
+        // The spec's Prompt and Function have neither: a deleted one is gone, not shown as deleted.
+        OmittedFields = ["user_id", "deleted_at"],
         Validate = PromptShapes.Check,
         OnWrite = StampOrganization,
     };
