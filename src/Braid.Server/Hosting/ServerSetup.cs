@@ -74,6 +74,7 @@ public static class ServerSetup
         // GET /v1 is the spec's unauthenticated hello endpoint.
         app.MapGet("/v1", static () => Results.Text("Hello, World!", "text/plain")).AllowAnonymous();
         app.MapObjectsApi();
+        app.MapEnvironmentObjectsApi();
         app.MapEventsApi();
         app.MapBlobsApi();
         app.MapOtelApi();
