@@ -133,6 +133,10 @@ public sealed class PostgresQueryDialect : QueryDialect
 
     public override string XactText(string xact) => $"CAST({xact} AS text)";
 
+    public override string DocumentXact(string document) => $"CAST({document} ->> '_xact_id' AS bigint)";
+
+    public override string WithAuditData(string document) => $"({document} || '{{\"audit_data\":{{\"action\":\"upsert\"}}}}'::jsonb)";
+
     public override string Left(string text, string length) => $"left({text}, CAST({length} AS integer))";
 
     public override string ParseJson(string text) => $"braid_jsonb({text})";

@@ -31,6 +31,16 @@ public static class QueryCompiler
         var context = new CompilerContext(dialect, source, options, query.Positions);
         var shape = query.From.Shape ?? QueryShape.Spans;
         var grouped = query.Dimensions.Count > 0 || query.Measures.Count > 0;
+        if (source.IsDocuments && shape != QueryShape.Spans)
+        {
+            throw new QueryError($"{source.ObjectType}s are read as rows; the {shape.ToString().ToLowerInvariant()} shape needs logs", SourcePosition.Start);
+        }
+
+        if (options.AuditLog && !source.IsDocuments)
+        {
+            throw new QueryError("audit_log: the versions of prompts and functions can be read (project_prompts, project_functions, ...); audit logs of log rows are not available yet", SourcePosition.Start);
+        }
+
         if (grouped && shape != QueryShape.Spans)
         {
             throw new QueryError("dimensions and measures group span rows; use the spans shape", SourcePosition.Start);
@@ -79,7 +89,8 @@ public static class QueryCompiler
     /// <summary>Warns when nothing bounds the scan: no time, transaction or id condition in the filter.</summary>
     private static void LintScan(CompilerContext context, ParsedQuery query)
     {
-        if (query.Filter is null || !Bounds(query.Filter))
+        // Prompts and functions number in the hundreds, not millions: reading them all is the normal case.
+        if (!context.Source.IsDocuments && (query.Filter is null || !Bounds(query.Filter)))
         {
             context.Warn(LintCodes.FullScan,
                 "the filter has no range on created, _xact_id or _pagination_key and no id or root_span_id condition, so the query reads the whole history; add one to make it fast on large logs",
@@ -112,6 +123,11 @@ public static class QueryCompiler
         /// <summary>The source's rows: current ones, or each row's version as of the request's <c>version</c>.</summary>
         private string Rows(string c = "c", string h = "h")
         {
+            if (_source.IsDocuments)
+            {
+                return DocumentRows(c);
+            }
+
             if (context.Options.Version is not { } version)
             {
                 return $"event_current {c} JOIN event_history {h} ON {h}.seq = {c}.history_seq";
@@ -129,9 +145,40 @@ public static class QueryCompiler
                 """;
         }
 
+        /// <summary>
+        /// Prompts or functions shaped like span rows (object_type = kind, object_id = project, history_seq, xact_id,
+        /// created) with their document in <c>data</c>: the live objects, each one's version as of the request's
+        /// <c>version</c>, or with <c>audit_log</c> every version (history_seq is then the version's xact, unique).
+        /// </summary>
+        private string DocumentRows(string c)
+        {
+            var org = _parameters.Add(_source.OrgId);
+            var kind = _parameters.Add(_source.ObjectType);
+            var live = $"o.org_id = {org} AND o.kind = {kind} AND o.deleted_at IS NULL";
+            var asOf = context.Options.Version is { } version ? _parameters.Add(version) : null;
+            if (!context.Options.AuditLog && asOf is null)
+            {
+                return $"(SELECT o.kind AS object_type, o.scope_id AS object_id, o.id, o.seq AS history_seq, {_dialect.DocumentXact("o.data")} AS xact_id, o.id AS root_span_id, o.created, o.data FROM objects o WHERE {live}) {c}";
+            }
+
+            var versions = $"o.id = v.id AND {live}" + (asOf is null ? "" : $" AND v.xact_id <= {asOf}");
+            if (!context.Options.AuditLog)
+            {
+                versions += $" AND NOT EXISTS (SELECT 1 FROM object_versions n WHERE n.id = v.id AND n.xact_id > v.xact_id AND n.xact_id <= {asOf})";
+            }
+
+            var data = context.Options.AuditLog ? _dialect.WithAuditData("v.data") : "v.data";
+            return $"(SELECT o.kind AS object_type, o.scope_id AS object_id, v.id, v.xact_id AS history_seq, v.xact_id, v.id AS root_span_id, o.created, {data} AS data FROM object_versions v JOIN objects o ON {versions}) {c}";
+        }
+
         private string Objects(string alias)
         {
             var type = _parameters.Add(_source.ObjectType);
+            if (_source.OrgWide)
+            {
+                return $"{alias}.object_type = {type}";
+            }
+
             var ids = _source.Objects.Select(o => _parameters.Add(o.Id)).ToList();
             var objects = ids.Count == 1 ? $"{alias}.object_id = {ids[0]}" : $"{alias}.object_id IN ({string.Join(", ", ids)})";
             return $"{alias}.object_type = {type} AND {objects}";
@@ -140,7 +187,7 @@ public static class QueryCompiler
         private string ObjectCondition => _objectCondition ??= Objects("c");
 
         private ExpressionCompiler SpanCompiler(bool allowTraceFunctions = true) =>
-            new(context, new SpanScope(_source)) { TraceFunctions = allowTraceFunctions ? TraceFunction : null };
+            new(context, _source.IsDocuments ? new SpanScope(_source, "c", "c") : new SpanScope(_source)) { TraceFunctions = allowTraceFunctions ? TraceFunction : null };
 
         private long Offset => cursor?.Kind == CursorKind.Offset ? cursor.Offset : 0;
 
@@ -227,7 +274,14 @@ public static class QueryCompiler
             // The key ends with (object_id, id), which is unique, so every row has its own place; object_id is left out
             // when there is one log, so the key is a range of one of the log's indexes.
             var lastDescending = keyed[^1].Descending;
-            foreach (var tie in _source.Objects.Count > 1 ? ["c.object_id", "c.id"] : new[] { "c.id" })
+            // Versions of one document share its id: the version's xact (history_seq) tells them apart.
+            var ties = _source.Objects.Count > 1 || _source.OrgWide ? new List<string> { "c.object_id", "c.id" } : ["c.id"];
+            if (context.Options.AuditLog)
+            {
+                ties.Add("c.history_seq");
+            }
+
+            foreach (var tie in ties)
             {
                 if (!keyed.Exists(k => k.Column == tie))
                 {
@@ -322,7 +376,10 @@ public static class QueryCompiler
         {
             if (items is [{ Expression: StarExpr }])
             {
-                return (RowLayout.Spans, [], "c.object_id, c.xact_id, c.history_seq, h.data");
+                // A document already carries its _xact_id; a span row gets it, and its identity fields, on the way out.
+                return _source.IsDocuments
+                    ? (RowLayout.Summary, [], "c.object_id, c.data")
+                    : (RowLayout.Spans, [], "c.object_id, c.xact_id, c.history_seq, h.data");
             }
 
             var columns = new List<OutputColumn>();
