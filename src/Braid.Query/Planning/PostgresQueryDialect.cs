@@ -135,7 +135,8 @@ public sealed class PostgresQueryDialect : QueryDialect
 
     public override string DocumentXact(string document) => $"CAST({document} ->> '_xact_id' AS bigint)";
 
-    public override string WithAuditData(string document) => $"({document} || '{{\"audit_data\":{{\"action\":\"upsert\"}}}}'::jsonb)";
+    public override string WithAuditAction(string document, string action) =>
+        $"({document} || jsonb_build_object('audit_data', jsonb_build_object('action', CAST({action} AS text))))";
 
     public override string Left(string text, string length) => $"left({text}, CAST({length} AS integer))";
 

@@ -36,9 +36,9 @@ public static class QueryCompiler
             throw new QueryError($"{source.ObjectType}s are read as rows; the {shape.ToString().ToLowerInvariant()} shape needs logs", SourcePosition.Start);
         }
 
-        if (options.AuditLog && !source.IsDocuments)
+        if (options.AuditLog && shape != QueryShape.Spans)
         {
-            throw new QueryError("audit_log: the versions of prompts and functions can be read (project_prompts, project_functions, ...); audit logs of log rows are not available yet", SourcePosition.Start);
+            throw new QueryError("audit_log lists the versions of rows; it has no traces or summary shape", SourcePosition.Start);
         }
 
         if (grouped && shape != QueryShape.Spans)
@@ -128,13 +128,18 @@ public static class QueryCompiler
                 return DocumentRows(c);
             }
 
+            if (context.Options.AuditLog)
+            {
+                return AuditRows(c);
+            }
+
             if (context.Options.Version is not { } version)
             {
                 return $"event_current {c} JOIN event_history {h} ON {h}.seq = {c}.history_seq";
             }
 
             var v = _parameters.Add(version);
-            var created = _dialect.ToTimestamp(_dialect.JsonText(_dialect.JsonAt("hv.data", _parameters.Add(_dialect.PathParameter(["created"])), "created", 1)));
+            var created = HistoryCreated("hv");
             return $"""
                 (SELECT hv.object_type, hv.object_id, hv.id, hv.seq AS history_seq, hv.xact_id, hv.root_span_id, {created} AS created
                  FROM event_history hv
@@ -142,6 +147,24 @@ public static class QueryCompiler
                      SELECT 1 FROM event_history n
                      WHERE n.object_type = hv.object_type AND n.object_id = hv.object_id AND n.id = hv.id AND n.xact_id <= {v} AND n.seq > hv.seq)) {c}
                 JOIN event_history {h} ON {h}.seq = {c}.history_seq
+                """;
+        }
+
+        private string HistoryCreated(string alias) =>
+            _dialect.ToTimestamp(_dialect.JsonText(_dialect.JsonAt($"{alias}.data", _parameters.Add(_dialect.PathParameter(["created"])), "created", 1)));
+
+        /// <summary>
+        /// <c>audit_log</c> on logs: every stored version of the rows (up to the request's <c>version</c>), deletions
+        /// included, each with <c>audit_data.action</c> "upsert" or "delete"; the document is in <c>c.data</c>.
+        /// </summary>
+        private string AuditRows(string c)
+        {
+            var asOf = context.Options.Version is { } version ? $" AND hv.xact_id <= {_parameters.Add(version)}" : "";
+            var action = $"(CASE WHEN hv.deleted THEN {_dialect.TextParameter(_parameters.Add("delete"))} ELSE {_dialect.TextParameter(_parameters.Add("upsert"))} END)";
+            return $"""
+                (SELECT hv.object_type, hv.object_id, hv.id, hv.seq AS history_seq, hv.xact_id, hv.root_span_id, {HistoryCreated("hv")} AS created,
+                        {_dialect.WithAuditAction("hv.data", action)} AS data
+                 FROM event_history hv WHERE {Objects("hv")}{asOf}) {c}
                 """;
         }
 
@@ -167,7 +190,7 @@ public static class QueryCompiler
                 versions += $" AND NOT EXISTS (SELECT 1 FROM object_versions n WHERE n.id = v.id AND n.xact_id > v.xact_id AND n.xact_id <= {asOf})";
             }
 
-            var data = context.Options.AuditLog ? _dialect.WithAuditData("v.data") : "v.data";
+            var data = context.Options.AuditLog ? _dialect.WithAuditAction("v.data", _dialect.TextParameter(_parameters.Add("upsert"))) : "v.data";
             return $"(SELECT o.kind AS object_type, o.scope_id AS object_id, v.id, v.xact_id AS history_seq, v.xact_id, v.id AS root_span_id, o.created, {data} AS data FROM object_versions v JOIN objects o ON {versions}) {c}";
         }
 
@@ -187,7 +210,7 @@ public static class QueryCompiler
         private string ObjectCondition => _objectCondition ??= Objects("c");
 
         private ExpressionCompiler SpanCompiler(bool allowTraceFunctions = true) =>
-            new(context, _source.IsDocuments ? new SpanScope(_source, "c", "c") : new SpanScope(_source)) { TraceFunctions = allowTraceFunctions ? TraceFunction : null };
+            new(context, _source.IsDocuments || context.Options.AuditLog ? new SpanScope(_source, "c", "c") : new SpanScope(_source)) { TraceFunctions = allowTraceFunctions ? TraceFunction : null };
 
         private long Offset => cursor?.Kind == CursorKind.Offset ? cursor.Offset : 0;
 
@@ -379,7 +402,7 @@ public static class QueryCompiler
                 // A document already carries its _xact_id; a span row gets it, and its identity fields, on the way out.
                 return _source.IsDocuments
                     ? (RowLayout.Summary, [], "c.object_id, c.data")
-                    : (RowLayout.Spans, [], "c.object_id, c.xact_id, c.history_seq, h.data");
+                    : (RowLayout.Spans, [], $"c.object_id, c.xact_id, c.history_seq, {(context.Options.AuditLog ? "c" : "h")}.data");
             }
 
             var columns = new List<OutputColumn>();

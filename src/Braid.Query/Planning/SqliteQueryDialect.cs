@@ -215,7 +215,8 @@ public sealed class SqliteQueryDialect : QueryDialect
 
     public override string DocumentXact(string document) => $"CAST(json_extract({document}, '$._xact_id') AS INTEGER)";
 
-    public override string WithAuditData(string document) => $"json_set({document}, '$.audit_data', json('{{\"action\":\"upsert\"}}'))";
+    public override string WithAuditAction(string document, string action) =>
+        $"json_set({document}, '$.audit_data', json_object('action', {action}))";
 
     public override string Left(string text, string length) => $"substr({text}, 1, {length})";
 

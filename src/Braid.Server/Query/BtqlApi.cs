@@ -266,7 +266,7 @@ public sealed record BtqlRequest(JsonNode Query, string Format, LintMode LintMod
 
             // The SDK sends it beside the query and, in the JSON form, inside it too.
             AuditLog = (body["audit_log"] is { } audit && Bool(audit, "audit_log")) ||
-                (query["audit_log"] is { } inner && query is JsonObject && Bool(inner, "query.audit_log")),
+                (query is JsonObject parsed && parsed["audit_log"] is { } inner && Bool(inner, "query.audit_log")),
         };
 
         return new BtqlRequest(query, format, lint, options);

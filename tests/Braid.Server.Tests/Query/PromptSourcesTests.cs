@@ -136,14 +136,38 @@ public sealed class PromptSourcesTests(BraidApp app) : IClassFixture<BraidApp>
     }
 
     [Fact]
-    public async Task PromptSources_RefuseTraceShapesAndLogsRefuseAuditLog()
+    public async Task PromptSources_AndAuditLogs_RefuseTraceShapes()
     {
         var api = await app.NewTenantAsync();
         var project = (string)(await api.CreateProjectAsync())["id"]!;
         (await api.PostAsync("/btql", new { query = $"select: * | from: project_prompts('{project}') traces" }))
             .AssertError(HttpStatusCode.BadRequest, "shape");
-        (await api.PostAsync("/btql", new { query = $"select: * | from: project_logs('{project}')", audit_log = true }))
+        (await api.PostAsync("/btql", new { query = $"select: * | from: project_logs('{project}') summary", audit_log = true }))
             .AssertError(HttpStatusCode.BadRequest, "audit_log");
+    }
+
+    [Fact]
+    public async Task AuditLogOfLogs_ListsEveryVersionOfARow_DeletionIncluded()
+    {
+        var api = await app.NewTenantAsync();
+        var project = (string)(await api.CreateProjectAsync())["id"]!;
+        var log = $"project_logs/{project}";
+        await api.InsertAsync(log, new { id = "r", input = "first" }, new { id = "other", input = "x" });
+        await api.InsertAsync(log, new { id = "r", input = "second" });
+        await api.InsertAsync(log, new { id = "r", _is_merge = true, metadata = new { reviewed = true } });
+        await api.InsertAsync(log, new { id = "r", _object_delete = true });
+
+        var versions = Data(await QueryAsync(api, $"select: * | from: project_logs('{project}') | filter: id = 'r' | sort: _xact_id", new { audit_log = true }));
+        Assert.Equal(["upsert", "upsert", "upsert", "delete"], versions.Select(v => (string)v["audit_data"]!["action"]!));
+        Assert.Equal(["first", "second", "second"], versions.Take(3).Select(v => (string)v["input"]!));
+        Assert.True((bool)versions[2]["metadata"]!["reviewed"]!);
+        Assert.Equal(4, versions.Select(v => (string)v["_xact_id"]!).Distinct().Count());
+
+        // The row itself is gone; the audit log as of the second write stops there.
+        Assert.Empty(Data(await QueryAsync(api, $"select: * | from: project_logs('{project}') | filter: id = 'r'")));
+        var early = Data(await QueryAsync(api, $"select: input | from: project_logs('{project}') | filter: id = 'r'",
+            new { audit_log = true, version = (string)versions[1]["_xact_id"]! }));
+        Assert.Equal(2, early.Count);
     }
 
     [Fact]
