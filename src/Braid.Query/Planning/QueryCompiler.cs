@@ -209,8 +209,11 @@ public static class QueryCompiler
 
         private string ObjectCondition => _objectCondition ??= Objects("c");
 
+        // Documents and audit rows carry their JSON in c.data; current log rows join it from event_history as h.
+        private SpanScope Scope() => _source.IsDocuments || context.Options.AuditLog ? new SpanScope(_source, "c", "c") : new SpanScope(_source);
+
         private ExpressionCompiler SpanCompiler(bool allowTraceFunctions = true) =>
-            new(context, _source.IsDocuments || context.Options.AuditLog ? new SpanScope(_source, "c", "c") : new SpanScope(_source)) { TraceFunctions = allowTraceFunctions ? TraceFunction : null };
+            new(context, Scope()) { TraceFunctions = allowTraceFunctions ? TraceFunction : null };
 
         private long Offset => cursor?.Kind == CursorKind.Offset ? cursor.Offset : 0;
 
@@ -237,14 +240,22 @@ public static class QueryCompiler
 
         /// <summary>
         /// <c>sample: p%</c> keeps a row (or trace) when a hash of its sequence number falls in the first p% of 10,000
-        /// buckets: the same rows on every page and every run, so a sampled query still pages.
+        /// buckets; <c>sample: n</c> keeps the n rows matching <paramref name="where"/> (read from <paramref name="from"/>,
+        /// whose alias <paramref name="key"/> names) with the smallest hashes. Either way the same rows on every page and
+        /// every run, so a sampled query still pages. Call it before the cursor's condition joins <paramref name="where"/>.
         /// </summary>
-        private void Sample(List<string> where, string column)
+        private void Sample(List<string> where, string hashed, string from, string key)
         {
             if (query.SamplePercent is { } percent)
             {
                 var buckets = _parameters.Add((long)Math.Round(percent * 100));
-                where.Add($"((({column} % 1000003) * 40503) % 10000 < {buckets})");
+                where.Add($"((({hashed} % 1000003) * 40503) % 10000 < {buckets})");
+            }
+            else if (query.SampleCount is { } count)
+            {
+                var n = _parameters.Add(count);
+                var left = key.Contains(',', StringComparison.Ordinal) ? $"({key})" : key;
+                where.Add($"{left} IN (SELECT {key} FROM {from} WHERE {string.Join(" AND ", where)} ORDER BY ((({hashed} % 1000003) * 40503) % 1000003), {key} LIMIT {n})");
             }
         }
 
@@ -260,7 +271,7 @@ public static class QueryCompiler
                 where.Add(compiler.Predicate(filter));
             }
 
-            Sample(where, "c.history_seq");
+            Sample(where, "c.history_seq", Rows(), "c.history_seq");
             var (order, keys, kind) = SpanOrder(compiler, where);
             var sql = $"SELECT {outputs}, {string.Join(", ", keys)} FROM {Rows()} WHERE {string.Join(" AND ", where)} ORDER BY {order}{Paging(limit, Offset)}";
             return Done(sql, layout, columns, hasPresence: false, keys.Count, kind);
@@ -505,6 +516,9 @@ public static class QueryCompiler
             }
 
             var sorted = summary && query.Sort.Count > 0;
+            var match = spanFilter.Count == 0 ? "" : " AND " + string.Join(" AND ", spanFilter);
+            traceWhere.Add($"EXISTS (SELECT 1 FROM {Rows()} WHERE c.object_type = t.object_type AND c.object_id = t.object_id AND c.root_span_id = t.root_span_id{match})");
+            Sample(traceWhere, "t.first_xact", "event_traces t", "t.object_id, t.root_span_id");
             if (cursor is { Kind: CursorKind.Keyset } after)
             {
                 if (sorted)
@@ -515,9 +529,6 @@ public static class QueryCompiler
                 traceWhere.Add(After(traceKeys, after));
             }
 
-            Sample(traceWhere, "t.first_xact");
-            var match = spanFilter.Count == 0 ? "" : " AND " + string.Join(" AND ", spanFilter);
-            traceWhere.Add($"EXISTS (SELECT 1 FROM {Rows()} WHERE c.object_type = t.object_type AND c.object_id = t.object_id AND c.root_span_id = t.root_span_id{match})");
             var traceOrder = string.Join(", ", TraceKey("t").Select(k => k + " DESC"));
             var pageInRoots = !summary || (query.Having is null && !sorted);
             var roots = $"SELECT t.object_id, t.root_span_id, t.first_xact FROM event_traces t WHERE {string.Join(" AND ", traceWhere)} ORDER BY {traceOrder}"
@@ -685,14 +696,14 @@ public static class QueryCompiler
         public CompiledQuery Grouped()
         {
             var compiler = SpanCompiler();
-            var aggregate = new ExpressionCompiler(context, new SpanScope(_source)) { AllowAggregates = true };
+            var aggregate = new ExpressionCompiler(context, Scope()) { AllowAggregates = true };
             var where = new List<string> { ObjectCondition };
             if (query.Filter is { } filter)
             {
                 where.Add(compiler.Predicate(filter));
             }
 
-            Sample(where, "c.history_seq");
+            Sample(where, "c.history_seq", Rows(), "c.history_seq");
             var inner = new List<string>();
             var groupKeys = new List<string>();
             var named = new Dictionary<string, SqlValue>(StringComparer.Ordinal);
