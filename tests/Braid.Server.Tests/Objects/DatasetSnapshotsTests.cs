@@ -63,6 +63,25 @@ public sealed class DatasetSnapshotsTests(BraidApp app) : IClassFixture<BraidApp
         Assert.Equal([b], (await api.GetAsync("/v1/dataset_snapshot")).AssertOk().Objects.Select(o => (string)o["id"]!));
     }
 
+    [Fact]
+    public async Task DeletingTheDatasetOrItsProject_DeletesItsSnapshots()
+    {
+        var api = await app.NewTenantAsync();
+        var project = (string)(await api.CreateProjectAsync())["id"]!;
+        var d1 = (await api.PostAsync("/v1/dataset", new { project_id = project, name = "d1" })).AssertOk().Id;
+        var d2 = (await api.PostAsync("/v1/dataset", new { project_id = project, name = "d2" })).AssertOk().Id;
+        var s1 = (await api.PostAsync("/v1/dataset_snapshot", new { dataset_id = d1, name = "s", xact_id = "1" })).AssertOk().Id;
+        var s2 = (await api.PostAsync("/v1/dataset_snapshot", new { dataset_id = d2, name = "s", xact_id = "1" })).AssertOk().Id;
+
+        (await api.DeleteAsync($"/v1/dataset/{d1}")).AssertOk();
+        (await api.GetAsync($"/v1/dataset_snapshot/{s1}")).AssertStatus(HttpStatusCode.NotFound);
+        Assert.Equal([s2], (await api.GetAsync("/v1/dataset_snapshot")).AssertOk().Objects.Select(o => (string)o["id"]!));
+
+        (await api.DeleteAsync($"/v1/project/{project}")).AssertOk();
+        (await api.GetAsync($"/v1/dataset_snapshot/{s2}")).AssertStatus(HttpStatusCode.NotFound);
+        Assert.Empty((await api.GetAsync("/v1/dataset_snapshot")).AssertOk().Objects);
+    }
+
     [Theory]
     [InlineData("""{"name":"s","xact_id":"1"}""", "dataset_id")]
     [InlineData("""{"dataset_id":"{unknown}","name":"s","xact_id":"1"}""", "dataset_id")]

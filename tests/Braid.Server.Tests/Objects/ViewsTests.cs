@@ -100,6 +100,24 @@ public sealed class ViewsTests(BraidApp app) : IClassFixture<BraidApp>
         (await api.GetAsync($"/v1/view/{created.Id}?object_type=project&object_id={project}")).AssertStatus(HttpStatusCode.NotFound);
     }
 
+    [Fact]
+    public async Task DeletingTheObject_OrTheProjectAboveIt_DeletesItsViews()
+    {
+        var api = await app.NewTenantAsync();
+        var project = (string)(await api.CreateProjectAsync())["id"]!;
+        var experiment = (string)(await api.CreateExperimentAsync(project))["id"]!;
+        var dataset = (await api.PostAsync("/v1/dataset", new { project_id = project, name = "d" })).AssertOk().Id;
+        var onExperiment = (await api.PostAsync("/v1/view", new { object_type = "experiment", object_id = experiment, view_type = "experiment", name = "v" })).AssertOk().Id;
+        var onDataset = (await api.PostAsync("/v1/view", new { object_type = "dataset", object_id = dataset, view_type = "dataset", name = "v" })).AssertOk().Id;
+
+        (await api.DeleteAsync($"/v1/experiment/{experiment}")).AssertOk();
+        (await api.GetAsync($"/v1/view/{onExperiment}?object_type=experiment&object_id={experiment}")).AssertStatus(HttpStatusCode.NotFound);
+        Assert.Equal(onDataset, (await api.GetAsync($"/v1/view/{onDataset}?object_type=dataset&object_id={dataset}")).AssertOk().Id);
+
+        (await api.DeleteAsync($"/v1/project/{project}")).AssertOk();
+        (await api.GetAsync($"/v1/view/{onDataset}?object_type=dataset&object_id={dataset}")).AssertStatus(HttpStatusCode.NotFound);
+    }
+
     [Theory]
     [InlineData("""{"object_id":"{project}","name":"v"}""", "object_type")]
     [InlineData("""{"object_type":"banana","object_id":"{project}","name":"v"}""", "object_type")]
