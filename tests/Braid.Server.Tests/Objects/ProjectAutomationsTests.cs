@@ -94,6 +94,13 @@ public sealed class ProjectAutomationsTests(BraidApp app) : IClassFixture<BraidA
         (await api.PatchAsync($"/v1/project_automation/{created.Id}", new { config = new { retention_days = -5 } }))
             .AssertError(HttpStatusCode.BadRequest, "config.retention_days");
 
+        // A patch to another event type replaces the config: the old type's fields do not linger in the new one.
+        var webhook = JsonNode.Parse($$"""{"event_type":"environment_update","action":{{Webhook}}}""")!;
+        var switched = (await api.PatchAsync($"/v1/project_automation/{created.Id}", new JsonObject { ["config"] = webhook }.ToJsonString())).AssertOk();
+        Assert.True(JsonNode.DeepEquals(webhook, switched.Json["config"]), switched.Body);
+        (await api.PatchAsync($"/v1/project_automation/{created.Id}", new { config = new { event_type = "logs" } }))
+            .AssertError(HttpStatusCode.BadRequest, "config.btql_filter");
+
         var other = (await api.PostAsync("/v1/project_automation", new JsonObject { ["project_id"] = project, ["name"] = "other", ["config"] = retention.DeepClone() }.ToJsonString())).AssertOk();
         Assert.Equal([created.Id], (await api.GetAsync("/v1/project_automation?project_automation_name=cleanup")).AssertOk().Objects.Select(o => (string)o["id"]!));
         Assert.Equal(2, (await api.GetAsync($"/v1/project_automation?project_id={project}")).AssertOk().Objects.Count);
