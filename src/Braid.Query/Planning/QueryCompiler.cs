@@ -218,7 +218,7 @@ public static class QueryCompiler
             if (keyed is null)
             {
                 WarnUnpageable(query.Sort[0].Expression);
-                var terms = query.Sort.Select(s => SortTerm(compiler, s)).ToList();
+                var terms = SortTerms(compiler, query.Sort);
                 terms.Add("c.object_id");
                 terms.Add("c.id");
                 return (string.Join(", ", terms), ["c.object_id"], CursorKind.Offset);
@@ -300,11 +300,27 @@ public static class QueryCompiler
 
         private string Typed(string parameter, object value) => value is string ? _dialect.TextParameter(parameter) : parameter;
 
-        private string SortTerm(ExpressionCompiler compiler, SortItem item)
+        private List<string> SortTerms(ExpressionCompiler compiler, IEnumerable<SortItem> items) =>
+            items.Select(item => SortTerm(compiler, item)).OfType<string>().ToList();
+
+        /// <summary>
+        /// A literal true, false or null (cast or not) orders (or groups) nothing, and a bare one is an output's position to SQLite
+        /// (ORDER BY 0 fails) and an error to PostgreSQL, so such keys are left out.
+        /// </summary>
+        private bool IsBareLiteral(SqlValue value) =>
+            value.Kind == ValueKind.Null || value.Constant is bool
+            || value.Sql == "NULL" || value.Sql == _dialect.BoolLiteral(true) || value.Sql == _dialect.BoolLiteral(false);
+
+        private string? SortTerm(ExpressionCompiler compiler, SortItem item)
         {
             // NULLs last whichever the direction, the same on both stores; a JSON value sorts numbers by value, then texts,
             // then the rest by their JSON text, so that booleans (and groups of them, which page by offset) have an order.
             var value = compiler.Compile(item.Expression);
+            if (IsBareLiteral(value))
+            {
+                return null;
+            }
+
             var suffix = Direction(item) + " NULLS LAST";
             var collate = _dialect.Name == "postgres" ? " COLLATE \"C\"" : "";
             return value.Kind switch
@@ -462,9 +478,8 @@ public static class QueryCompiler
         {
             var compiler = SpanCompiler(allowTraceFunctions: false);
             var (layout, columns, outputs) = Select(compiler, query.Select);
-            var within = query.Sort.Count > 0
-                ? string.Join(", ", query.Sort.Select(s => SortTerm(compiler, s))) + ", c.id"
-                : "c.created, c.id";
+            var sortTerms = SortTerms(compiler, query.Sort);
+            var within = sortTerms.Count > 0 ? string.Join(", ", sortTerms) + ", c.id" : "c.created, c.id";
             var narrowing = narrow.Count == 0 ? "" : " AND " + string.Join(" AND ", narrow);
             // A LEFT JOIN keeps a trace whose spans filter_spans removed all of, as one placeholder row, so the
             // reader still counts it against the limit and pages stay the size asked for.
@@ -581,8 +596,8 @@ public static class QueryCompiler
             if (sorted)
             {
                 WarnUnpageable(query.Sort[0].Expression);
-                sql.Append(" ORDER BY ").Append(string.Join(", ", query.Sort.Select(s => SortTerm(rows, s))))
-                    .Append(", ").Append(string.Join(", ", TraceKey("s").Select(k => k + " DESC"))).Append(Paging(limit, Offset));
+                sql.Append(" ORDER BY ").Append(string.Join(", ", [.. SortTerms(rows, query.Sort), .. TraceKey("s").Select(k => k + " DESC")]))
+                    .Append(Paging(limit, Offset));
                 return Done(sql.ToString(), layout, columns, hasPresence: false, keyColumns: TraceKey("s").Count, CursorKind.Offset);
             }
 
@@ -629,7 +644,10 @@ public static class QueryCompiler
                 var name = OutputName(item, columns.Count);
                 AddNamed(named, name, Column(value), compiler, item.Expression);
                 columns.Add(new OutputColumn(name, value.Kind == ValueKind.Null ? ValueKind.Text : value.Kind));
-                groupKeys.Add(compiler.GroupKey(value));
+                if (!IsBareLiteral(value))
+                {
+                    groupKeys.Add(compiler.GroupKey(value));
+                }
             }
 
             foreach (var item in query.Measures)
@@ -651,8 +669,8 @@ public static class QueryCompiler
             };
             var having = query.Having is { } h ? outer.Predicate(h) : null;
             var order = query.Sort.Count > 0
-                ? query.Sort.Select(s => SortTerm(outer, s)).ToList()
-                : query.Dimensions.Select((d, i) => SortTerm(outer, new SortItem(new FieldPath([new NameSegment(columns[i].Name)]), SortDirection.Ascending))).ToList();
+                ? SortTerms(outer, query.Sort)
+                : SortTerms(outer, query.Dimensions.Select((d, i) => new SortItem(new FieldPath([new NameSegment(columns[i].Name)]), SortDirection.Ascending)));
             var outputs = columns.Select(c => named[c.Name]).Select(v => Output(v).Sql);
 
             var sql = new StringBuilder($"SELECT {string.Join(", ", outputs)}, 0 FROM (SELECT {string.Join(", ", inner)} FROM {Rows()} WHERE {string.Join(" AND ", where)}");

@@ -53,6 +53,9 @@ public abstract class QueryDialect
     /// <summary>A comparison of two texts by code point, whatever the database's collation.</summary>
     public abstract string CompareText(string left, string op, string right);
 
+    /// <summary>A text equal to any of the texts, compared by code point as <see cref="CompareText"/> compares.</summary>
+    public abstract string TextIn(string text, IReadOnlyList<string> texts);
+
     /// <summary>LIKE with <c>%</c>, <c>_</c> and <c>\</c> escapes; case-sensitive unless <paramref name="ignoreCase"/>.</summary>
     public abstract string Like(string text, string pattern, bool ignoreCase);
 
@@ -83,8 +86,11 @@ public abstract class QueryDialect
     /// <summary>The canonical timestamp text of a text that reads as a date-time, else NULL.</summary>
     public abstract string ToTimestamp(string text);
 
-    /// <summary>The canonical timestamp of epoch seconds.</summary>
+    /// <summary>The canonical timestamp of epoch seconds; NULL outside the years 0001-9999.</summary>
     public abstract string FromEpochSeconds(string seconds);
+
+    /// <summary>0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z, the timestamps both stores can compute and print.</summary>
+    protected const long MinEpochSeconds = -62135596800, MaxEpochSeconds = 253402300799;
 
     public abstract string EpochSeconds(string timestamp);
 

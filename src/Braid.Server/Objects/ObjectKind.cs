@@ -145,6 +145,18 @@ public sealed class ObjectKind
     /// </summary>
     public bool ScopeRequiredOnReads { get; init; }
 
+    /// <summary>
+    /// <c>DELETE {Path}</c> with a body naming the object by its natural key (and scope, and <c>org_name</c>),
+    /// beside the delete by id: ai_secret's <c>{name, org_name?}</c>.
+    /// </summary>
+    public bool DeleteByKey { get; init; }
+
+    /// <summary>
+    /// Fields every document gets (<c>user_id</c>, <c>deleted_at</c>) that this kind's wire shape lacks: kept in
+    /// the store, never rendered.
+    /// </summary>
+    public IReadOnlyList<string> OmittedFields { get; init; } = [];
+
     /// <summary>Recomputes server-derived fields after a create or a patch.</summary>
     public Action<JsonObject>? Derive { get; init; }
 
