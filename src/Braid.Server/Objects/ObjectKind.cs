@@ -50,10 +50,12 @@ public enum FieldUse
 /// <summary>
 /// One body field of a kind: its JSON type, where it may appear, its default, and for enums the allowed values.
 /// Fields whose names start with <c>__</c> are stored but never rendered (encrypted secrets).
+/// <see cref="UnionKey"/> marks an object field that is a union keyed by that member (an automation's config by
+/// <c>event_type</c>): a PATCH naming another variant replaces the object instead of merging into it.
 /// </summary>
 public sealed record Field(
     string Name, FieldType Type, FieldUse Use, bool NonEmpty = false, JsonNode? Default = null,
-    IReadOnlyList<string>? Values = null, string? Target = null)
+    IReadOnlyList<string>? Values = null, string? Target = null, string? UnionKey = null)
 {
     public bool Has(FieldUse use) => (Use & use) == use;
 }
