@@ -15,7 +15,7 @@ public static partial class ObjectKinds
         "function",
         [
             .. PromptFields(Create | Required),
-            new("function_data", FieldType.Object, Create | Required | Patch, NonEmpty: true),
+            new("function_data", FieldType.Object, Create | Required | Patch, NonEmpty: true, UnionKey: "type"),
             new("origin", FieldType.Object, Create),
             new("function_schema", FieldType.Object, Create),
         ],

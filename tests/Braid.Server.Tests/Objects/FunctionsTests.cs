@@ -125,6 +125,7 @@ public sealed class FunctionsTests(BraidApp app) : IClassFixture<BraidApp>
         Assert.Equal("scorer", (string)v2["slug"]!);
         Assert.Equal("Renamed", (string)v2["name"]!);
         Assert.Equal("global", (string)v2["function_data"]!["type"]!);
+        Assert.False(v2["function_data"]!.AsObject().ContainsKey("data"), "a function_data of another type replaces the old one, not merges into it");
         Assert.Equal("code", (string)(await api.GetAsync($"/v1/function/{id}?version={Pretty(Xact(v1))}")).AssertOk().Json["function_data"]!["type"]!);
         (await api.PatchAsync($"/v1/function/{id}", new { function_data = (object?)null })).AssertError(HttpStatusCode.BadRequest, "function_data");
         (await api.PatchAsync($"/v1/function/{id}", new { function_data = new { type = "remote_eval" } })).AssertError(HttpStatusCode.BadRequest, "function_data.endpoint");
