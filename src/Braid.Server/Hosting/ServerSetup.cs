@@ -5,6 +5,7 @@ using Braid.Server.Http;
 using Braid.Server.Objects;
 using Braid.Server.Otel;
 using Braid.Server.Secrets;
+using Braid.Server.Tenancy;
 using Braid.Storage;
 using Braid.Storage.Blobs;
 using Braid.Server.Query;
@@ -72,6 +73,8 @@ public static class ServerSetup
         // GET /v1 is the spec's unauthenticated hello endpoint.
         app.MapGet("/v1", static () => Results.Text("Hello, World!", "text/plain")).AllowAnonymous();
         app.MapObjectsApi();
+        app.MapAclApi();
+        app.MapTenancyApi();
         app.MapEventsApi();
         app.MapBlobsApi();
         app.MapOtelApi();

@@ -72,6 +72,7 @@ public static partial class ObjectKinds
     [
         Project, Experiment, Dataset, DatasetSnapshot, Environment,
         ProjectScore, ProjectTag, SpanIframe, Agent, ProjectAutomation, McpServer, View,
+        Role, Group,
     ];
 
     internal static string Slug(string name, string fallback)
