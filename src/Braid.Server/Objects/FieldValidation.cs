@@ -71,9 +71,12 @@ public static class FieldValidation
         foreach (var property in properties)
         {
             var given = item[property.Name];
-            if (property.Has(FieldUse.Required) && given is null)
+            if (given is null)
             {
-                ApiException.ThrowBadRequest($"{name}.{property.Name}: is required");
+                result[property.Name] = property.Has(FieldUse.Required)
+                    ? throw ApiException.BadRequest($"{name}.{property.Name}: is required")
+                    : null;
+                continue;
             }
 
             result[property.Name] = Check($"{name}.{property.Name}", property, given);

@@ -27,6 +27,8 @@ public sealed class MigrationsTests
         "postgres 0005_query_functions aa8537fced02fe0f167351a02fa1ce08d2bfad7553f5949c1235c73ffb9ec40a",
         "sqlite 0006_code_point_ids 141c3dcb1f8963b810674eb498faf89c3b5569809f304d9663b51acbde7d1664",
         "postgres 0006_code_point_ids 2d773e6e5935df1d8ef64e50bb481b2b30628964dc6332c5ecf3701c0c0d6694",
+        "sqlite 0009_org_settings_service_accounts c12b2f5147259410d36fd713065a78fca491cb98986d569852be92006c2f5372",
+        "postgres 0009_org_settings_service_accounts e1a79325c9066818a997439da760440452bdae6792050036ec5bd9af2a36b849",
     ];
 
     [Fact]
