@@ -13,34 +13,37 @@ namespace Braid.Server.Tenancy;
 /// </summary>
 public static class KeysApi
 {
-    private sealed record KeyKind(string Name, bool ServiceTokens, Func<KeyRow, JsonObject> Render)
+    /// <summary>The two faces of a key: an API key shows its user, a service token its service account.</summary>
+    private sealed record KeyKind(string Name, bool ServiceTokens, Func<KeyRow, JsonObject> Owner)
     {
         public string IdParameter => Name + "_id";
+
+        public JsonObject Render(KeyRow key)
+        {
+            var doc = new JsonObject { ["id"] = key.Id, ["created"] = key.Created, ["name"] = key.Name, ["preview_name"] = key.PreviewName };
+            foreach (var (field, value) in Owner(key))
+            {
+                doc[field] = value?.DeepClone();
+            }
+
+            doc["org_id"] = key.OrgId;
+            return doc;
+        }
     }
 
     private static readonly KeyKind ApiKey = new("api_key", false, static key => new JsonObject
     {
-        ["id"] = key.Id,
-        ["created"] = key.Created,
-        ["name"] = key.Name,
-        ["preview_name"] = key.PreviewName,
         ["user_id"] = key.UserId,
         ["user_email"] = key.UserEmail,
         ["user_given_name"] = key.UserGivenName,
         ["user_family_name"] = key.UserFamilyName,
-        ["org_id"] = key.OrgId,
     });
 
     private static readonly KeyKind ServiceToken = new("service_token", true, static key => new JsonObject
     {
-        ["id"] = key.Id,
-        ["created"] = key.Created,
-        ["name"] = key.Name,
-        ["preview_name"] = key.PreviewName,
         ["service_account_id"] = key.UserId,
         ["service_account_email"] = key.UserEmail,
         ["service_account_name"] = key.UserGivenName,
-        ["org_id"] = key.OrgId,
     });
 
     private static readonly Field Name = new("name", FieldType.String, FieldUse.Required, NonEmpty: true);
