@@ -45,6 +45,8 @@ public static class ServerSetup
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(static services => MasterKey.Load(services.GetRequiredService<IOptions<ServerOptions>>().Value));
         builder.Services.AddSingleton<UrlSigner>();
+        builder.Services.AddSingleton<SecretCipher>();
+        builder.Services.AddSingleton<AiSecretReader>();
         builder.Services.AddSingleton(static services =>
         {
             var options = services.GetRequiredService<IOptions<ServerOptions>>().Value;

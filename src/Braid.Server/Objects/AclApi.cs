@@ -50,7 +50,7 @@ public static class AclApi
             ?? throw ApiException.NotFound("acl: no ACL with this content");
         var deleted = await store.DeleteAsync(principal.OrgId, Kind.Name, row.Id, DateTimeOffset.UtcNow)
             ?? throw ApiException.NotFound("acl: no ACL with this content");
-        return JsonResults.Ok(ObjectDocuments.Render(deleted));
+        return JsonResults.Ok(ObjectDocuments.Render(Kind, deleted));
     }
 
     /// <summary>
@@ -94,7 +94,7 @@ public static class AclApi
             if (await FindByContentAsync(item, principal, store, services) is { } row &&
                 await store.DeleteAsync(principal.OrgId, Kind.Name, row.Id, DateTimeOffset.UtcNow) is { } deleted)
             {
-                removed.Add(ObjectDocuments.Render(deleted));
+                removed.Add(ObjectDocuments.Render(Kind, deleted));
             }
         }
 

@@ -77,7 +77,8 @@ public static class ObjectDocuments
                 continue;
             }
 
-            if (!field.Has(FieldUse.Patch))
+            // A transient field is read by the kind's hooks (a secret's raw value), never stored as given.
+            if (!field.Has(FieldUse.Patch) || field.Has(FieldUse.Transient))
             {
                 continue;
             }
@@ -145,13 +146,13 @@ public static class ObjectDocuments
         return doc;
     }
 
-    /// <summary>What a client sees: the document without its hidden fields.</summary>
-    public static JsonObject Render(JsonObject doc)
+    /// <summary>What a client sees: the document without its hidden fields and those the kind omits.</summary>
+    public static JsonObject Render(ObjectKind kind, JsonObject doc)
     {
         var shown = new JsonObject();
         foreach (var (name, value) in doc)
         {
-            if (!name.StartsWith(HiddenPrefix, StringComparison.Ordinal))
+            if (!name.StartsWith(HiddenPrefix, StringComparison.Ordinal) && !kind.OmittedFields.Contains(name))
             {
                 shown[name] = value?.DeepClone();
             }
@@ -160,5 +161,5 @@ public static class ObjectDocuments
         return shown;
     }
 
-    public static JsonObject Render(ObjectRow row) => Render(Load(row));
+    public static JsonObject Render(ObjectKind kind, ObjectRow row) => Render(kind, Load(row));
 }

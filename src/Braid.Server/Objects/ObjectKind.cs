@@ -149,6 +149,18 @@ public sealed class ObjectKind
     public bool ScopeRequiredOnReads { get; init; }
 
     /// <summary>
+    /// <c>DELETE {Path}</c> with a body naming the object by its natural key (and scope, and <c>org_name</c>),
+    /// beside the delete by id: ai_secret's <c>{name, org_name?}</c>.
+    /// </summary>
+    public bool DeleteByKey { get; init; }
+
+    /// <summary>
+    /// Fields every document gets (<c>user_id</c>, <c>deleted_at</c>) that this kind's wire shape lacks: kept in
+    /// the store, never rendered.
+    /// </summary>
+    public IReadOnlyList<string> OmittedFields { get; init; } = [];
+
+    /// <summary>
     /// The field recording who created the object, filled from the caller when the body leaves it out; null for
     /// kinds whose <c>user_id</c> means something else (an ACL's grantee).
     /// </summary>

@@ -69,6 +69,7 @@ public static partial class ObjectKinds
         KeyField = "__key",
         NameFilter = "acl_name",
         CreatorField = null,
+        OmittedFields = ["deleted_at"],
         ListFilters =
         [
             new("user_id", "user_id"), new("group_id", "group_id"), new("permission", "permission"),

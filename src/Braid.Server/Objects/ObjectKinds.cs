@@ -72,7 +72,7 @@ public static partial class ObjectKinds
     [
         Project, Experiment, Dataset, DatasetSnapshot, Environment,
         ProjectScore, ProjectTag, SpanIframe, Agent, ProjectAutomation, McpServer, View,
-        Role, Group,
+        AiSecret, EnvVar, Role, Group,
     ];
 
     internal static string Slug(string name, string fallback)

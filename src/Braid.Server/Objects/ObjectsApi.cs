@@ -25,6 +25,11 @@ public static class ObjectsApi
                 group.MapPut("", (HttpContext http, ObjectStore store) => ReplaceAsync(kind, http, store));
             }
 
+            if (kind.DeleteByKey)
+            {
+                group.MapDelete("", (HttpContext http, ObjectStore store) => DeleteByKeyAsync(kind, http, store));
+            }
+
             group.MapGet("", (HttpContext http, ObjectStore store) => ListAsync(kind, http, store));
             var byId = $"{{{kind.IdParameter}}}";
             group.MapGet(byId, (HttpContext http, ObjectStore store) => GetAsync(kind, PathId(kind, http), http, store));
@@ -60,7 +65,7 @@ public static class ObjectsApi
         var key = doc[kind.KeyField]!.GetValue<string>();
         if (BuiltInObjects.FindByKey(kind, key) is { } builtIn)
         {
-            return (ObjectDocuments.Render(builtIn), true);
+            return (ObjectDocuments.Render(kind, builtIn), true);
         }
 
         await ObjectReferences.CheckAsync(kind, body, doc["id"]!.GetValue<string>(), principal, services);
@@ -71,7 +76,7 @@ public static class ObjectsApi
             kind.Derive?.Invoke(doc);
             if (await store.TryInsertAsync(ObjectDocuments.ToRow(kind, principal.OrgId, scopeId, doc), kind.Versioned) is { } inserted)
             {
-                return (ObjectDocuments.Render(inserted), false);
+                return (ObjectDocuments.Render(kind, inserted), false);
             }
 
             if (ensureNew)
@@ -84,7 +89,7 @@ public static class ObjectsApi
             // insert lost the race, in which case the next attempt inserts.
             if (await store.GetByNaturalKeyAsync(principal.OrgId, kind.Name, scopeId, key) is { } existing)
             {
-                return (ObjectDocuments.Render(existing), true);
+                return (ObjectDocuments.Render(kind, existing), true);
             }
         }
     }
@@ -123,7 +128,7 @@ public static class ObjectsApi
             kind.Derive?.Invoke(doc);
             if (await store.TryInsertAsync(ObjectDocuments.ToRow(kind, principal.OrgId, scopeId, doc), kind.Versioned) is { } inserted)
             {
-                return JsonResults.Ok(ObjectDocuments.Render(inserted));
+                return JsonResults.Ok(ObjectDocuments.Render(kind, inserted));
             }
         }
     }
@@ -172,7 +177,7 @@ public static class ObjectsApi
             principal.OrgId, kind.Name, row.Id, key, doc["name"]?.GetValue<string>(), doc.ToJsonString(), kind.Versioned);
         return outcome == WriteOutcome.NaturalKeyTaken
             ? throw ApiException.BadRequest($"{kind.KeyField}: another {kind.Name} in this scope already has '{key}'")
-            : (outcome, ObjectDocuments.Render(ObjectDocuments.Load(data, null)));
+            : (outcome, ObjectDocuments.Render(kind, ObjectDocuments.Load(data, null)));
     }
 
     internal static async Task<IResult> ListAsync(ObjectKind kind, HttpContext http, ObjectStore store) =>
@@ -197,8 +202,9 @@ public static class ObjectsApi
         var metadata = kind.SupportsMetadataFilter ? MetadataFilter.Parse(QueryArgs.Single(request, "metadata")) : null;
         var versioned = kind.Versioned && ObjectVersions.IsRequested(request);
 
-        // A version or environment names one object's version: the filters must find exactly one object.
-        var pageSize = versioned ? 2 : limit;
+        // A version or environment names one object's version: the filters must find exactly one object
+        // (or the caller says limit=1 to take the newest match).
+        var pageSize = versioned ? Math.Min(limit ?? 2, 2) : limit;
         var objects = new List<JsonObject>();
         if (limit != 0)
         {
@@ -206,7 +212,7 @@ public static class ObjectsApi
             var inMemory = metadata is not null || filters.Count > 0 || versioned;
             await foreach (var row in BuiltInObjects.Around(kind, query, store.ListAsync(query, inMemory ? null : pageSize)))
             {
-                var doc = ObjectDocuments.Render(row);
+                var doc = ObjectDocuments.Render(kind, row);
                 if ((metadata is null || metadata.Matches(doc["metadata"])) && filters.All(f => f(doc)))
                 {
                     objects.Add(doc);
@@ -267,7 +273,7 @@ public static class ObjectsApi
             return JsonResults.Ok(await VersionAsync(kind, row.Id, http, principal, store) ?? throw NotFound(kind, id));
         }
 
-        return JsonResults.Ok(ObjectDocuments.Render(row));
+        return JsonResults.Ok(ObjectDocuments.Render(kind, row));
     }
 
     // The requested version of a live versioned object, or null when it has none that early.
@@ -275,7 +281,7 @@ public static class ObjectsApi
     {
         var asOf = await ObjectVersions.RequestedAsync(kind, http.Request, principal, store, id);
         var data = asOf is null ? null : await store.GetVersionAsync(principal.OrgId, id, asOf.Value);
-        return data is null ? null : ObjectDocuments.Render(ObjectDocuments.Load(data, null));
+        return data is null ? null : ObjectDocuments.Render(kind, ObjectDocuments.Load(data, null));
     }
 
     private static async Task<IResult> PatchAsync(ObjectKind kind, string id, HttpContext http, ObjectStore store)
@@ -294,8 +300,27 @@ public static class ObjectsApi
         var principal = http.GetPrincipal();
         var body = kind.ScopeRequiredOnReads && http.Request.ContentLength is > 0 ? await JsonBody.ReadObjectAsync(http) : null;
         var row = await FindAsync(kind, id, http, store, forWrite: true, body);
-        var deleted = await store.DeleteAsync(principal.OrgId, kind.Name, row.Id, DateTimeOffset.UtcNow) ?? throw NotFound(kind, id);
-        return JsonResults.Ok(ObjectDocuments.Render(deleted));
+        return await SoftDeleteAsync(kind, principal, row, store);
+    }
+
+    /// <summary><c>DELETE /v1/{kind}</c> with a body naming the object by its natural key in its scope (<see cref="ObjectKind.DeleteByKey"/>).</summary>
+    private static async Task<IResult> DeleteByKeyAsync(ObjectKind kind, HttpContext http, ObjectStore store)
+    {
+        var body = await JsonBody.ReadObjectAsync(http);
+        var principal = await http.InOrganizationAsync(OptionalString(body, "org_name"));
+        var scopeId = await ObjectScopes.ForCreateAsync(kind, body, principal, store);
+        var keyField = new Field(kind.KeyField, FieldType.String, FieldUse.Required, NonEmpty: true);
+        var key = FieldValidation.Check(keyField, body[kind.KeyField] ?? throw ApiException.BadRequest($"{kind.KeyField}: is required"))!
+            .GetValue<string>();
+        var row = await store.GetByNaturalKeyAsync(principal.OrgId, kind.Name, scopeId, key)
+            ?? throw ApiException.NotFound($"{kind.Name} with {kind.KeyField} '{key}' not found");
+        return await SoftDeleteAsync(kind, principal, row, store);
+    }
+
+    private static async Task<IResult> SoftDeleteAsync(ObjectKind kind, Principal principal, ObjectRow row, ObjectStore store)
+    {
+        var deleted = await store.DeleteAsync(principal.OrgId, kind.Name, row.Id, DateTimeOffset.UtcNow) ?? throw NotFound(kind, row.Id);
+        return JsonResults.Ok(ObjectDocuments.Render(kind, deleted));
     }
 
     /// <summary>
