@@ -63,12 +63,13 @@ public static class Questions
                       ORDER BY c.created DESC, c.id DESC LIMIT 100
                       """
                     : """
-                      SELECT c.id, c.object_id, c.xact_id, h.data
-                      FROM event_search s
-                      CROSS JOIN event_history h ON h.seq = s.rowid
-                      JOIN event_current c ON c.object_type = h.object_type AND c.object_id = h.object_id AND c.id = h.id AND c.history_seq = h.seq
-                      WHERE event_search MATCH @w AND h.object_type = 'project_logs' AND h.object_id = @p
-                      ORDER BY c.created DESC, c.id DESC LIMIT 100
+                      SELECT c.id, c.object_id, c.xact_id, h.data FROM (
+                          SELECT c.id, c.object_id, c.xact_id, c.created, c.history_seq FROM event_current c
+                          WHERE c.object_type = 'project_logs' AND c.object_id = @p
+                            AND c.history_seq IN (SELECT rowid FROM event_search WHERE event_search MATCH @w)
+                          ORDER BY c.created DESC, c.id DESC LIMIT 100) c
+                      JOIN event_history h ON h.seq = c.history_seq
+                      ORDER BY c.created DESC, c.id DESC
                       """,
                 new Dictionary<string, object> { ["p"] = p, ["w"] = SearchParameter(pg, word) },
                 200, Id, First),

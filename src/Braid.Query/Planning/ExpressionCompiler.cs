@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using Braid.Query.Lint;
 using Braid.Query.Search;
@@ -117,7 +118,8 @@ internal sealed class ExpressionCompiler(CompilerContext context, FieldScope sco
         ValueKind.Number => value.Sql,
         ValueKind.Json => Dialect.JsonNumber(value),
         ValueKind.Text => Dialect.TextToNumber(value.Sql),
-        ValueKind.Null => "NULL",
+        // Typed, so PostgreSQL can choose sum() or avg() for it (an untyped NULL's is "not unique").
+        ValueKind.Null => Dialect.NumberParameter("NULL"),
         _ => throw Error($"expected a number but found a {Describe(value.Kind)}", at),
     };
 
@@ -126,7 +128,7 @@ internal sealed class ExpressionCompiler(CompilerContext context, FieldScope sco
         ValueKind.Text or ValueKind.Timestamp => value.Sql,
         ValueKind.Json => Dialect.JsonText(value),
         ValueKind.Number => Dialect.NumberToText(value.Sql),
-        ValueKind.Null => "NULL",
+        ValueKind.Null => Dialect.TextParameter("NULL"),
         _ => throw Error($"expected text but found a {Describe(value.Kind)}", at),
     };
 
@@ -137,7 +139,8 @@ internal sealed class ExpressionCompiler(CompilerContext context, FieldScope sco
         { Kind: ValueKind.Text } => Dialect.ToTimestamp(value.Sql),
         { Kind: ValueKind.Json } => Dialect.ToTimestamp(Dialect.JsonText(value)),
         { Kind: ValueKind.Number } => Dialect.FromEpochSeconds(value.Sql),
-        { Kind: ValueKind.Null } => "NULL",
+        // Typed like the other nulls, so PostgreSQL's to_jsonb() can take it (null::datetime in a CASE of mixed kinds).
+        { Kind: ValueKind.Null } => Dialect.TextParameter("NULL"),
         _ => throw Error($"expected a timestamp but found a {Describe(value.Kind)}", at),
     };
 
@@ -173,7 +176,38 @@ internal sealed class ExpressionCompiler(CompilerContext context, FieldScope sco
     private SqlValue In(InExpr inList)
     {
         var operand = Compile(inList.Operand);
-        var tests = inList.Values.Select(v => Compare(BinaryOperator.Equal, operand, Compile(v), inList)).ToList();
+        // Number and text literals are one SQL IN each, not an OR of one comparison per value: SQLite took 12 s to
+        // prepare the OR of 20,000 numbers (its planner grows faster than the list). Each literal would be compared
+        // by a plain equality (see Compare), so the IN gives the same answer.
+        var numbers = new List<string>();
+        var texts = new List<string>();
+        var tests = new List<string>();
+        foreach (var value in inList.Values.Select(Compile))
+        {
+            if (value is { Kind: ValueKind.Number, Constant: not null } && operand.Kind is ValueKind.Json or ValueKind.Number or ValueKind.Text)
+            {
+                numbers.Add(value.Sql);
+            }
+            else if (value is { Kind: ValueKind.Text, Constant: not null } && operand.Kind is ValueKind.Json or ValueKind.Text)
+            {
+                texts.Add(value.Sql);
+            }
+            else
+            {
+                tests.Add(Compare(BinaryOperator.Equal, operand, value, inList));
+            }
+        }
+
+        if (numbers.Count > 0)
+        {
+            tests.Add($"({AsNumber(operand, inList)} IN ({string.Join(", ", numbers)}))");
+        }
+
+        if (texts.Count > 0)
+        {
+            tests.Add(Dialect.TextIn(AsText(operand, inList), texts));
+        }
+
         var any = tests.Count == 0 ? Dialect.BoolLiteral(false) : Balanced(tests, " OR ");
         return new SqlValue(inList.Negated ? $"(NOT {any})" : any, ValueKind.Bool);
     }
@@ -338,7 +372,13 @@ internal sealed class ExpressionCompiler(CompilerContext context, FieldScope sco
         }
 
         var text = AsText(left, binary.Left);
-        var parameter = Parameters.Add(!ignoreCase && Dialect is SqliteQueryDialect ? SqliteQueryDialect.ToGlob(pattern) : pattern);
+        var value = !ignoreCase && Dialect is SqliteQueryDialect ? SqliteQueryDialect.ToGlob(pattern) : pattern;
+        if (Dialect is SqliteQueryDialect && Encoding.UTF8.GetByteCount(value) > SqliteQueryDialect.MaxPatternBytes)
+        {
+            throw Error($"a LIKE pattern may be at most {SqliteQueryDialect.MaxPatternBytes} bytes on SQLite", binary.Right);
+        }
+
+        var parameter = Parameters.Add(value);
         var like = Dialect.Like(text, Dialect.TextParameter(parameter), ignoreCase);
         return new SqlValue(negated ? $"(NOT {like})" : like, ValueKind.Bool);
     }
@@ -374,12 +414,17 @@ internal sealed class ExpressionCompiler(CompilerContext context, FieldScope sco
         }
 
         var tokens = SearchTokens.Tokenize(text).Distinct(StringComparer.Ordinal).ToList();
-        if (left.Path is not { } path || !path.Document.EndsWith(".data", StringComparison.Ordinal) || !SearchTokens.Fields.Contains(path.TopField))
+        // Log rows have a full-text index; prompts and functions (few, small) are searched by their text.
+        if (Source.IsDocuments || left.Path is not { } path || !path.Document.EndsWith(".data", StringComparison.Ordinal) || !SearchTokens.Fields.Contains(path.TopField))
         {
             // No index to use: each word is looked for in the value's text instead (case-insensitively for ASCII).
-            Warn(LintCodes.MatchOnNonText,
-                $"MATCH uses the full-text index only on {string.Join(", ", SearchTokens.Fields)}; here it looks for each word inside the value's text, which is slow and may find parts of words",
-                binary.Left);
+            if (!Source.IsDocuments)
+            {
+                Warn(LintCodes.MatchOnNonText,
+                    $"MATCH uses the full-text index only on {string.Join(", ", SearchTokens.Fields)}; here it looks for each word inside the value's text, which is slow and may find parts of words",
+                    binary.Left);
+            }
+
             var haystack = left.Kind == ValueKind.Json ? $"COALESCE({Dialect.JsonText(left)}, {Dialect.JsonOutput(left)})" : AsText(left, binary.Left);
             var found = tokens.Count == 0
                 ? Dialect.BoolLiteral(true)
@@ -498,7 +543,7 @@ internal sealed class ExpressionCompiler(CompilerContext context, FieldScope sco
         ValueKind.Json => $"COALESCE({Dialect.JsonBool(value)}, {TextToBool(Dialect.JsonText(value))}, ({Dialect.JsonNumber(value)} <> 0))",
         ValueKind.Number => $"({value.Sql} <> 0)",
         ValueKind.Text => TextToBool(value.Sql),
-        ValueKind.Null => "NULL",
+        ValueKind.Null => "CAST(NULL AS boolean)",
         _ => throw Error($"cannot turn a {Describe(value.Kind)} into a boolean", at),
     };
 
@@ -691,7 +736,8 @@ internal sealed class ExpressionCompiler(CompilerContext context, FieldScope sco
         var parts = values.Select((v, i) => Coerce(v, kind, call.Arguments[i])).ToList();
         var sql = call.Name switch
         {
-            "coalesce" => "COALESCE(" + string.Join(", ", parts.Select(p => kind == ValueKind.Json ? JsonNonNull(p) : p)) + ")",
+            // SQLite's COALESCE takes at least two arguments.
+            "coalesce" => "COALESCE(" + string.Join(", ", parts.Select(p => kind == ValueKind.Json ? JsonNonNull(p) : p)) + (parts.Count == 1 ? ", NULL)" : ")"),
             "nullif" => $"NULLIF({parts[0]}, {parts[1]})",
             "least" => Dialect.Least(parts),
             _ => Dialect.Greatest(parts),
@@ -734,7 +780,10 @@ internal sealed class ExpressionCompiler(CompilerContext context, FieldScope sco
                 break;
             case "sum" or "avg":
                 ArityRange(call, 1);
-                sql = $"{call.Name.ToUpperInvariant()}({inner.AsNumber(inner.Compile(args[0]), args[0])})";
+                var summed = inner.AsNumber(inner.Compile(args[0]), args[0]);
+                // SQLite's SUM of integers fails the statement when it passes 2^63; summing as floating point, as
+                // PostgreSQL's float8 does, keeps both stores alike.
+                sql = call.Name == "sum" && Dialect is SqliteQueryDialect ? $"SUM(CAST({summed} AS REAL))" : $"{call.Name.ToUpperInvariant()}({summed})";
                 break;
             case "min" or "max":
                 ArityRange(call, 1);

@@ -54,6 +54,8 @@ public sealed class PostgresQueryDialect : QueryDialect
 
     public override string CompareText(string left, string op, string right) => $"({left} COLLATE \"C\" {op} {right} COLLATE \"C\")";
 
+    public override string TextIn(string text, IReadOnlyList<string> texts) => $"({text} COLLATE \"C\" IN ({string.Join(", ", texts)}))";
+
     public override string Like(string text, string pattern, bool ignoreCase) =>
         $"({text} {(ignoreCase ? "ILIKE" : "LIKE")} {pattern} ESCAPE '\\')";
 
@@ -85,7 +87,10 @@ public sealed class PostgresQueryDialect : QueryDialect
 
     public override string ToTimestamp(string text) => Canonical($"braid_timestamptz({text})");
 
-    public override string FromEpochSeconds(string seconds) => Canonical($"to_timestamp({seconds})");
+    // Past the years 0001-9999 to_timestamp() fails the statement (epoch milliseconds read as seconds are year 55000) or
+    // prints a BC year: NULL instead, as on SQLite.
+    public override string FromEpochSeconds(string seconds) =>
+        $"(CASE WHEN {seconds} BETWEEN {MinEpochSeconds} AND {MaxEpochSeconds} THEN {Canonical($"to_timestamp({seconds})")} END)";
 
     public override string EpochSeconds(string timestamp) => $"CAST(extract(epoch FROM braid_timestamptz({timestamp})) AS float8)";
 
@@ -132,6 +137,11 @@ public sealed class PostgresQueryDialect : QueryDialect
     public override string PaginationKey(string seq) => $"('p' || lpad(CAST({seq} AS text), 20, '0'))";
 
     public override string XactText(string xact) => $"CAST({xact} AS text)";
+
+    public override string DocumentXact(string document) => $"CAST({document} ->> '_xact_id' AS bigint)";
+
+    public override string WithAuditAction(string document, string action) =>
+        $"({document} || jsonb_build_object('audit_data', jsonb_build_object('action', CAST({action} AS text))))";
 
     public override string Left(string text, string length) => $"left({text}, CAST({length} AS integer))";
 

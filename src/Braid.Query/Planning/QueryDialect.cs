@@ -53,6 +53,9 @@ public abstract class QueryDialect
     /// <summary>A comparison of two texts by code point, whatever the database's collation.</summary>
     public abstract string CompareText(string left, string op, string right);
 
+    /// <summary>A text equal to any of the texts, compared by code point as <see cref="CompareText"/> compares.</summary>
+    public abstract string TextIn(string text, IReadOnlyList<string> texts);
+
     /// <summary>LIKE with <c>%</c>, <c>_</c> and <c>\</c> escapes; case-sensitive unless <paramref name="ignoreCase"/>.</summary>
     public abstract string Like(string text, string pattern, bool ignoreCase);
 
@@ -83,8 +86,11 @@ public abstract class QueryDialect
     /// <summary>The canonical timestamp text of a text that reads as a date-time, else NULL.</summary>
     public abstract string ToTimestamp(string text);
 
-    /// <summary>The canonical timestamp of epoch seconds.</summary>
+    /// <summary>The canonical timestamp of epoch seconds; NULL outside the years 0001-9999.</summary>
     public abstract string FromEpochSeconds(string seconds);
+
+    /// <summary>0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z, the timestamps both stores can compute and print.</summary>
+    protected const long MinEpochSeconds = -62135596800, MaxEpochSeconds = 253402300799;
 
     public abstract string EpochSeconds(string timestamp);
 
@@ -127,6 +133,12 @@ public abstract class QueryDialect
 
     /// <summary><c>_xact_id</c> as text: transaction ids are all 19 digits, so their text order is their order.</summary>
     public abstract string XactText(string xact);
+
+    /// <summary>The <c>_xact_id</c> a control-plane document (prompt, function) carries, as an integer.</summary>
+    public abstract string DocumentXact(string document);
+
+    /// <summary>A stored version as an audit-log row: the document with <c>audit_data</c> = <c>{"action": action}</c>.</summary>
+    public abstract string WithAuditAction(string document, string action);
 
     /// <summary>The first <paramref name="length"/> characters of a text.</summary>
     public abstract string Left(string text, string length);

@@ -49,6 +49,12 @@ public sealed record JsonPath(string Document, string Parameter, string TopField
 /// <summary>The parameters of one compiled statement, named <c>@p0</c>, <c>@p1</c>, ... in order of use.</summary>
 public sealed class SqlParameters
 {
+    /// <summary>
+    /// SQLite binds at most 32,766 parameters (PostgreSQL 65,535) and fails a statement with more, which a 100 KB IN list
+    /// or a JSON query can reach; past this many a query is a 400.
+    /// </summary>
+    public const int MaxCount = 32_000;
+
     private readonly List<KeyValuePair<string, object?>> _values = [];
 
     public IReadOnlyList<KeyValuePair<string, object?>> Values => _values;
@@ -61,6 +67,11 @@ public sealed class SqlParameters
         if ((value is string text && text.Contains('\0', StringComparison.Ordinal)) || (value is string[] texts && texts.Any(t => t.Contains('\0', StringComparison.Ordinal))))
         {
             throw new QueryError("a text in the query holds a NUL character (\\0), which queries cannot compare", SourcePosition.Start);
+        }
+
+        if (_values.Count == MaxCount)
+        {
+            throw new QueryError($"the query has more than {MaxCount} values (literals, paths and patterns); split it into smaller queries", SourcePosition.Start);
         }
 
         var name = "p" + _values.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);

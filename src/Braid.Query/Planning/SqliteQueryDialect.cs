@@ -11,6 +11,9 @@ public sealed class SqliteQueryDialect : QueryDialect
 {
     private const string Format = "'%Y-%m-%dT%H:%M:%fZ'";
 
+    /// <summary>SQLite fails a statement whose LIKE or GLOB pattern is longer (SQLITE_MAX_LIKE_PATTERN_LENGTH).</summary>
+    public const int MaxPatternBytes = 50_000;
+
     internal SqliteQueryDialect()
     {
     }
@@ -84,6 +87,8 @@ public sealed class SqliteQueryDialect : QueryDialect
 
     public override string CompareText(string left, string op, string right) => $"({left} {op} {right})";
 
+    public override string TextIn(string text, IReadOnlyList<string> texts) => $"({text} IN ({string.Join(", ", texts)}))";
+
     public override string Like(string text, string pattern, bool ignoreCase) =>
         // SQLite's LIKE ignores ASCII case; the compiler turns a case-sensitive LIKE into GLOB (see ToGlob).
         ignoreCase ? $"({text} LIKE {pattern} ESCAPE '\\')" : $"({text} GLOB {pattern})";
@@ -145,10 +150,11 @@ public sealed class SqliteQueryDialect : QueryDialect
         $"(CASE WHEN json_valid({text}) AND json_type({text}) IN ('integer', 'real') THEN json_extract({text}, '$') END)";
 
     // SQLite's max()/min() are NULL when any argument is; PostgreSQL's GREATEST/LEAST skip NULLs. Giving each
-    // argument the others as fallbacks makes SQLite skip them too.
-    public override string Greatest(IReadOnlyList<string> values) => "max(" + string.Join(", ", Fallbacks(values)) + ")";
+    // argument the others as fallbacks makes SQLite skip them too. With one argument they would be the aggregates
+    // (one row for the whole query, or an error in ORDER BY), so one value is just itself.
+    public override string Greatest(IReadOnlyList<string> values) => values.Count == 1 ? values[0] : "max(" + string.Join(", ", Fallbacks(values)) + ")";
 
-    public override string Least(IReadOnlyList<string> values) => "min(" + string.Join(", ", Fallbacks(values)) + ")";
+    public override string Least(IReadOnlyList<string> values) => values.Count == 1 ? values[0] : "min(" + string.Join(", ", Fallbacks(values)) + ")";
 
     private static IEnumerable<string> Fallbacks(IReadOnlyList<string> values) =>
         values.Select((v, i) => "COALESCE(" + string.Join(", ", values.Skip(i).Concat(values.Take(i))) + ")");
@@ -157,7 +163,8 @@ public sealed class SqliteQueryDialect : QueryDialect
     public override string ToTimestamp(string text) =>
         $"(CASE WHEN {text} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*' THEN strftime({Format}, {text}) END)";
 
-    public override string FromEpochSeconds(string seconds) => $"strftime({Format}, {seconds}, 'unixepoch')";
+    public override string FromEpochSeconds(string seconds) =>
+        $"(CASE WHEN {seconds} BETWEEN {MinEpochSeconds} AND {MaxEpochSeconds} THEN strftime({Format}, {seconds}, 'unixepoch') END)";
 
     public override string EpochSeconds(string timestamp) => $"((julianday({timestamp}) - 2440587.5) * 86400.0)";
 
@@ -212,6 +219,11 @@ public sealed class SqliteQueryDialect : QueryDialect
     public override string PaginationKey(string seq) => $"printf('p%020d', {seq})";
 
     public override string XactText(string xact) => $"CAST({xact} AS TEXT)";
+
+    public override string DocumentXact(string document) => $"CAST(json_extract({document}, '$._xact_id') AS INTEGER)";
+
+    public override string WithAuditAction(string document, string action) =>
+        $"json_set({document}, '$.audit_data', json_object('action', {action}))";
 
     public override string Left(string text, string length) => $"substr({text}, 1, {length})";
 

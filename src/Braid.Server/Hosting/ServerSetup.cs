@@ -75,6 +75,7 @@ public static class ServerSetup
         // GET /v1 is the spec's unauthenticated hello endpoint.
         app.MapGet("/v1", static () => Results.Text("Hello, World!", "text/plain")).AllowAnonymous();
         app.MapObjectsApi();
+        app.MapEnvironmentObjectsApi();
         app.MapAclApi();
         app.MapTenancyApi();
         app.MapEventsApi();

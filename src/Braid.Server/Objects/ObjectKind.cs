@@ -130,6 +130,12 @@ public sealed class ObjectKind
     /// <summary>Honors <c>ensure_new</c>: a taken key gets a numbered suffix instead of returning the existing object.</summary>
     public bool SupportsEnsureNew { get; init; }
 
+    /// <summary>
+    /// Honors <c>if_exists</c> on POST (functions, from the SDK's <c>registerSandbox</c>): <c>ignore</c> (the default)
+    /// returns the existing object as register does, <c>replace</c> replaces it as PUT does, <c>error</c> is a 400.
+    /// </summary>
+    public bool SupportsIfExists { get; init; }
+
     /// <summary>Honors the list filter <c>metadata</c> (a JSON object the object's metadata must match).</summary>
     public bool SupportsMetadataFilter { get; init; }
 

@@ -23,14 +23,20 @@ public static class ObjectVersions
     /// <summary>A version in either spelling; a 400 naming <paramref name="parameter"/> otherwise.</summary>
     public static long Parse(string text, string parameter)
     {
-        if (XactId.TryParse(text, out var xact))
+        // Sixteen characters are always the hex form, as in Braintrust: a pretty version may happen to be all
+        // digits, and no _xact_id is that short.
+        if (text.Length == 16)
+        {
+            // Hex that decodes past 2^63 names no _xact_id.
+            if (ulong.TryParse(text, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var pretty) &&
+                unchecked((long)(pretty * PrettyInverse)) is > 0 and var decoded)
+            {
+                return decoded;
+            }
+        }
+        else if (XactId.TryParse(text, out var xact))
         {
             return xact;
-        }
-
-        if (text.Length == 16 && ulong.TryParse(text, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var pretty))
-        {
-            return unchecked((long)(pretty * PrettyInverse));
         }
 
         throw ApiException.BadRequest($"{parameter}: '{text}' is not a version (an _xact_id such as 1000192656880881099, or 16 hex digits)");
@@ -43,19 +49,12 @@ public static class ObjectVersions
     public static async Task<long?> RequestedAsync(
         ObjectKind kind, HttpRequest request, Principal principal, ObjectStore store, string objectId)
     {
-        var version = QueryArgs.Single(request, "version");
-        var environment = QueryArgs.Single(request, "environment");
-        if (version is not null && environment is not null)
+        if (Version(request) is { } version)
         {
-            ApiException.ThrowBadRequest("version, environment: pass only one of them");
+            return version;
         }
 
-        if (version is not null)
-        {
-            return Parse(version, "version");
-        }
-
-        if (environment is null)
+        if (QueryArgs.Single(request, "environment") is not { } environment)
         {
             return null;
         }
@@ -64,6 +63,18 @@ public static class ObjectVersions
             ?? throw ApiException.BadRequest($"environment: no environment with slug '{environment}' in this organization");
         return await store.GetAssignmentAsync(principal.OrgId, kind.Name, objectId, env.Id)
             ?? throw ApiException.NotFound($"environment: '{environment}' pins no version of {kind.Name} '{objectId}'");
+    }
+
+    /// <summary>The <c>version</c> a request names, or null; naming an <c>environment</c> too is a 400.</summary>
+    public static long? Version(HttpRequest request)
+    {
+        var version = QueryArgs.Single(request, "version");
+        if (version is not null && QueryArgs.Single(request, "environment") is not null)
+        {
+            ApiException.ThrowBadRequest("version, environment: pass only one of them");
+        }
+
+        return version is null ? null : Parse(version, "version");
     }
 
     /// <summary>Whether the request asks for a version at all.</summary>

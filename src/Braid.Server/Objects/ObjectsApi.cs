@@ -14,6 +14,9 @@ public static class ObjectsApi
 {
     public const string FoundExistingHeader = "x-bt-found-existing";
 
+    // POST's if_exists (kinds with SupportsIfExists): read from the body, never stored.
+    private static readonly Field IfExists = new("if_exists", FieldType.Enum, FieldUse.Create, Values: ["error", "replace", "ignore"]);
+
     public static IEndpointRouteBuilder MapObjectsApi(this IEndpointRouteBuilder routes)
     {
         foreach (var kind in ObjectKinds.All)
@@ -22,7 +25,7 @@ public static class ObjectsApi
             group.MapPost("", (HttpContext http, ObjectStore store) => CreateAsync(kind, http, store));
             if (kind.SupportsReplace)
             {
-                group.MapPut("", (HttpContext http, ObjectStore store) => ReplaceAsync(kind, http, store));
+                group.MapPut("", async (HttpContext http, ObjectStore store) => await ReplaceAsync(kind, await JsonBody.ReadObjectAsync(http), http, store));
             }
 
             if (kind.DeleteByKey)
@@ -43,11 +46,24 @@ public static class ObjectsApi
     internal static async Task<IResult> CreateAsync(ObjectKind kind, HttpContext http, ObjectStore store)
     {
         var body = await JsonBody.ReadObjectAsync(http);
+        var ifExists = kind.SupportsIfExists ? FieldValidation.Check(IfExists, body["if_exists"])?.GetValue<string>() : null;
+        if (ifExists == "replace")
+        {
+            return await ReplaceAsync(kind, body, http, store);
+        }
+
         var principal = await http.InOrganizationAsync(OptionalString(body, "org_name"));
         var scopeId = await ObjectScopes.ForCreateAsync(kind, body, principal, store);
         var (doc, existing) = await RegisterAsync(kind, body, principal, scopeId, store, http.RequestServices);
         if (existing)
         {
+            // A taken key is the caller's mistake, not a conflict to retry: 400, as clients retry 409s.
+            if (ifExists == "error")
+            {
+                throw ApiException.BadRequest(
+                    $"{kind.KeyField}: a {kind.Name} with {kind.KeyField} '{doc[kind.KeyField]}' already exists (if_exists is 'error')");
+            }
+
             http.Response.Headers[FoundExistingHeader] = "true";
         }
 
@@ -95,9 +111,8 @@ public static class ObjectsApi
     }
 
     /// <summary>PUT <c>/v1/{kind}</c>: creates the object, or replaces the given fields of the one holding the natural key.</summary>
-    private static async Task<IResult> ReplaceAsync(ObjectKind kind, HttpContext http, ObjectStore store)
+    private static async Task<IResult> ReplaceAsync(ObjectKind kind, JsonObject body, HttpContext http, ObjectStore store)
     {
-        var body = await JsonBody.ReadObjectAsync(http);
         var principal = await http.InOrganizationAsync(OptionalString(body, "org_name"));
         var scopeId = await ObjectScopes.ForCreateAsync(kind, body, principal, store);
         var doc = NewDocument(kind, body, principal, scopeId, http.RequestServices);
@@ -200,21 +215,33 @@ public static class ObjectsApi
         });
         var filters = ListFilters(kind, request);
         var metadata = kind.SupportsMetadataFilter ? MetadataFilter.Parse(QueryArgs.Single(request, "metadata")) : null;
-        var versioned = kind.Versioned && ObjectVersions.IsRequested(request);
 
-        // A version or environment names one object's version: the filters must find exactly one object
-        // (or the caller says limit=1 to take the newest match).
-        var pageSize = versioned ? Math.Min(limit ?? 2, 2) : limit;
+        // A version is a point in time: every listed object is shown as it was then, and objects created later
+        // drop out. An environment pins a version per object, so (spec PromptEnvironment) the filters must match
+        // one object; a second match is a 400 unless limit=1 asks for the newest.
+        var asOf = kind.Versioned ? ObjectVersions.Version(request) : null;
+        var byEnvironment = kind.Versioned && QueryArgs.Single(request, "environment") is not null;
+        var pageSize = byEnvironment ? Math.Min(limit ?? 2, 2) : limit;
         var objects = new List<JsonObject>();
         if (limit != 0)
         {
             // With an in-memory filter the SQL cannot apply the limit; rows stream until the page is full.
-            var inMemory = metadata is not null || filters.Count > 0 || versioned;
+            var inMemory = metadata is not null || filters.Count > 0 || asOf is not null || byEnvironment;
             await foreach (var row in BuiltInObjects.Around(kind, query, store.ListAsync(query, inMemory ? null : pageSize)))
             {
                 var doc = ObjectDocuments.Render(kind, row);
                 if ((metadata is null || metadata.Matches(doc["metadata"])) && filters.All(f => f(doc)))
                 {
+                    if (asOf is not null)
+                    {
+                        if (await store.GetVersionAsync(principal.OrgId, row.Id, asOf.Value) is not { } version)
+                        {
+                            continue;
+                        }
+
+                        doc = ObjectDocuments.Render(kind, ObjectDocuments.Load(version, null));
+                    }
+
                     objects.Add(doc);
                     if (objects.Count == pageSize)
                     {
@@ -224,12 +251,12 @@ public static class ObjectsApi
             }
         }
 
-        if (versioned && objects.Count > 0)
+        if (byEnvironment && objects.Count > 0)
         {
             if (objects.Count > 1)
             {
                 ApiException.ThrowBadRequest(
-                    $"version, environment: the filters match more than one {kind.Name}; narrow them to one (e.g. project_id and slug)");
+                    $"environment: the filters match more than one {kind.Name}; narrow them to one (e.g. project_id and slug) or pass limit=1");
             }
 
             var id = objects[0]["id"]!.GetValue<string>();
@@ -319,6 +346,18 @@ public static class ObjectsApi
 
     private static async Task<IResult> SoftDeleteAsync(ObjectKind kind, Principal principal, ObjectRow row, ObjectStore store)
     {
+        // A deleted object keeps no secret, not even encrypted: its hidden fields are dropped first.
+        var doc = ObjectDocuments.Load(row);
+        if (doc.Any(p => p.Key.StartsWith(ObjectDocuments.HiddenPrefix, StringComparison.Ordinal)))
+        {
+            foreach (var hidden in doc.Where(p => p.Key.StartsWith(ObjectDocuments.HiddenPrefix, StringComparison.Ordinal)).Select(p => p.Key).ToList())
+            {
+                doc.Remove(hidden);
+            }
+
+            await store.UpdateAsync(principal.OrgId, kind.Name, row.Id, row.NaturalKey, row.Name, doc.ToJsonString(), kind.Versioned);
+        }
+
         var deleted = await store.DeleteAsync(principal.OrgId, kind.Name, row.Id, DateTimeOffset.UtcNow) ?? throw NotFound(kind, row.Id);
         return JsonResults.Ok(ObjectDocuments.Render(kind, deleted));
     }

@@ -27,10 +27,14 @@ public sealed class QueryRunner(Database database)
         await using var command = connection.CreateCommand();
         command.CommandText = query.Sql;
         command.CommandTimeout = (int)Timeout.TotalSeconds;
+        // Microsoft.Data.Sqlite finds each parameter by name, scanning the statement's list of names, and looks a name
+        // without its '@' up four times (bare, then with ':', '@' and '$' to rule out ambiguity): a query with 20,000
+        // values took 8 s to bind, with the '@' 3 s.
+        var prefix = connection is SqliteConnection ? "@" : "";
         foreach (var (name, value) in query.Parameters)
         {
             var parameter = command.CreateParameter();
-            parameter.ParameterName = name;
+            parameter.ParameterName = prefix + name;
             parameter.Value = value ?? DBNull.Value;
             command.Parameters.Add(parameter);
         }

@@ -2,9 +2,12 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Braid.Server.Http;
+using Braid.Server.Objects;
 using Braid.Server.Secrets;
 using Braid.Server.Tests.Infrastructure;
 using Braid.Server.Tests.Secrets;
+using Braid.Storage;
+using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Braid.Server.Tests.Objects;
@@ -147,6 +150,26 @@ public sealed class AiSecretsTests(BraidApp app) : IClassFixture<BraidApp>
         var again = (await api.PostAsync("/v1/ai_secret", new { name = "first" })).AssertOk();
         Assert.NotEqual(first, again.Id);
         Assert.Null(again.Header("x-bt-found-existing"));
+    }
+
+    [Fact]
+    public async Task DeletedSecret_KeepsNoCiphertextInTheStore()
+    {
+        var api = await app.NewTenantAsync();
+        var id = (await api.PostAsync("/v1/ai_secret", new { name = "gone", secret = "sk-deleted-secret-value-0123" })).AssertOk().Id;
+        Assert.Contains(ObjectDocuments.HiddenPrefix, await StoredDataAsync(id));
+
+        (await api.DeleteAsync($"/v1/ai_secret/{id}")).AssertOk();
+        var stored = await StoredDataAsync(id);
+        Assert.Contains("gone", stored);
+        Assert.DoesNotContain(ObjectDocuments.HiddenPrefix, stored);
+    }
+
+    // The row as stored, deleted or not.
+    private async Task<string> StoredDataAsync(string id)
+    {
+        await using var connection = await app.Services.GetRequiredService<Database>().OpenAsync();
+        return await connection.ExecuteScalarAsync<string>("SELECT data FROM objects WHERE id = @id", new { id }) ?? "";
     }
 
     [Fact]

@@ -143,6 +143,17 @@ public sealed class HostileQueryTests(HostileQueryTests.Logs logs) : IClassFixtu
         ["huge/string-literal"] = Bad($"select: id | {From} | filter: input = '{new string('x', 70_000)}'", "literal is longer than"),
         ["huge/like-pattern-in-text"] = Bad($"select: id | {From} | filter: input LIKE '%{new string('a', 66_000)}%'", "literal is longer than"),
         ["huge/like-pattern-in-ast"] = BadAst(Ast($"{{\"op\":\"like\",\"left\":{{\"op\":\"ident\",\"name\":[\"input\"]}},\"right\":{{\"op\":\"literal\",\"value\":\"%{new string('a', 66_000)}%\"}}}}"), "at most 65536"),
+        ["huge/like-pattern-within-bounds"] = Rows($"select: id | {From} | filter: input LIKE '{string.Concat(Enumerable.Repeat("%a", 20_000))}%'"),
+        ["huge/ilike-pattern-within-bounds"] = Rows($"select: id | {From} | filter: input ILIKE '%{string.Concat(Enumerable.Repeat("_", 40_000))}%'"),
+        ["huge/like-pattern-past-sqlites-bound"] = TestStore.IsPostgres
+            ? Rows($"select: id | {From} | filter: input LIKE '%{new string('a', 60_000)}%'")
+            : Bad($"select: id | {From} | filter: input LIKE '%{new string('a', 60_000)}%'", "at most 50000 bytes on SQLite"),
+        ["huge/like-pattern-of-wide-characters"] = TestStore.IsPostgres
+            ? Rows($"select: id | {From} | filter: input NOT LIKE '%{new string('訂', 20_000)}%' and id = 'z'")
+            : Bad($"select: id | {From} | filter: input NOT LIKE '%{new string('訂', 20_000)}%' and id = 'z'", "at most 50000 bytes on SQLite"),
+        ["huge/in-list-of-20000"] = Rows($"select: id | {From} | filter: metadata.n IN ({string.Concat(Enumerable.Repeat("0,", 20_000))}2)", "\"id\":\"b\""),
+        ["huge/in-list-of-33000"] = Bad($"select: id | {From} | filter: metadata.n IN ({string.Concat(Enumerable.Repeat("0,", 33_000))}2)", "more than 32000 values"),
+        ["huge/in-list-of-40000-in-ast"] = BadAst(Ast($"{{\"op\":\"in\",\"left\":{{\"op\":\"ident\",\"name\":[\"id\"]}},\"right\":{{\"op\":\"literal\",\"value\":[{string.Join(",", Enumerable.Range(0, 40_000))}]}}}}"), "more than 32000 values"),
         ["huge/literal-in-ast"] = new($"{{\"query\":{Ast($"{{\"op\":\"eq\",\"left\":{{\"op\":\"ident\",\"name\":[\"input\"]}},\"right\":{{\"op\":\"literal\",\"value\":\"{new string('z', 500_000)}\"}}}}")}}}", HttpStatusCode.OK, "\"data\":[]"),
         ["huge/number"] = Bad($"select: id | {From} | filter: metadata.n = 1e400", "out of range"),
         ["huge/integer"] = Bad($"select: id | {From} | filter: metadata.n = 999999999999999999999999999999999", "out of range"),
