@@ -84,7 +84,7 @@ public static class ObjectDocuments
             }
 
             var value = FieldValidation.Check(field, given);
-            if (value is JsonObject patch && doc[field.Name] is JsonObject current)
+            if (value is JsonObject patch && doc[field.Name] is JsonObject current && !SwitchesVariant(field, current, patch))
             {
                 JsonMerge.Into(current, patch);
             }
@@ -94,6 +94,10 @@ public static class ObjectDocuments
             }
         }
     }
+
+    // A patch naming another variant of a union starts that variant afresh: the two variants' fields merged make neither.
+    private static bool SwitchesVariant(Field field, JsonObject current, JsonObject patch) =>
+        field.UnionKey is { } key && patch[key] is { } next && !JsonNode.DeepEquals(next, current[key]);
 
     // Set semantics: an item already present is not added twice; items compare as JSON.
     private static void EditArray(JsonObject doc, string target, JsonArray items, bool add)

@@ -55,10 +55,13 @@ public enum FieldUse
 /// null, so that items compare equal however a client spelled them (a role's <c>remove_member_permissions</c>).
 /// <c>References</c> names the kind every id of a <see cref="FieldType.Uuid"/> or <see cref="FieldType.UuidArray"/> field
 /// must name in the caller's organization (<c>"user"</c>: a member), checked on every write that gives the field.
+/// <see cref="UnionKey"/> marks an object field that is a union keyed by that member (an automation's config by
+/// <c>event_type</c>): a PATCH naming another variant replaces the object instead of merging into it.
 /// </summary>
 public sealed record Field(
     string Name, FieldType Type, FieldUse Use, bool NonEmpty = false, JsonNode? Default = null,
-    IReadOnlyList<string>? Values = null, string? Target = null, IReadOnlyList<Field>? Items = null, string? References = null)
+    IReadOnlyList<string>? Values = null, string? Target = null, string? UnionKey = null,
+    IReadOnlyList<Field>? Items = null, string? References = null)
 {
     public bool Has(FieldUse use) => (Use & use) == use;
 }

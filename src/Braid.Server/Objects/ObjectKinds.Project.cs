@@ -115,7 +115,7 @@ public static partial class ObjectKinds
         [
             new("name", FieldType.String, Create | Required | Patch, NonEmpty: true),
             new("description", FieldType.String, Create | Patch),
-            new("config", FieldType.Object, Create | Required | Patch, NonEmpty: true),
+            new("config", FieldType.Object, Create | Required | Patch, NonEmpty: true, UnionKey: "event_type"),
         ],
         Validate = static doc => AutomationConfig.Check(doc["config"]!.AsObject()),
     };

@@ -279,6 +279,13 @@ public static class ObjectsApi
         {
             if (QueryArgs.List(request, filter.Parameter) is { } values)
             {
+                // A value an enum field can never hold is a typo, not an empty result.
+                if (kind.Fields.FirstOrDefault(f => f.Name == filter.Field) is { Type: FieldType.Enum, Values: { } allowed } &&
+                    values.FirstOrDefault(v => !allowed.Contains(v)) is { } unknown)
+                {
+                    ApiException.ThrowBadRequest($"{filter.Parameter}: '{unknown}' is not one of {string.Join(", ", allowed)}");
+                }
+
                 filters.Add(doc => doc[filter.Field] is JsonValue v && v.TryGetValue<string>(out var s) && values.Contains(s));
             }
         }

@@ -284,8 +284,8 @@ public sealed class ObjectStore(Database database)
     }
 
     /// <summary>
-    /// Soft-deletes an object and every live object scoped under it (a project's experiments and datasets),
-    /// in one transaction. Returns the deleted row, or null when there was no live object.
+    /// Soft-deletes an object and every live object scoped under it, at any depth (a project's datasets, their
+    /// snapshots, views on its experiments), in one transaction. Returns the deleted row, or null when there was no live object.
     /// </summary>
     public async Task<ObjectRow?> DeleteAsync(string orgId, string kind, string id, DateTimeOffset when)
     {
@@ -302,8 +302,14 @@ public sealed class ObjectStore(Database database)
 
         await connection.ExecuteAsync(
             """
+            WITH RECURSIVE doomed (id) AS (
+                SELECT @id
+                UNION
+                SELECT o.id FROM objects o JOIN doomed d ON o.scope_id = d.id
+                WHERE o.org_id = @orgId AND o.deleted_at IS NULL
+            )
             UPDATE objects SET deleted_at = @deletedAt
-            WHERE org_id = @orgId AND deleted_at IS NULL AND (id = @id OR scope_id = @id)
+            WHERE org_id = @orgId AND deleted_at IS NULL AND id IN (SELECT id FROM doomed)
             """,
             new { orgId, id, deletedAt }, transaction);
         await transaction.CommitAsync();

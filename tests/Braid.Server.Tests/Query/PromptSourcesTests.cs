@@ -49,7 +49,7 @@ public sealed class PromptSourcesTests(BraidApp app) : IClassFixture<BraidApp>
         Assert.Equal("Say hello to {{name}}", (string)row["prompt_data"]!["prompt"]!["content"]!);
 
         var filtered = Data(await QueryAsync(api, $"SELECT slug, metadata.team AS team FROM project_prompts('{project}') WHERE metadata.team = 'a'"));
-        Assert.Equal("""[{"slug":"greet","team":"a"}]""", new JsonArray([.. filtered]).ToJsonString());
+        Assert.Equal("""[{"slug":"greet","team":"a"}]""", "[" + string.Join(",", filtered.Select(r => r.ToJsonString())) + "]");
 
         var matched = Data(await QueryAsync(api, $"select: slug | from: project_prompts('{project}') | filter: prompt_data MATCH 'goodbye'"));
         Assert.Equal(["bye"], matched.Select(r => (string)r["slug"]!));
@@ -186,6 +186,6 @@ public sealed class PromptSourcesTests(BraidApp app) : IClassFixture<BraidApp>
         })).AssertOk();
 
         var functions = Data(await QueryAsync(api, $"select: slug, function_type | from: project_functions('{project}')"));
-        Assert.Equal("""[{"slug":"a-tool","function_type":"tool"}]""", new JsonArray([.. functions]).ToJsonString());
+        Assert.Equal("""[{"slug":"a-tool","function_type":"tool"}]""", "[" + string.Join(",", functions.Select(r => r.ToJsonString())) + "]");
     }
 }
