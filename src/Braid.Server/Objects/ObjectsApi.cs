@@ -353,18 +353,6 @@ public static class ObjectsApi
 
     private static async Task<IResult> SoftDeleteAsync(ObjectKind kind, Principal principal, ObjectRow row, ObjectStore store)
     {
-        // A deleted object keeps no secret, not even encrypted: its hidden fields are dropped first.
-        var doc = ObjectDocuments.Load(row);
-        if (doc.Any(p => p.Key.StartsWith(ObjectDocuments.HiddenPrefix, StringComparison.Ordinal)))
-        {
-            foreach (var hidden in doc.Where(p => p.Key.StartsWith(ObjectDocuments.HiddenPrefix, StringComparison.Ordinal)).Select(p => p.Key).ToList())
-            {
-                doc.Remove(hidden);
-            }
-
-            await store.UpdateAsync(principal.OrgId, kind.Name, row.Id, row.NaturalKey, row.Name, doc.ToJsonString(), kind.Versioned);
-        }
-
         var deleted = await store.DeleteAsync(principal.OrgId, kind.Name, row.Id, DateTimeOffset.UtcNow) ?? throw NotFound(kind, row.Id);
         return JsonResults.Ok(ObjectDocuments.Render(kind, deleted));
     }

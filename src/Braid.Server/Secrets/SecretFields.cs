@@ -1,6 +1,7 @@
 using System.Text;
 using Braid.Server.Objects;
 using Braid.Storage;
+using Braid.Storage.Objects;
 
 namespace Braid.Server.Secrets;
 
@@ -11,7 +12,7 @@ namespace Braid.Server.Secrets;
 public static class SecretFields
 {
     /// <summary>The hidden document field holding the <see cref="SecretCipher"/> ciphertext.</summary>
-    public const string Ciphertext = ObjectDocuments.HiddenPrefix + "secret";
+    public const string Ciphertext = ObjectStore.SealedField;
 
     // A tail of a short secret gives too much of it away, so those previews show none.
     private const string Mask = "********";

@@ -37,6 +37,9 @@ public sealed class ObjectStore(Database database)
 {
     private const string Columns = "seq, id, org_id AS OrgId, kind, scope_id AS ScopeId, natural_key AS NaturalKey, name, data, created, deleted_at AS DeletedAt";
 
+    /// <summary>The document field holding an object's encrypted secret (ai_secret, env_var value); never rendered.</summary>
+    public const string SealedField = "__secret";
+
     private SqlDialect Dialect => database.Dialect;
 
     /// <summary>
@@ -286,6 +289,7 @@ public sealed class ObjectStore(Database database)
     /// <summary>
     /// Soft-deletes an object and every live object scoped under it, at any depth (a project's datasets, their
     /// snapshots, views on its experiments), in one transaction. Returns the deleted row, or null when there was no live object.
+    /// A deleted object keeps no secret, not even encrypted: <see cref="SealedField"/> is dropped from each document.
     /// </summary>
     public async Task<ObjectRow?> DeleteAsync(string orgId, string kind, string id, DateTimeOffset when)
     {
@@ -301,17 +305,17 @@ public sealed class ObjectStore(Database database)
         }
 
         await connection.ExecuteAsync(
-            """
+            $"""
             WITH RECURSIVE doomed (id) AS (
                 SELECT @id
                 UNION
                 SELECT o.id FROM objects o JOIN doomed d ON o.scope_id = d.id
                 WHERE o.org_id = @orgId AND o.deleted_at IS NULL
             )
-            UPDATE objects SET deleted_at = @deletedAt
+            UPDATE objects SET deleted_at = @deletedAt, data = {Dialect.JsonWithout("data", "sealedKey")}
             WHERE org_id = @orgId AND deleted_at IS NULL AND id IN (SELECT id FROM doomed)
             """,
-            new { orgId, id, deletedAt }, transaction);
+            new { orgId, id, deletedAt, sealedKey = SealedField }, transaction);
         await transaction.CommitAsync();
         return row with { DeletedAt = deletedAt };
     }

@@ -6,8 +6,6 @@ using Braid.Server.Objects;
 using Braid.Server.Secrets;
 using Braid.Server.Tests.Infrastructure;
 using Braid.Server.Tests.Secrets;
-using Braid.Storage;
-using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Braid.Server.Tests.Objects;
@@ -157,19 +155,12 @@ public sealed class AiSecretsTests(BraidApp app) : IClassFixture<BraidApp>
     {
         var api = await app.NewTenantAsync();
         var id = (await api.PostAsync("/v1/ai_secret", new { name = "gone", secret = "sk-deleted-secret-value-0123" })).AssertOk().Id;
-        Assert.Contains(ObjectDocuments.HiddenPrefix, await StoredDataAsync(id));
+        Assert.Contains(ObjectDocuments.HiddenPrefix, await StoreScan.StoredDocumentAsync(app, id));
 
         (await api.DeleteAsync($"/v1/ai_secret/{id}")).AssertOk();
-        var stored = await StoredDataAsync(id);
+        var stored = await StoreScan.StoredDocumentAsync(app, id);
         Assert.Contains("gone", stored);
         Assert.DoesNotContain(ObjectDocuments.HiddenPrefix, stored);
-    }
-
-    // The row as stored, deleted or not.
-    private async Task<string> StoredDataAsync(string id)
-    {
-        await using var connection = await app.Services.GetRequiredService<Database>().OpenAsync();
-        return await connection.ExecuteScalarAsync<string>("SELECT data FROM objects WHERE id = @id", new { id }) ?? "";
     }
 
     [Fact]

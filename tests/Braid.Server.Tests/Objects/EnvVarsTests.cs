@@ -19,6 +19,21 @@ public sealed class EnvVarsTests(BraidApp app) : IClassFixture<BraidApp>
     ];
 
     [Fact]
+    public async Task DeletingTheProject_DropsTheCiphertextsOfItsEnvVars()
+    {
+        var api = await app.NewTenantAsync();
+        var project = (string)(await api.CreateProjectAsync())["id"]!;
+        var id = (await api.PostAsync("/v1/env_var", new { object_type = "project", object_id = project, name = "KEY", value = "v-0123456789abcdef" })).AssertOk().Id;
+        Assert.Contains(ObjectStore.SealedField, await StoreScan.StoredDocumentAsync(app, id));
+
+        (await api.DeleteAsync($"/v1/project/{project}")).AssertOk();
+        (await api.GetAsync($"/v1/env_var/{id}")).AssertStatus(HttpStatusCode.NotFound);
+        var stored = await StoreScan.StoredDocumentAsync(app, id);
+        Assert.Contains("KEY", stored);
+        Assert.DoesNotContain(ObjectStore.SealedField, stored);
+    }
+
+    [Fact]
     public async Task Post_OnTheOrganizationOrAProject_SealsTheValue_AndShowsAPreview()
     {
         var api = await app.NewTenantAsync();

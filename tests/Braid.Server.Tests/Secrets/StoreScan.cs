@@ -1,5 +1,8 @@
 using System.Text;
 using Braid.Server.Tests.Infrastructure;
+using Braid.Storage;
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Braid.Server.Tests.Secrets;
@@ -11,6 +14,13 @@ namespace Braid.Server.Tests.Secrets;
 /// </summary>
 public static class StoreScan
 {
+    /// <summary>An object's document as stored, deleted or not.</summary>
+    public static async Task<string> StoredDocumentAsync(BraidApp app, string id)
+    {
+        await using var connection = await app.Services.GetRequiredService<Database>().OpenAsync();
+        return await connection.ExecuteScalarAsync<string>("SELECT data FROM objects WHERE id = @id", new { id }) ?? "";
+    }
+
     public static async Task<bool> ContainsAsync(BraidApp app, string value) =>
         TestStore.IsPostgres ? await PostgresContainsAsync(app.DatabaseUrl!, value) : FilesContain(app.DataDirectory, value);
 
