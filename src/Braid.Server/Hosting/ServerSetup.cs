@@ -5,6 +5,7 @@ using Braid.Server.Http;
 using Braid.Server.Objects;
 using Braid.Server.Otel;
 using Braid.Server.Secrets;
+using Braid.Server.Tenancy;
 using Braid.Storage;
 using Braid.Storage.Blobs;
 using Braid.Server.Query;
@@ -75,6 +76,8 @@ public static class ServerSetup
         app.MapGet("/v1", static () => Results.Text("Hello, World!", "text/plain")).AllowAnonymous();
         app.MapObjectsApi();
         app.MapEnvironmentObjectsApi();
+        app.MapAclApi();
+        app.MapTenancyApi();
         app.MapEventsApi();
         app.MapBlobsApi();
         app.MapOtelApi();

@@ -53,13 +53,36 @@ public static class FieldValidation
                 var index = 0;
                 foreach (var item in value.AsArray())
                 {
-                    items.Add(Check($"{name}[{index++}]", itemField, item));
+                    var itemName = $"{name}[{index++}]";
+                    var checkedItem = Check(itemName, itemField, item);
+                    items.Add(field.Items is null ? checkedItem : CheckProperties(itemName, field.Items, checkedItem!.AsObject()));
                 }
 
                 return items;
             default:
                 throw ApiException.BadRequest($"{name}: must be {Expected(field)}, not {JsonBody.Describe(value)}");
         }
+    }
+
+    // An object reduced to the declared properties, each checked; absent ones become null.
+    private static JsonObject CheckProperties(string name, IReadOnlyList<Field> properties, JsonObject item)
+    {
+        var result = new JsonObject();
+        foreach (var property in properties)
+        {
+            var given = item[property.Name];
+            if (given is null)
+            {
+                result[property.Name] = property.Has(FieldUse.Required)
+                    ? throw ApiException.BadRequest($"{name}.{property.Name}: is required")
+                    : null;
+                continue;
+            }
+
+            result[property.Name] = Check($"{name}.{property.Name}", property, given);
+        }
+
+        return result;
     }
 
     private static FieldType ItemType(FieldType arrayType) => arrayType switch

@@ -50,12 +50,18 @@ public enum FieldUse
 /// <summary>
 /// One body field of a kind: its JSON type, where it may appear, its default, and for enums the allowed values.
 /// Fields whose names start with <c>__</c> are stored but never rendered (encrypted secrets).
+/// <c>Items</c> declares the properties of each item of an <see cref="FieldType.ObjectArray"/>: items are checked against
+/// them (a <see cref="FieldUse.Required"/> one must be present) and stored with exactly these properties, absent ones as
+/// null, so that items compare equal however a client spelled them (a role's <c>remove_member_permissions</c>).
+/// <c>References</c> names the kind every id of a <see cref="FieldType.Uuid"/> or <see cref="FieldType.UuidArray"/> field
+/// must name in the caller's organization (<c>"user"</c>: a member), checked on every write that gives the field.
 /// <see cref="UnionKey"/> marks an object field that is a union keyed by that member (an automation's config by
 /// <c>event_type</c>): a PATCH naming another variant replaces the object instead of merging into it.
 /// </summary>
 public sealed record Field(
     string Name, FieldType Type, FieldUse Use, bool NonEmpty = false, JsonNode? Default = null,
-    IReadOnlyList<string>? Values = null, string? Target = null, string? UnionKey = null)
+    IReadOnlyList<string>? Values = null, string? Target = null, string? UnionKey = null,
+    IReadOnlyList<Field>? Items = null, string? References = null)
 {
     public bool Has(FieldUse use) => (Use & use) == use;
 }
@@ -163,7 +169,20 @@ public sealed class ObjectKind
     /// </summary>
     public IReadOnlyList<string> OmittedFields { get; init; } = [];
 
-    /// <summary>Recomputes server-derived fields after a create or a patch.</summary>
+    /// <summary>
+    /// The field recording who created the object, filled from the caller when the body leaves it out; null for
+    /// kinds whose <c>user_id</c> means something else (an ACL's grantee).
+    /// </summary>
+    public string? CreatorField { get; init; } = "user_id";
+
+    /// <summary>
+    /// Objects every organization sees and nobody may change (the system roles, <c>org_id</c> null). They hold their
+    /// natural key in every organization, are listed after the organization's own objects, and PUT, PATCH or DELETE
+    /// on one is a 403.
+    /// </summary>
+    public IReadOnlyList<JsonObject> BuiltIns { get; init; } = [];
+
+    /// <summary>Recomputes server-derived fields (the natural key, if the kind derives it) after a create or a patch.</summary>
     public Action<JsonObject>? Derive { get; init; }
 
     /// <summary>Rules across fields (XOR pairs, unions by discriminator); throws a 400 naming the field.</summary>

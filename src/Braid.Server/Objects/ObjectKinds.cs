@@ -72,7 +72,7 @@ public static partial class ObjectKinds
     [
         Project, Experiment, Dataset, DatasetSnapshot, Environment,
         ProjectScore, ProjectTag, SpanIframe, Agent, ProjectAutomation, McpServer, View,
-        AiSecret, EnvVar, Prompt, Function,
+        AiSecret, EnvVar, Prompt, Function, Role, Group,
     ];
 
     internal static string Slug(string name, string fallback)

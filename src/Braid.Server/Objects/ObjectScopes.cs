@@ -70,7 +70,7 @@ public static class ObjectScopes
             "prompt_session" => null,
             _ => type,
         };
-        if (kind is not null && await store.GetAsync(principal.OrgId, kind, id) is null)
+        if (kind is not null && !await ObjectReferences.ObjectExistsAsync(kind, id, principal.OrgId, store))
         {
             ApiException.ThrowBadRequest($"{parameter}: no {type} with id '{id}' in this organization");
         }

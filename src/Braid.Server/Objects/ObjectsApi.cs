@@ -43,7 +43,7 @@ public static class ObjectsApi
         return routes;
     }
 
-    private static async Task<IResult> CreateAsync(ObjectKind kind, HttpContext http, ObjectStore store)
+    internal static async Task<IResult> CreateAsync(ObjectKind kind, HttpContext http, ObjectStore store)
     {
         var body = await JsonBody.ReadObjectAsync(http);
         var ifExists = kind.SupportsIfExists ? FieldValidation.Check(IfExists, body["if_exists"])?.GetValue<string>() : null;
@@ -79,6 +79,12 @@ public static class ObjectsApi
     {
         var doc = NewDocument(kind, body, principal, scopeId, services);
         var key = doc[kind.KeyField]!.GetValue<string>();
+        if (BuiltInObjects.FindByKey(kind, key) is { } builtIn)
+        {
+            return (ObjectDocuments.Render(kind, builtIn), true);
+        }
+
+        await ObjectReferences.CheckAsync(kind, body, doc["id"]!.GetValue<string>(), principal, services);
         var ensureNew = kind.SupportsEnsureNew &&
             FieldValidation.Check(new Field("ensure_new", FieldType.Boolean, FieldUse.Create), body["ensure_new"])?.GetValue<bool>() == true;
         for (var attempt = 1; ; attempt++)
@@ -111,6 +117,11 @@ public static class ObjectsApi
         var scopeId = await ObjectScopes.ForCreateAsync(kind, body, principal, store);
         var doc = NewDocument(kind, body, principal, scopeId, http.RequestServices);
         var key = doc[kind.KeyField]!.GetValue<string>();
+        if (BuiltInObjects.FindByKey(kind, key) is { } builtIn)
+        {
+            throw ReadOnly(kind, builtIn);
+        }
+
         while (true)
         {
             if (await store.GetByNaturalKeyAsync(principal.OrgId, kind.Name, scopeId, key) is { } row)
@@ -128,6 +139,7 @@ public static class ObjectsApi
                 continue;
             }
 
+            await ObjectReferences.CheckAsync(kind, body, doc["id"]!.GetValue<string>(), principal, http.RequestServices);
             kind.Derive?.Invoke(doc);
             if (await store.TryInsertAsync(ObjectDocuments.ToRow(kind, principal.OrgId, scopeId, doc), kind.Versioned) is { } inserted)
             {
@@ -137,7 +149,7 @@ public static class ObjectsApi
     }
 
     // A new document from a create body, validated and passed through the kind's write hook.
-    private static JsonObject NewDocument(ObjectKind kind, JsonObject body, Principal principal, string scopeId, IServiceProvider services)
+    internal static JsonObject NewDocument(ObjectKind kind, JsonObject body, Principal principal, string scopeId, IServiceProvider services)
     {
         var doc = ObjectDocuments.Create(kind, body);
         if (ObjectScopes.ScopeField(kind) is { } scopeField)
@@ -145,7 +157,13 @@ public static class ObjectsApi
             doc[scopeField] = scopeId;
         }
 
-        doc["user_id"] ??= principal.UserId;
+        if (kind.CreatorField is { } creator)
+        {
+            doc[creator] ??= principal.UserId;
+        }
+
+        // Before the key check: a kind may derive its natural key (an ACL's key is its contents).
+        kind.Derive?.Invoke(doc);
         if (doc[kind.KeyField] is null)
         {
             doc[kind.KeyField] = kind.GenerateKey?.Invoke() ?? throw ApiException.BadRequest($"{kind.KeyField}: is required");
@@ -164,6 +182,12 @@ public static class ObjectsApi
         kind.OnWrite?.Invoke(new ObjectWrite(body, doc, principal, services));
         kind.Derive?.Invoke(doc);
         var key = doc[kind.KeyField]?.GetValue<string>();
+        if (key is not null && BuiltInObjects.FindByKey(kind, key) is not null)
+        {
+            ApiException.ThrowBadRequest($"{kind.KeyField}: '{key}' is the {kind.KeyField} of a built-in {kind.Name}");
+        }
+
+        await ObjectReferences.CheckAsync(kind, body, row.Id, principal, services);
         var (outcome, data) = await store.UpdateAsync(
             principal.OrgId, kind.Name, row.Id, key, doc["name"]?.GetValue<string>(), doc.ToJsonString(), kind.Versioned);
         return outcome == WriteOutcome.NaturalKeyTaken
@@ -171,17 +195,16 @@ public static class ObjectsApi
             : (outcome, ObjectDocuments.Render(kind, ObjectDocuments.Load(data, null)));
     }
 
-    private static async Task<IResult> ListAsync(ObjectKind kind, HttpContext http, ObjectStore store)
+    internal static async Task<IResult> ListAsync(ObjectKind kind, HttpContext http, ObjectStore store) =>
+        JsonResults.Ok(new JsonObject { ["objects"] = new JsonArray([.. await ListDocumentsAsync(kind, http, store)]) });
+
+    /// <summary>One page of a GET list, with the list filters and cursors of the query string applied.</summary>
+    internal static async Task<List<JsonObject>> ListDocumentsAsync(ObjectKind kind, HttpContext http, ObjectStore store)
     {
         var request = http.Request;
         var principal = await http.InOrganizationAsync(QueryArgs.Single(request, "org_name"));
-        var limit = QueryArgs.NonNegativeInt(request, "limit") ?? kind.DefaultLimit;
-        var startingAfter = QueryArgs.Uuid(request, "starting_after");
-        var endingBefore = QueryArgs.Uuid(request, "ending_before");
-        if (startingAfter is not null && endingBefore is not null)
-        {
-            ApiException.ThrowBadRequest("starting_after, ending_before: pass only one of them");
-        }
+        var (requestedLimit, startingAfter, endingBefore) = QueryArgs.Paging(request);
+        var limit = requestedLimit ?? kind.DefaultLimit;
 
         var query = ObjectScopes.ForList(kind, request, new ObjectQuery(principal.OrgId, kind.Name)
         {
@@ -204,7 +227,7 @@ public static class ObjectsApi
         {
             // With an in-memory filter the SQL cannot apply the limit; rows stream until the page is full.
             var inMemory = metadata is not null || filters.Count > 0 || asOf is not null || byEnvironment;
-            await foreach (var row in store.ListAsync(query, inMemory ? null : pageSize))
+            await foreach (var row in BuiltInObjects.Around(kind, query, store.ListAsync(query, inMemory ? null : pageSize)))
             {
                 var doc = ObjectDocuments.Render(kind, row);
                 if ((metadata is null || metadata.Matches(doc["metadata"])) && filters.All(f => f(doc)))
@@ -245,7 +268,7 @@ public static class ObjectsApi
             objects.Reverse();
         }
 
-        return JsonResults.Ok(new JsonObject { ["objects"] = new JsonArray([.. objects]) });
+        return objects;
     }
 
     // The list filters on document fields: each keeps objects whose field equals one of the given values.
@@ -275,10 +298,10 @@ public static class ObjectsApi
         return filters;
     }
 
-    private static async Task<IResult> GetAsync(ObjectKind kind, string id, HttpContext http, ObjectStore store)
+    internal static async Task<IResult> GetAsync(ObjectKind kind, string id, HttpContext http, ObjectStore store)
     {
         var principal = http.GetPrincipal();
-        var row = await FindAsync(kind, id, http, store);
+        var row = await FindAsync(kind, id, http, store, forWrite: false);
         if (kind.Versioned && ObjectVersions.IsRequested(http.Request))
         {
             return JsonResults.Ok(await VersionAsync(kind, row.Id, http, principal, store) ?? throw NotFound(kind, id));
@@ -299,18 +322,18 @@ public static class ObjectsApi
     {
         var principal = http.GetPrincipal();
         var body = await JsonBody.ReadObjectAsync(http);
-        var row = await FindAsync(kind, id, http, store, body);
+        var row = await FindAsync(kind, id, http, store, forWrite: true, body);
         var doc = ObjectDocuments.Load(row);
         ObjectDocuments.Patch(kind, doc, body);
         var (outcome, stored) = await WriteAsync(kind, row, doc, body, principal, store, http.RequestServices);
         return outcome == WriteOutcome.Written ? JsonResults.Ok(stored) : throw NotFound(kind, id);
     }
 
-    private static async Task<IResult> DeleteAsync(ObjectKind kind, string id, HttpContext http, ObjectStore store)
+    internal static async Task<IResult> DeleteAsync(ObjectKind kind, string id, HttpContext http, ObjectStore store)
     {
         var principal = http.GetPrincipal();
         var body = kind.ScopeRequiredOnReads && http.Request.ContentLength is > 0 ? await JsonBody.ReadObjectAsync(http) : null;
-        var row = await FindAsync(kind, id, http, store, body);
+        var row = await FindAsync(kind, id, http, store, forWrite: true, body);
         return await SoftDeleteAsync(kind, principal, row, store);
     }
 
@@ -335,13 +358,21 @@ public static class ObjectsApi
     }
 
     /// <summary>
-    /// The live object a path names in the caller's organization. Kinds read through their parent object (views)
-    /// must also name it, in the query or the body, and a different parent is a 404.
+    /// The live object a path names in the caller's organization, or a built-in one (a 403 when about to be changed).
+    /// Kinds read through their parent object (views) must also name it, in the query or the body, and a different
+    /// parent is a 404.
     /// </summary>
-    private static async Task<ObjectRow> FindAsync(ObjectKind kind, string id, HttpContext http, ObjectStore store, JsonObject? body = null)
+    private static async Task<ObjectRow> FindAsync(
+        ObjectKind kind, string id, HttpContext http, ObjectStore store, bool forWrite, JsonObject? body = null)
     {
         var principal = http.GetPrincipal();
-        var row = await store.GetAsync(principal.OrgId, kind.Name, Ids.FromPath(id, kind.IdParameter)) ?? throw NotFound(kind, id);
+        var normalized = Ids.FromPath(id, kind.IdParameter);
+        if (BuiltInObjects.Find(kind, normalized) is { } builtIn)
+        {
+            return forWrite ? throw ReadOnly(kind, builtIn) : builtIn;
+        }
+
+        var row = await store.GetAsync(principal.OrgId, kind.Name, normalized) ?? throw NotFound(kind, id);
         if (kind.ScopeRequiredOnReads)
         {
             var type = body?["object_type"] is { } t ? (string?)t : QueryArgs.Single(http.Request, "object_type");
@@ -352,7 +383,7 @@ public static class ObjectsApi
             }
 
             var doc = ObjectDocuments.Load(row);
-            if ((string?)doc["object_type"] != type || !Ids.TryNormalize(objectId, out var normalized) || (string?)doc["object_id"] != normalized)
+            if ((string?)doc["object_type"] != type || !Ids.TryNormalize(objectId, out var parent) || (string?)doc["object_id"] != parent)
             {
                 throw NotFound(kind, id);
             }
@@ -364,7 +395,8 @@ public static class ObjectsApi
     private static async Task<long?> CursorAsync(ObjectKind kind, Principal principal, ObjectStore store, string parameter, string? id) =>
         id is null
             ? null
-            : await store.FindSeqAsync(principal.OrgId, kind.Name, id)
+            : BuiltInObjects.Find(kind, id)?.Seq
+              ?? await store.FindSeqAsync(principal.OrgId, kind.Name, id)
               ?? throw ApiException.BadRequest($"{parameter}: no {kind.Name} with id '{id}'");
 
     private static string PathId(ObjectKind kind, HttpContext http) => (string)http.GetRouteValue(kind.IdParameter)!;
@@ -378,4 +410,7 @@ public static class ObjectsApi
         };
 
     private static ApiException NotFound(ObjectKind kind, string id) => ApiException.NotFound($"{kind.Name} '{id}' not found");
+
+    private static ApiException ReadOnly(ObjectKind kind, ObjectRow builtIn) =>
+        ApiException.Forbidden($"{kind.Name} '{builtIn.Name}' is built in and cannot be changed or deleted");
 }
