@@ -31,6 +31,9 @@ public abstract class SqlDialect
     /// </summary>
     public virtual bool HasSearchTokensColumn => false;
 
+    /// <summary>A JSON column's document without one top-level key (named by a parameter holding the key).</summary>
+    public abstract string JsonWithout(string column, string keyParameter);
+
     /// <summary>Appended to a SELECT that must lock its rows until commit (nothing on SQLite, whose writers are serial).</summary>
     public abstract string ForUpdate { get; }
 

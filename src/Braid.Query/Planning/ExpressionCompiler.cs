@@ -414,12 +414,17 @@ internal sealed class ExpressionCompiler(CompilerContext context, FieldScope sco
         }
 
         var tokens = SearchTokens.Tokenize(text).Distinct(StringComparer.Ordinal).ToList();
-        if (left.Path is not { } path || !path.Document.EndsWith(".data", StringComparison.Ordinal) || !SearchTokens.Fields.Contains(path.TopField))
+        // Log rows have a full-text index; prompts and functions (few, small) are searched by their text.
+        if (Source.IsDocuments || left.Path is not { } path || !path.Document.EndsWith(".data", StringComparison.Ordinal) || !SearchTokens.Fields.Contains(path.TopField))
         {
             // No index to use: each word is looked for in the value's text instead (case-insensitively for ASCII).
-            Warn(LintCodes.MatchOnNonText,
-                $"MATCH uses the full-text index only on {string.Join(", ", SearchTokens.Fields)}; here it looks for each word inside the value's text, which is slow and may find parts of words",
-                binary.Left);
+            if (!Source.IsDocuments)
+            {
+                Warn(LintCodes.MatchOnNonText,
+                    $"MATCH uses the full-text index only on {string.Join(", ", SearchTokens.Fields)}; here it looks for each word inside the value's text, which is slow and may find parts of words",
+                    binary.Left);
+            }
+
             var haystack = left.Kind == ValueKind.Json ? $"COALESCE({Dialect.JsonText(left)}, {Dialect.JsonOutput(left)})" : AsText(left, binary.Left);
             var found = tokens.Count == 0
                 ? Dialect.BoolLiteral(true)

@@ -46,11 +46,19 @@ internal sealed class SpanScope(QuerySource source, string rowAlias = "c", strin
          "metadata", "tags", "span_attributes", "context", "origin", "comments", "audit_data", "facets", "classifications"],
         StringComparer.Ordinal);
 
+    /// <summary>Top-level fields of prompt and function rows.</summary>
+    public static readonly IReadOnlySet<string> DocumentFields = new HashSet<string>(
+        ["id", "_xact_id", "_pagination_key", "created", "org_id", "project_id", "log_id", "name", "slug", "description",
+         "prompt_data", "tags", "metadata", "function_type", "function_data", "origin", "function_schema", "user_id", "audit_data"],
+        StringComparer.Ordinal);
+
     public override SqlValue Resolve(FieldPath path, ExpressionCompiler compiler)
     {
         var first = path.Segments[0] is NameSegment name ? name.Name : throw compiler.Error("a field path must start with a name", path);
         var dialect = compiler.Dialect;
-        if (path.Segments.Count == 1)
+
+        // A document holds its own project_id, org_id and log_id; only its keys are read from columns.
+        if (path.Segments.Count == 1 && (!source.IsDocuments || first is "id" or "created" or "_xact_id" or "_pagination_key"))
         {
             switch (first)
             {
@@ -80,9 +88,9 @@ internal sealed class SpanScope(QuerySource source, string rowAlias = "c", strin
             }
         }
 
-        if (!KnownFields.Contains(first))
+        if (!(source.IsDocuments ? DocumentFields : KnownFields).Contains(first))
         {
-            compiler.Warn(Lint.LintCodes.UnknownField, $"'{first}' is not a field of span rows, so it is null in every row", path);
+            compiler.Warn(Lint.LintCodes.UnknownField, $"'{first}' is not a field of {(source.IsDocuments ? source.ObjectType : "span")} rows, so it is null in every row", path);
         }
 
         var segments = Segments(path.Segments, compiler, path);

@@ -138,6 +138,11 @@ public sealed class PostgresQueryDialect : QueryDialect
 
     public override string XactText(string xact) => $"CAST({xact} AS text)";
 
+    public override string DocumentXact(string document) => $"CAST({document} ->> '_xact_id' AS bigint)";
+
+    public override string WithAuditAction(string document, string action) =>
+        $"({document} || jsonb_build_object('audit_data', jsonb_build_object('action', CAST({action} AS text))))";
+
     public override string Left(string text, string length) => $"left({text}, CAST({length} AS integer))";
 
     public override string ParseJson(string text) => $"braid_jsonb({text})";

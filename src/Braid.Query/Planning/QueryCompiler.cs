@@ -31,6 +31,16 @@ public static class QueryCompiler
         var context = new CompilerContext(dialect, source, options, query.Positions);
         var shape = query.From.Shape ?? QueryShape.Spans;
         var grouped = query.Dimensions.Count > 0 || query.Measures.Count > 0;
+        if (source.IsDocuments && shape != QueryShape.Spans)
+        {
+            throw new QueryError($"{source.ObjectType}s are read as rows; the {shape.ToString().ToLowerInvariant()} shape needs logs", SourcePosition.Start);
+        }
+
+        if (options.AuditLog && shape != QueryShape.Spans)
+        {
+            throw new QueryError("audit_log lists the versions of rows; it has no traces or summary shape", SourcePosition.Start);
+        }
+
         if (grouped && shape != QueryShape.Spans)
         {
             throw new QueryError("dimensions and measures group span rows; use the spans shape", SourcePosition.Start);
@@ -79,7 +89,8 @@ public static class QueryCompiler
     /// <summary>Warns when nothing bounds the scan: no time, transaction or id condition in the filter.</summary>
     private static void LintScan(CompilerContext context, ParsedQuery query)
     {
-        if (query.Filter is null || !Bounds(query.Filter))
+        // Prompts and functions number in the hundreds, not millions: reading them all is the normal case.
+        if (!context.Source.IsDocuments && (query.Filter is null || !Bounds(query.Filter)))
         {
             context.Warn(LintCodes.FullScan,
                 "the filter has no range on created, _xact_id or _pagination_key and no id or root_span_id condition, so the query reads the whole history; add one to make it fast on large logs",
@@ -112,13 +123,23 @@ public static class QueryCompiler
         /// <summary>The source's rows: current ones, or each row's version as of the request's <c>version</c>.</summary>
         private string Rows(string c = "c", string h = "h")
         {
+            if (_source.IsDocuments)
+            {
+                return DocumentRows(c);
+            }
+
+            if (context.Options.AuditLog)
+            {
+                return AuditRows(c);
+            }
+
             if (context.Options.Version is not { } version)
             {
                 return $"event_current {c} JOIN event_history {h} ON {h}.seq = {c}.history_seq";
             }
 
             var v = _parameters.Add(version);
-            var created = _dialect.ToTimestamp(_dialect.JsonText(_dialect.JsonAt("hv.data", _parameters.Add(_dialect.PathParameter(["created"])), "created", 1)));
+            var created = HistoryCreated("hv");
             return $"""
                 (SELECT hv.object_type, hv.object_id, hv.id, hv.seq AS history_seq, hv.xact_id, hv.root_span_id, {created} AS created
                  FROM event_history hv
@@ -129,9 +150,58 @@ public static class QueryCompiler
                 """;
         }
 
+        private string HistoryCreated(string alias) =>
+            _dialect.ToTimestamp(_dialect.JsonText(_dialect.JsonAt($"{alias}.data", _parameters.Add(_dialect.PathParameter(["created"])), "created", 1)));
+
+        /// <summary>
+        /// <c>audit_log</c> on logs: every stored version of the rows (up to the request's <c>version</c>), deletions
+        /// included, each with <c>audit_data.action</c> "upsert" or "delete"; the document is in <c>c.data</c>.
+        /// </summary>
+        private string AuditRows(string c)
+        {
+            var asOf = context.Options.Version is { } version ? $" AND hv.xact_id <= {_parameters.Add(version)}" : "";
+            var action = $"(CASE WHEN hv.deleted THEN {_dialect.TextParameter(_parameters.Add("delete"))} ELSE {_dialect.TextParameter(_parameters.Add("upsert"))} END)";
+            return $"""
+                (SELECT hv.object_type, hv.object_id, hv.id, hv.seq AS history_seq, hv.xact_id, hv.root_span_id, {HistoryCreated("hv")} AS created,
+                        {_dialect.WithAuditAction("hv.data", action)} AS data
+                 FROM event_history hv WHERE {Objects("hv")}{asOf}) {c}
+                """;
+        }
+
+        /// <summary>
+        /// Prompts or functions shaped like span rows (object_type = kind, object_id = project, history_seq, xact_id,
+        /// created) with their document in <c>data</c>: the live objects, each one's version as of the request's
+        /// <c>version</c>, or with <c>audit_log</c> every version (history_seq is then the version's xact, unique).
+        /// </summary>
+        private string DocumentRows(string c)
+        {
+            var org = _parameters.Add(_source.OrgId);
+            var kind = _parameters.Add(_source.ObjectType);
+            var live = $"o.org_id = {org} AND o.kind = {kind} AND o.deleted_at IS NULL";
+            var asOf = context.Options.Version is { } version ? _parameters.Add(version) : null;
+            if (!context.Options.AuditLog && asOf is null)
+            {
+                return $"(SELECT o.kind AS object_type, o.scope_id AS object_id, o.id, o.seq AS history_seq, {_dialect.DocumentXact("o.data")} AS xact_id, o.id AS root_span_id, o.created, o.data FROM objects o WHERE {live}) {c}";
+            }
+
+            var versions = $"o.id = v.id AND {live}" + (asOf is null ? "" : $" AND v.xact_id <= {asOf}");
+            if (!context.Options.AuditLog)
+            {
+                versions += $" AND NOT EXISTS (SELECT 1 FROM object_versions n WHERE n.id = v.id AND n.xact_id > v.xact_id AND n.xact_id <= {asOf})";
+            }
+
+            var data = context.Options.AuditLog ? _dialect.WithAuditAction("v.data", _dialect.TextParameter(_parameters.Add("upsert"))) : "v.data";
+            return $"(SELECT o.kind AS object_type, o.scope_id AS object_id, v.id, v.xact_id AS history_seq, v.xact_id, v.id AS root_span_id, o.created, {data} AS data FROM object_versions v JOIN objects o ON {versions}) {c}";
+        }
+
         private string Objects(string alias)
         {
             var type = _parameters.Add(_source.ObjectType);
+            if (_source.OrgWide)
+            {
+                return $"{alias}.object_type = {type}";
+            }
+
             var ids = _source.Objects.Select(o => _parameters.Add(o.Id)).ToList();
             var objects = ids.Count == 1 ? $"{alias}.object_id = {ids[0]}" : $"{alias}.object_id IN ({string.Join(", ", ids)})";
             return $"{alias}.object_type = {type} AND {objects}";
@@ -139,8 +209,11 @@ public static class QueryCompiler
 
         private string ObjectCondition => _objectCondition ??= Objects("c");
 
+        // Documents and audit rows carry their JSON in c.data; current log rows join it from event_history as h.
+        private SpanScope Scope() => _source.IsDocuments || context.Options.AuditLog ? new SpanScope(_source, "c", "c") : new SpanScope(_source);
+
         private ExpressionCompiler SpanCompiler(bool allowTraceFunctions = true) =>
-            new(context, new SpanScope(_source)) { TraceFunctions = allowTraceFunctions ? TraceFunction : null };
+            new(context, Scope()) { TraceFunctions = allowTraceFunctions ? TraceFunction : null };
 
         private long Offset => cursor?.Kind == CursorKind.Offset ? cursor.Offset : 0;
 
@@ -167,14 +240,22 @@ public static class QueryCompiler
 
         /// <summary>
         /// <c>sample: p%</c> keeps a row (or trace) when a hash of its sequence number falls in the first p% of 10,000
-        /// buckets: the same rows on every page and every run, so a sampled query still pages.
+        /// buckets; <c>sample: n</c> keeps the n rows matching <paramref name="where"/> (read from <paramref name="from"/>,
+        /// whose alias <paramref name="key"/> names) with the smallest hashes. Either way the same rows on every page and
+        /// every run, so a sampled query still pages. Call it before the cursor's condition joins <paramref name="where"/>.
         /// </summary>
-        private void Sample(List<string> where, string column)
+        private void Sample(List<string> where, string hashed, string from, string key)
         {
             if (query.SamplePercent is { } percent)
             {
                 var buckets = _parameters.Add((long)Math.Round(percent * 100));
-                where.Add($"((({column} % 1000003) * 40503) % 10000 < {buckets})");
+                where.Add($"((({hashed} % 1000003) * 40503) % 10000 < {buckets})");
+            }
+            else if (query.SampleCount is { } count)
+            {
+                var n = _parameters.Add(count);
+                var left = key.Contains(',', StringComparison.Ordinal) ? $"({key})" : key;
+                where.Add($"{left} IN (SELECT {key} FROM {from} WHERE {string.Join(" AND ", where)} ORDER BY ((({hashed} % 1000003) * 40503) % 1000003), {key} LIMIT {n})");
             }
         }
 
@@ -190,7 +271,7 @@ public static class QueryCompiler
                 where.Add(compiler.Predicate(filter));
             }
 
-            Sample(where, "c.history_seq");
+            Sample(where, "c.history_seq", Rows(), "c.history_seq");
             var (order, keys, kind) = SpanOrder(compiler, where);
             var sql = $"SELECT {outputs}, {string.Join(", ", keys)} FROM {Rows()} WHERE {string.Join(" AND ", where)} ORDER BY {order}{Paging(limit, Offset)}";
             return Done(sql, layout, columns, hasPresence: false, keys.Count, kind);
@@ -227,7 +308,14 @@ public static class QueryCompiler
             // The key ends with (object_id, id), which is unique, so every row has its own place; object_id is left out
             // when there is one log, so the key is a range of one of the log's indexes.
             var lastDescending = keyed[^1].Descending;
-            foreach (var tie in _source.Objects.Count > 1 ? ["c.object_id", "c.id"] : new[] { "c.id" })
+            // Versions of one document share its id: the version's xact (history_seq) tells them apart.
+            var ties = _source.Objects.Count > 1 || _source.OrgWide ? new List<string> { "c.object_id", "c.id" } : ["c.id"];
+            if (context.Options.AuditLog)
+            {
+                ties.Add("c.history_seq");
+            }
+
+            foreach (var tie in ties)
             {
                 if (!keyed.Exists(k => k.Column == tie))
                 {
@@ -338,7 +426,10 @@ public static class QueryCompiler
         {
             if (items is [{ Expression: StarExpr }])
             {
-                return (RowLayout.Spans, [], "c.object_id, c.xact_id, c.history_seq, h.data");
+                // A document already carries its _xact_id; a span row gets it, and its identity fields, on the way out.
+                return _source.IsDocuments
+                    ? (RowLayout.Summary, [], "c.object_id, c.data")
+                    : (RowLayout.Spans, [], $"c.object_id, c.xact_id, c.history_seq, {(context.Options.AuditLog ? "c" : "h")}.data");
             }
 
             var columns = new List<OutputColumn>();
@@ -441,6 +532,9 @@ public static class QueryCompiler
             }
 
             var sorted = summary && query.Sort.Count > 0;
+            var match = spanFilter.Count == 0 ? "" : " AND " + string.Join(" AND ", spanFilter);
+            traceWhere.Add($"EXISTS (SELECT 1 FROM {Rows()} WHERE c.object_type = t.object_type AND c.object_id = t.object_id AND c.root_span_id = t.root_span_id{match})");
+            Sample(traceWhere, "t.first_xact", "event_traces t", "t.object_id, t.root_span_id");
             if (cursor is { Kind: CursorKind.Keyset } after)
             {
                 if (sorted)
@@ -451,9 +545,6 @@ public static class QueryCompiler
                 traceWhere.Add(After(traceKeys, after));
             }
 
-            Sample(traceWhere, "t.first_xact");
-            var match = spanFilter.Count == 0 ? "" : " AND " + string.Join(" AND ", spanFilter);
-            traceWhere.Add($"EXISTS (SELECT 1 FROM {Rows()} WHERE c.object_type = t.object_type AND c.object_id = t.object_id AND c.root_span_id = t.root_span_id{match})");
             var traceOrder = string.Join(", ", TraceKey("t").Select(k => k + " DESC"));
             var pageInRoots = !summary || (query.Having is null && !sorted);
             var roots = $"SELECT t.object_id, t.root_span_id, t.first_xact FROM event_traces t WHERE {string.Join(" AND ", traceWhere)} ORDER BY {traceOrder}"
@@ -620,14 +711,14 @@ public static class QueryCompiler
         public CompiledQuery Grouped()
         {
             var compiler = SpanCompiler();
-            var aggregate = new ExpressionCompiler(context, new SpanScope(_source)) { AllowAggregates = true };
+            var aggregate = new ExpressionCompiler(context, Scope()) { AllowAggregates = true };
             var where = new List<string> { ObjectCondition };
             if (query.Filter is { } filter)
             {
                 where.Add(compiler.Predicate(filter));
             }
 
-            Sample(where, "c.history_seq");
+            Sample(where, "c.history_seq", Rows(), "c.history_seq");
             var inner = new List<string>();
             var groupKeys = new List<string>();
             var named = new Dictionary<string, SqlValue>(StringComparer.Ordinal);

@@ -134,6 +134,12 @@ public abstract class QueryDialect
     /// <summary><c>_xact_id</c> as text: transaction ids are all 19 digits, so their text order is their order.</summary>
     public abstract string XactText(string xact);
 
+    /// <summary>The <c>_xact_id</c> a control-plane document (prompt, function) carries, as an integer.</summary>
+    public abstract string DocumentXact(string document);
+
+    /// <summary>A stored version as an audit-log row: the document with <c>audit_data</c> = <c>{"action": action}</c>.</summary>
+    public abstract string WithAuditAction(string document, string action);
+
     /// <summary>The first <paramref name="length"/> characters of a text.</summary>
     public abstract string Left(string text, string length);
 

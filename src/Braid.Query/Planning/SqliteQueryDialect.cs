@@ -220,6 +220,11 @@ public sealed class SqliteQueryDialect : QueryDialect
 
     public override string XactText(string xact) => $"CAST({xact} AS TEXT)";
 
+    public override string DocumentXact(string document) => $"CAST(json_extract({document}, '$._xact_id') AS INTEGER)";
+
+    public override string WithAuditAction(string document, string action) =>
+        $"json_set({document}, '$.audit_data', json_object('action', {action}))";
+
     public override string Left(string text, string length) => $"substr({text}, 1, {length})";
 
     public override string ParseJson(string text) => $"(CASE WHEN json_valid({text}) THEN json({text}) END)";

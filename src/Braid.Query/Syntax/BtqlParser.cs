@@ -20,6 +20,7 @@ internal static class BtqlParser
         long? limit = null;
         string? cursor = null;
         decimal? sample = null;
+        long? sampleCount = null;
         int? previewLength = null;
 
         while (true)
@@ -46,7 +47,7 @@ internal static class BtqlParser
                 case "sort": sort = parser.ParseSortList(); break;
                 case "limit": limit = parser.ParseLimit(); break;
                 case "cursor": cursor = tokens.Expect(TokenKind.String, "a quoted cursor").Text; break;
-                case "sample": sample = parser.ParseSamplePercent(); break;
+                case "sample": (sample, sampleCount) = parser.ParseSample(); break;
                 case "preview_length": previewLength = (int)Math.Min(parser.ParseLimit(), 1_000_000); break;
                 default:
                     throw new QueryError(
@@ -82,6 +83,7 @@ internal static class BtqlParser
         {
             Positions = parser.Positions,
             SamplePercent = sample,
+            SampleCount = sampleCount,
             PreviewLength = previewLength,
         };
     }

@@ -129,6 +129,17 @@ internal sealed class ExpressionParser(TokenStream tokens)
         return limit;
     }
 
+    /// <summary><c>sample: 25%</c> (a percentage) or <c>sample: 100</c> (a number of rows).</summary>
+    public (decimal? Percent, long? Count) ParseSample()
+    {
+        if (tokens.Peek(1).Kind == TokenKind.Percent)
+        {
+            return (ParseSamplePercent(), null);
+        }
+
+        return (null, ParseLimit());
+    }
+
     /// <summary>A sampling percentage: <c>25%</c> (or a bare number where the syntax says PERCENT itself).</summary>
     public decimal ParseSamplePercent(bool percentSign = true)
     {
@@ -136,7 +147,7 @@ internal sealed class ExpressionParser(TokenStream tokens)
         var percent = ParseNumber(token).Value;
         if (percentSign && !tokens.TryTake(TokenKind.Percent))
         {
-            throw new QueryError("sample takes a percentage such as 25%; sampling a number of rows is not supported", tokens.Current.Position);
+            throw new QueryError("sample takes a percentage such as 25% or a number of rows such as 100", tokens.Current.Position);
         }
 
         if (percent is < 0 or > 100)

@@ -21,6 +21,9 @@ public sealed record ParsedQuery(
     /// <summary><c>sample: 25%</c>: keep about this percentage of rows (of traces, for the traces and summary shapes).</summary>
     public decimal? SamplePercent { get; init; }
 
+    /// <summary><c>sample: 100</c>: keep this many of the matching rows (traces, for the traces and summary shapes).</summary>
+    public long? SampleCount { get; init; }
+
     /// <summary><c>preview_length: n</c>: characters of input/output/expected/error in summary rows.</summary>
     public int? PreviewLength { get; init; }
 }

@@ -48,14 +48,27 @@ internal static class SqlParser
         }
         var having = tokens.TryWord("having") ? parser.ParseExpression() : null;
         decimal? sample = null;
+        long? sampleCount = null;
         if (tokens.TryWord("tablesample"))
         {
-            // TABLESAMPLE 25 PERCENT, or PostgreSQL's TABLESAMPLE BERNOULLI (25).
-            if (tokens.TryWord("bernoulli") || tokens.TryWord("system"))
+            // TABLESAMPLE 25 PERCENT, PostgreSQL's TABLESAMPLE BERNOULLI (25), or a number of rows: TABLESAMPLE 100 ROWS
+            // (PostgreSQL's tsm_system_rows spelling TABLESAMPLE SYSTEM_ROWS (100) too).
+            if (tokens.TryWord("system_rows"))
+            {
+                tokens.Expect(TokenKind.LeftParen, "'('");
+                sampleCount = parser.ParseLimit();
+                tokens.Expect(TokenKind.RightParen, "')'");
+            }
+            else if (tokens.TryWord("bernoulli") || tokens.TryWord("system"))
             {
                 tokens.Expect(TokenKind.LeftParen, "'('");
                 sample = parser.ParseSamplePercent(percentSign: false);
                 tokens.Expect(TokenKind.RightParen, "')'");
+            }
+            else if (tokens.Peek(1).Kind == TokenKind.Identifier && tokens.Peek(1).Text.Equals("rows", StringComparison.OrdinalIgnoreCase))
+            {
+                sampleCount = parser.ParseLimit();
+                tokens.ExpectWord("rows");
             }
             else
             {
@@ -93,6 +106,7 @@ internal static class SqlParser
         {
             Positions = parser.Positions,
             SamplePercent = sample,
+            SampleCount = sampleCount,
         };
     }
 

@@ -74,7 +74,7 @@ public static class ExportCommand
 
         // Query text as /btql gets it, so the name or id is resolved and the rows are shaped the same way.
         var query = QueryParser.Parse($"select: * | from: {request.Kind}('{Quote(request.IdOrName)}') | sort: id");
-        var resolved = await QuerySources.ResolveAsync(services.GetRequiredService<ObjectStore>(), org.Id, query.From);
+        var resolved = await QuerySources.ResolveAsync(services.GetRequiredService<ObjectStore>(), org.Id, org.Name, query.From);
         var log = resolved.Logs[0];
         var total = await services.GetRequiredService<EventStore>().CountAsync(log.Object);
         var runner = services.GetRequiredService<QueryRunner>();

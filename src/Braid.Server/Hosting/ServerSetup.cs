@@ -5,6 +5,7 @@ using Braid.Server.Http;
 using Braid.Server.Objects;
 using Braid.Server.Otel;
 using Braid.Server.Secrets;
+using Braid.Server.Tenancy;
 using Braid.Storage;
 using Braid.Storage.Blobs;
 using Braid.Server.Query;
@@ -44,6 +45,8 @@ public static class ServerSetup
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(static services => MasterKey.Load(services.GetRequiredService<IOptions<ServerOptions>>().Value));
         builder.Services.AddSingleton<UrlSigner>();
+        builder.Services.AddSingleton<SecretCipher>();
+        builder.Services.AddSingleton<AiSecretReader>();
         builder.Services.AddSingleton(static services =>
         {
             var options = services.GetRequiredService<IOptions<ServerOptions>>().Value;
@@ -72,6 +75,9 @@ public static class ServerSetup
         // GET /v1 is the spec's unauthenticated hello endpoint.
         app.MapGet("/v1", static () => Results.Text("Hello, World!", "text/plain")).AllowAnonymous();
         app.MapObjectsApi();
+        app.MapEnvironmentObjectsApi();
+        app.MapAclApi();
+        app.MapTenancyApi();
         app.MapEventsApi();
         app.MapBlobsApi();
         app.MapOtelApi();

@@ -62,6 +62,22 @@ public static class QueryArgs
         return Ids.TryNormalize(value, out var id) ? id : throw ApiException.BadRequest($"{name}: '{value}' is not a valid UUID");
     }
 
+    /// <summary>
+    /// The paging parameters of a list: <c>limit</c>, and at most one of the cursors <c>starting_after</c> and
+    /// <c>ending_before</c> (object ids).
+    /// </summary>
+    public static (int? Limit, string? StartingAfter, string? EndingBefore) Paging(HttpRequest request)
+    {
+        var startingAfter = Uuid(request, "starting_after");
+        var endingBefore = Uuid(request, "ending_before");
+        if (startingAfter is not null && endingBefore is not null)
+        {
+            ApiException.ThrowBadRequest("starting_after, ending_before: pass only one of them");
+        }
+
+        return (NonNegativeInt(request, "limit"), startingAfter, endingBefore);
+    }
+
     public static int? NonNegativeInt(HttpRequest request, string name)
     {
         var value = Single(request, name);

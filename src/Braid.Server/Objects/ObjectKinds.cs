@@ -4,7 +4,7 @@ using static Braid.Server.Objects.FieldUse;
 namespace Braid.Server.Objects;
 
 /// <summary>The table of control-plane kinds (Braintrust API inventory §3). A new kind is a new row here.</summary>
-public static class ObjectKinds
+public static partial class ObjectKinds
 {
     public static readonly ObjectKind Project = new()
     {
@@ -64,12 +64,18 @@ public static class ObjectKinds
             new("url_slug", FieldType.String, Derived),
         ],
         // The slug is fixed at creation so links keep working after a rename.
-        Derive = static doc => doc["url_slug"] ??= Slug(doc["name"]?.GetValue<string>() ?? ""),
+        Derive = static doc => doc["url_slug"] ??= Slug(doc["name"]?.GetValue<string>() ?? "", "dataset"),
     };
 
-    public static readonly IReadOnlyList<ObjectKind> All = [Project, Experiment, Dataset];
+    // A property, not a field: the kinds are declared across the partial files, whose initializers run in no fixed order.
+    public static IReadOnlyList<ObjectKind> All =>
+    [
+        Project, Experiment, Dataset, DatasetSnapshot, Environment,
+        ProjectScore, ProjectTag, SpanIframe, Agent, ProjectAutomation, McpServer, View,
+        AiSecret, EnvVar, Prompt, Function, Role, Group,
+    ];
 
-    private static string Slug(string name)
+    internal static string Slug(string name, string fallback)
     {
         var slug = new StringBuilder(name.Length);
         foreach (var c in name.ToLowerInvariant())
@@ -84,6 +90,6 @@ public static class ObjectKinds
             }
         }
 
-        return slug.ToString().TrimEnd('-') is { Length: > 0 } s ? s : "dataset";
+        return slug.ToString().TrimEnd('-') is { Length: > 0 } s ? s : fallback;
     }
 }

@@ -1,27 +1,38 @@
 using System.Text.Json.Nodes;
 using Braid.Server.Auth;
 using Braid.Server.Http;
-using Braid.Storage;
-using Braid.Storage.Merge;
 using Braid.Storage.Objects;
 using Braid.Storage.Tenancy;
 
 namespace Braid.Server.Objects;
 
 /// <summary>
-/// The generic control-plane API: every kind in <see cref="ObjectKinds"/> gets register-by-key POST,
-/// cursor-paged GET, GET by id, deep-merging PATCH and soft DELETE with the spec's semantics (inventory §1.4).
+/// The generic control-plane API: every kind in <see cref="ObjectKinds"/> gets register-by-key POST, create-or-replace
+/// PUT, cursor-paged GET, GET by id, deep-merging PATCH and soft DELETE with the spec's semantics (inventory §1.4).
 /// </summary>
 public static class ObjectsApi
 {
     public const string FoundExistingHeader = "x-bt-found-existing";
 
+    // POST's if_exists (kinds with SupportsIfExists): read from the body, never stored.
+    private static readonly Field IfExists = new("if_exists", FieldType.Enum, FieldUse.Create, Values: ["error", "replace", "ignore"]);
+
     public static IEndpointRouteBuilder MapObjectsApi(this IEndpointRouteBuilder routes)
     {
         foreach (var kind in ObjectKinds.All)
         {
-            var group = routes.MapGroup($"/v1/{kind.Name}").WithTags(kind.Name);
+            var group = routes.MapGroup(kind.Path).WithTags(kind.Name);
             group.MapPost("", (HttpContext http, ObjectStore store) => CreateAsync(kind, http, store));
+            if (kind.SupportsReplace)
+            {
+                group.MapPut("", async (HttpContext http, ObjectStore store) => await ReplaceAsync(kind, await JsonBody.ReadObjectAsync(http), http, store));
+            }
+
+            if (kind.DeleteByKey)
+            {
+                group.MapDelete("", (HttpContext http, ObjectStore store) => DeleteByKeyAsync(kind, http, store));
+            }
+
             group.MapGet("", (HttpContext http, ObjectStore store) => ListAsync(kind, http, store));
             var byId = $"{{{kind.IdParameter}}}";
             group.MapGet(byId, (HttpContext http, ObjectStore store) => GetAsync(kind, PathId(kind, http), http, store));
@@ -32,14 +43,27 @@ public static class ObjectsApi
         return routes;
     }
 
-    private static async Task<IResult> CreateAsync(ObjectKind kind, HttpContext http, ObjectStore store)
+    internal static async Task<IResult> CreateAsync(ObjectKind kind, HttpContext http, ObjectStore store)
     {
         var body = await JsonBody.ReadObjectAsync(http);
+        var ifExists = kind.SupportsIfExists ? FieldValidation.Check(IfExists, body["if_exists"])?.GetValue<string>() : null;
+        if (ifExists == "replace")
+        {
+            return await ReplaceAsync(kind, body, http, store);
+        }
+
         var principal = await http.InOrganizationAsync(OptionalString(body, "org_name"));
-        var scopeId = await ResolveCreateScopeAsync(kind, body, principal, store);
-        var (doc, existing) = await RegisterAsync(kind, body, principal, scopeId, store);
+        var scopeId = await ObjectScopes.ForCreateAsync(kind, body, principal, store);
+        var (doc, existing) = await RegisterAsync(kind, body, principal, scopeId, store, http.RequestServices);
         if (existing)
         {
+            // A taken key is the caller's mistake, not a conflict to retry: 400, as clients retry 409s.
+            if (ifExists == "error")
+            {
+                throw ApiException.BadRequest(
+                    $"{kind.KeyField}: a {kind.Name} with {kind.KeyField} '{doc[kind.KeyField]}' already exists (if_exists is 'error')");
+            }
+
             http.Response.Headers[FoundExistingHeader] = "true";
         }
 
@@ -51,44 +75,24 @@ public static class ObjectsApi
     /// (a 400 names a bad one) in the scope, or returns the live object that already holds its natural key.
     /// </summary>
     public static async Task<(JsonObject Object, bool Existing)> RegisterAsync(
-        ObjectKind kind, JsonObject body, Principal principal, string scopeId, ObjectStore store)
+        ObjectKind kind, JsonObject body, Principal principal, string scopeId, ObjectStore store, IServiceProvider services)
     {
-        var doc = new JsonObject { ["id"] = Ids.New() };
-        doc[kind.Scope == ObjectScope.Project ? "project_id" : "org_id"] = scopeId;
-        foreach (var field in kind.Fields)
+        var doc = NewDocument(kind, body, principal, scopeId, services);
+        var key = doc[kind.KeyField]!.GetValue<string>();
+        if (BuiltInObjects.FindByKey(kind, key) is { } builtIn)
         {
-            if (field.Has(FieldUse.Transient))
-            {
-                continue;
-            }
-
-            var given = field.Has(FieldUse.Create) && body.TryGetPropertyValue(field.Name, out var value) ? value : null;
-            if (field.Has(FieldUse.Required) && given is null)
-            {
-                ApiException.ThrowBadRequest($"{field.Name}: is required");
-            }
-
-            doc[field.Name] = given is null ? field.Default?.DeepClone() : FieldValidation.Check(field, given);
+            return (ObjectDocuments.Render(kind, builtIn), true);
         }
 
-        doc["created"] = Clock.Format(DateTimeOffset.UtcNow);
-        doc["user_id"] ??= principal.UserId;
-        doc["deleted_at"] = null;
-        var key = doc[kind.KeyField]?.GetValue<string>();
-        if (key is null)
-        {
-            key = kind.GenerateKey?.Invoke() ?? throw ApiException.BadRequest($"{kind.KeyField}: is required");
-            doc[kind.KeyField] = key;
-        }
-
+        await ObjectReferences.CheckAsync(kind, body, doc["id"]!.GetValue<string>(), principal, services);
         var ensureNew = kind.SupportsEnsureNew &&
             FieldValidation.Check(new Field("ensure_new", FieldType.Boolean, FieldUse.Create), body["ensure_new"])?.GetValue<bool>() == true;
         for (var attempt = 1; ; attempt++)
         {
             kind.Derive?.Invoke(doc);
-            if (await store.TryInsertAsync(ToRow(kind, principal.OrgId, scopeId, doc)))
+            if (await store.TryInsertAsync(ObjectDocuments.ToRow(kind, principal.OrgId, scopeId, doc), kind.Versioned) is { } inserted)
             {
-                return (doc, false);
+                return (ObjectDocuments.Render(kind, inserted), false);
             }
 
             if (ensureNew)
@@ -99,55 +103,147 @@ public static class ObjectsApi
 
             // Register semantics: the existing object comes back unchanged. It may have been deleted since the
             // insert lost the race, in which case the next attempt inserts.
-            var existing = await store.GetByNaturalKeyAsync(principal.OrgId, kind.Name, scopeId, key);
-            if (existing is not null)
+            if (await store.GetByNaturalKeyAsync(principal.OrgId, kind.Name, scopeId, key) is { } existing)
             {
-                return (Render(existing), true);
+                return (ObjectDocuments.Render(kind, existing), true);
             }
         }
     }
 
-    private static async Task<IResult> ListAsync(ObjectKind kind, HttpContext http, ObjectStore store)
+    /// <summary>PUT <c>/v1/{kind}</c>: creates the object, or replaces the given fields of the one holding the natural key.</summary>
+    private static async Task<IResult> ReplaceAsync(ObjectKind kind, JsonObject body, HttpContext http, ObjectStore store)
+    {
+        var principal = await http.InOrganizationAsync(OptionalString(body, "org_name"));
+        var scopeId = await ObjectScopes.ForCreateAsync(kind, body, principal, store);
+        var doc = NewDocument(kind, body, principal, scopeId, http.RequestServices);
+        var key = doc[kind.KeyField]!.GetValue<string>();
+        if (BuiltInObjects.FindByKey(kind, key) is { } builtIn)
+        {
+            throw ReadOnly(kind, builtIn);
+        }
+
+        while (true)
+        {
+            if (await store.GetByNaturalKeyAsync(principal.OrgId, kind.Name, scopeId, key) is { } row)
+            {
+                var current = ObjectDocuments.Load(row);
+                ObjectDocuments.Replace(kind, current, body);
+                var (outcome, stored) = await WriteAsync(kind, row, current, body, principal, store, http.RequestServices);
+                if (outcome == WriteOutcome.Written)
+                {
+                    http.Response.Headers[FoundExistingHeader] = "true";
+                    return JsonResults.Ok(stored);
+                }
+
+                // Deleted or renamed since it was read: start over.
+                continue;
+            }
+
+            await ObjectReferences.CheckAsync(kind, body, doc["id"]!.GetValue<string>(), principal, http.RequestServices);
+            kind.Derive?.Invoke(doc);
+            if (await store.TryInsertAsync(ObjectDocuments.ToRow(kind, principal.OrgId, scopeId, doc), kind.Versioned) is { } inserted)
+            {
+                return JsonResults.Ok(ObjectDocuments.Render(kind, inserted));
+            }
+        }
+    }
+
+    // A new document from a create body, validated and passed through the kind's write hook.
+    internal static JsonObject NewDocument(ObjectKind kind, JsonObject body, Principal principal, string scopeId, IServiceProvider services)
+    {
+        var doc = ObjectDocuments.Create(kind, body);
+        if (ObjectScopes.ScopeField(kind) is { } scopeField)
+        {
+            doc[scopeField] = scopeId;
+        }
+
+        if (kind.CreatorField is { } creator)
+        {
+            doc[creator] ??= principal.UserId;
+        }
+
+        // Before the key check: a kind may derive its natural key (an ACL's key is its contents).
+        kind.Derive?.Invoke(doc);
+        if (doc[kind.KeyField] is null)
+        {
+            doc[kind.KeyField] = kind.GenerateKey?.Invoke() ?? throw ApiException.BadRequest($"{kind.KeyField}: is required");
+        }
+
+        kind.Validate?.Invoke(doc);
+        kind.OnWrite?.Invoke(new ObjectWrite(body, doc, principal, services) { Creating = true });
+        return doc;
+    }
+
+    // Stores a changed document of an existing object (PATCH, replacing PUT) after the kind's rules and hooks.
+    private static async Task<(WriteOutcome Outcome, JsonObject Stored)> WriteAsync(
+        ObjectKind kind, ObjectRow row, JsonObject doc, JsonObject body, Principal principal, ObjectStore store, IServiceProvider services)
+    {
+        kind.Validate?.Invoke(doc);
+        kind.OnWrite?.Invoke(new ObjectWrite(body, doc, principal, services));
+        kind.Derive?.Invoke(doc);
+        var key = doc[kind.KeyField]?.GetValue<string>();
+        if (key is not null && BuiltInObjects.FindByKey(kind, key) is not null)
+        {
+            ApiException.ThrowBadRequest($"{kind.KeyField}: '{key}' is the {kind.KeyField} of a built-in {kind.Name}");
+        }
+
+        await ObjectReferences.CheckAsync(kind, body, row.Id, principal, services);
+        var (outcome, data) = await store.UpdateAsync(
+            principal.OrgId, kind.Name, row.Id, key, doc["name"]?.GetValue<string>(), doc.ToJsonString(), kind.Versioned);
+        return outcome == WriteOutcome.NaturalKeyTaken
+            ? throw ApiException.BadRequest($"{kind.KeyField}: another {kind.Name} in this scope already has '{key}'")
+            : (outcome, ObjectDocuments.Render(kind, ObjectDocuments.Load(data, null)));
+    }
+
+    internal static async Task<IResult> ListAsync(ObjectKind kind, HttpContext http, ObjectStore store) =>
+        JsonResults.Ok(new JsonObject { ["objects"] = new JsonArray([.. await ListDocumentsAsync(kind, http, store)]) });
+
+    /// <summary>One page of a GET list, with the list filters and cursors of the query string applied.</summary>
+    internal static async Task<List<JsonObject>> ListDocumentsAsync(ObjectKind kind, HttpContext http, ObjectStore store)
     {
         var request = http.Request;
         var principal = await http.InOrganizationAsync(QueryArgs.Single(request, "org_name"));
-        var limit = QueryArgs.NonNegativeInt(request, "limit") ?? kind.DefaultLimit;
-        var startingAfter = QueryArgs.Uuid(request, "starting_after");
-        var endingBefore = QueryArgs.Uuid(request, "ending_before");
-        if (startingAfter is not null && endingBefore is not null)
-        {
-            ApiException.ThrowBadRequest("starting_after, ending_before: pass only one of them");
-        }
+        var (requestedLimit, startingAfter, endingBefore) = QueryArgs.Paging(request);
+        var limit = requestedLimit ?? kind.DefaultLimit;
 
-        var query = new ObjectQuery(principal.OrgId, kind.Name)
+        var query = ObjectScopes.ForList(kind, request, new ObjectQuery(principal.OrgId, kind.Name)
         {
             Ids = QueryArgs.UuidList(request, "ids")?.ToArray(),
             Name = QueryArgs.Single(request, kind.NameFilter),
             AfterSeq = await CursorAsync(kind, principal, store, "starting_after", startingAfter),
             BeforeSeq = await CursorAsync(kind, principal, store, "ending_before", endingBefore),
-        };
-        if (kind.Scope == ObjectScope.Project)
-        {
-            query = query with
-            {
-                ScopeId = QueryArgs.Uuid(request, "project_id"),
-                ScopeName = QueryArgs.Single(request, "project_name"),
-                ScopeKind = ObjectKinds.Project.Name,
-            };
-        }
-
+        });
+        var filters = ListFilters(kind, request);
         var metadata = kind.SupportsMetadataFilter ? MetadataFilter.Parse(QueryArgs.Single(request, "metadata")) : null;
+
+        // A version is a point in time: every listed object is shown as it was then, and objects created later
+        // drop out. An environment pins a version per object, so (spec PromptEnvironment) the filters must match
+        // one object; a second match is a 400 unless limit=1 asks for the newest.
+        var asOf = kind.Versioned ? ObjectVersions.Version(request) : null;
+        var byEnvironment = kind.Versioned && QueryArgs.Single(request, "environment") is not null;
+        var pageSize = byEnvironment ? Math.Min(limit ?? 2, 2) : limit;
         var objects = new List<JsonObject>();
         if (limit != 0)
         {
             // With an in-memory filter the SQL cannot apply the limit; rows stream until the page is full.
-            await foreach (var row in store.ListAsync(query, metadata is null ? limit : null))
+            var inMemory = metadata is not null || filters.Count > 0 || asOf is not null || byEnvironment;
+            await foreach (var row in BuiltInObjects.Around(kind, query, store.ListAsync(query, inMemory ? null : pageSize)))
             {
-                var doc = Render(row);
-                if (metadata is null || metadata.Matches(doc["metadata"]))
+                var doc = ObjectDocuments.Render(kind, row);
+                if ((metadata is null || metadata.Matches(doc["metadata"])) && filters.All(f => f(doc)))
                 {
+                    if (asOf is not null)
+                    {
+                        if (await store.GetVersionAsync(principal.OrgId, row.Id, asOf.Value) is not { } version)
+                        {
+                            continue;
+                        }
+
+                        doc = ObjectDocuments.Render(kind, ObjectDocuments.Load(version, null));
+                    }
+
                     objects.Add(doc);
-                    if (objects.Count == limit)
+                    if (objects.Count == pageSize)
                     {
                         break;
                     }
@@ -155,109 +251,155 @@ public static class ObjectsApi
             }
         }
 
+        if (byEnvironment && objects.Count > 0)
+        {
+            if (objects.Count > 1)
+            {
+                ApiException.ThrowBadRequest(
+                    $"environment: the filters match more than one {kind.Name}; narrow them to one (e.g. project_id and slug) or pass limit=1");
+            }
+
+            var id = objects[0]["id"]!.GetValue<string>();
+            objects[0] = await VersionAsync(kind, id, http, principal, store) ?? throw NotFound(kind, id);
+        }
+
         if (query.BeforeSeq is not null)
         {
             objects.Reverse();
         }
 
-        return JsonResults.Ok(new JsonObject { ["objects"] = new JsonArray([.. objects]) });
+        return objects;
     }
 
-    private static async Task<IResult> GetAsync(ObjectKind kind, string id, HttpContext http, ObjectStore store)
+    // The list filters on document fields: each keeps objects whose field equals one of the given values.
+    private static List<Func<JsonObject, bool>> ListFilters(ObjectKind kind, HttpRequest request)
+    {
+        var filters = new List<Func<JsonObject, bool>>();
+        foreach (var filter in kind.ListFilters)
+        {
+            if (QueryArgs.List(request, filter.Parameter) is { } values)
+            {
+                // A value an enum field can never hold is a typo, not an empty result.
+                if (kind.Fields.FirstOrDefault(f => f.Name == filter.Field) is { Type: FieldType.Enum, Values: { } allowed } &&
+                    values.FirstOrDefault(v => !allowed.Contains(v)) is { } unknown)
+                {
+                    ApiException.ThrowBadRequest($"{filter.Parameter}: '{unknown}' is not one of {string.Join(", ", allowed)}");
+                }
+
+                filters.Add(doc => doc[filter.Field] is JsonValue v && v.TryGetValue<string>(out var s) && values.Contains(s));
+            }
+        }
+
+        if (kind.Scope == ObjectScope.Object && ObjectScopes.ObjectArgs(kind, request).Type is { } type)
+        {
+            filters.Add(doc => (string?)doc["object_type"] == type);
+        }
+
+        return filters;
+    }
+
+    internal static async Task<IResult> GetAsync(ObjectKind kind, string id, HttpContext http, ObjectStore store)
     {
         var principal = http.GetPrincipal();
-        var row = await store.GetAsync(principal.OrgId, kind.Name, Ids.FromPath(id, kind.IdParameter))
-            ?? throw NotFound(kind, id);
-        return JsonResults.Ok(Render(row));
+        var row = await FindAsync(kind, id, http, store, forWrite: false);
+        if (kind.Versioned && ObjectVersions.IsRequested(http.Request))
+        {
+            return JsonResults.Ok(await VersionAsync(kind, row.Id, http, principal, store) ?? throw NotFound(kind, id));
+        }
+
+        return JsonResults.Ok(ObjectDocuments.Render(kind, row));
+    }
+
+    // The requested version of a live versioned object, or null when it has none that early.
+    private static async Task<JsonObject?> VersionAsync(ObjectKind kind, string id, HttpContext http, Principal principal, ObjectStore store)
+    {
+        var asOf = await ObjectVersions.RequestedAsync(kind, http.Request, principal, store, id);
+        var data = asOf is null ? null : await store.GetVersionAsync(principal.OrgId, id, asOf.Value);
+        return data is null ? null : ObjectDocuments.Render(kind, ObjectDocuments.Load(data, null));
     }
 
     private static async Task<IResult> PatchAsync(ObjectKind kind, string id, HttpContext http, ObjectStore store)
     {
         var principal = http.GetPrincipal();
-        var objectId = Ids.FromPath(id, kind.IdParameter);
         var body = await JsonBody.ReadObjectAsync(http);
-        var row = await store.GetAsync(principal.OrgId, kind.Name, objectId) ?? throw NotFound(kind, id);
-        var doc = Render(row);
-        foreach (var field in kind.Fields)
-        {
-            if (!field.Has(FieldUse.Patch) || !body.TryGetPropertyValue(field.Name, out var given))
-            {
-                continue;
-            }
-
-            var value = FieldValidation.Check(field, given);
-            if (value is JsonObject patch && doc[field.Name] is JsonObject current)
-            {
-                JsonMerge.Into(current, patch);
-            }
-            else
-            {
-                doc[field.Name] = value;
-            }
-        }
-
-        kind.Derive?.Invoke(doc);
-        var updated = row with { NaturalKey = doc[kind.KeyField]?.GetValue<string>(), Name = doc["name"]?.GetValue<string>() };
-        return await store.UpdateAsync(principal.OrgId, kind.Name, objectId, updated.NaturalKey, updated.Name, doc.ToJsonString()) switch
-        {
-            WriteOutcome.Written => JsonResults.Ok(doc),
-            WriteOutcome.NaturalKeyTaken => throw ApiException.BadRequest(
-                $"{kind.KeyField}: another {kind.Name} in this {ScopeNoun(kind)} is already named '{updated.NaturalKey}'"),
-            _ => throw NotFound(kind, id),
-        };
+        var row = await FindAsync(kind, id, http, store, forWrite: true, body);
+        var doc = ObjectDocuments.Load(row);
+        ObjectDocuments.Patch(kind, doc, body);
+        var (outcome, stored) = await WriteAsync(kind, row, doc, body, principal, store, http.RequestServices);
+        return outcome == WriteOutcome.Written ? JsonResults.Ok(stored) : throw NotFound(kind, id);
     }
 
-    private static async Task<IResult> DeleteAsync(ObjectKind kind, string id, HttpContext http, ObjectStore store)
+    internal static async Task<IResult> DeleteAsync(ObjectKind kind, string id, HttpContext http, ObjectStore store)
     {
         var principal = http.GetPrincipal();
-        var row = await store.DeleteAsync(principal.OrgId, kind.Name, Ids.FromPath(id, kind.IdParameter), DateTimeOffset.UtcNow)
-            ?? throw NotFound(kind, id);
-        return JsonResults.Ok(Render(row));
+        var body = kind.ScopeRequiredOnReads && http.Request.ContentLength is > 0 ? await JsonBody.ReadObjectAsync(http) : null;
+        var row = await FindAsync(kind, id, http, store, forWrite: true, body);
+        return await SoftDeleteAsync(kind, principal, row, store);
     }
 
-    /// <summary>The scope a new object goes in: the organization, or the project named by <c>project_id</c> in it.</summary>
-    private static async Task<string> ResolveCreateScopeAsync(ObjectKind kind, JsonObject body, Principal principal, ObjectStore store)
+    /// <summary><c>DELETE /v1/{kind}</c> with a body naming the object by its natural key in its scope (<see cref="ObjectKind.DeleteByKey"/>).</summary>
+    private static async Task<IResult> DeleteByKeyAsync(ObjectKind kind, HttpContext http, ObjectStore store)
     {
-        if (kind.Scope == ObjectScope.Organization)
+        var body = await JsonBody.ReadObjectAsync(http);
+        var principal = await http.InOrganizationAsync(OptionalString(body, "org_name"));
+        var scopeId = await ObjectScopes.ForCreateAsync(kind, body, principal, store);
+        var keyField = new Field(kind.KeyField, FieldType.String, FieldUse.Required, NonEmpty: true);
+        var key = FieldValidation.Check(keyField, body[kind.KeyField] ?? throw ApiException.BadRequest($"{kind.KeyField}: is required"))!
+            .GetValue<string>();
+        var row = await store.GetByNaturalKeyAsync(principal.OrgId, kind.Name, scopeId, key)
+            ?? throw ApiException.NotFound($"{kind.Name} with {kind.KeyField} '{key}' not found");
+        return await SoftDeleteAsync(kind, principal, row, store);
+    }
+
+    private static async Task<IResult> SoftDeleteAsync(ObjectKind kind, Principal principal, ObjectRow row, ObjectStore store)
+    {
+        var deleted = await store.DeleteAsync(principal.OrgId, kind.Name, row.Id, DateTimeOffset.UtcNow) ?? throw NotFound(kind, row.Id);
+        return JsonResults.Ok(ObjectDocuments.Render(kind, deleted));
+    }
+
+    /// <summary>
+    /// The live object a path names in the caller's organization, or a built-in one (a 403 when about to be changed).
+    /// Kinds read through their parent object (views) must also name it, in the query or the body, and a different
+    /// parent is a 404.
+    /// </summary>
+    private static async Task<ObjectRow> FindAsync(
+        ObjectKind kind, string id, HttpContext http, ObjectStore store, bool forWrite, JsonObject? body = null)
+    {
+        var principal = http.GetPrincipal();
+        var normalized = Ids.FromPath(id, kind.IdParameter);
+        if (BuiltInObjects.Find(kind, normalized) is { } builtIn)
         {
-            return principal.OrgId;
+            return forWrite ? throw ReadOnly(kind, builtIn) : builtIn;
         }
 
-        body.TryGetPropertyValue("project_id", out var given);
-        var projectId = FieldValidation.Check(new Field("project_id", FieldType.Uuid, FieldUse.Required, NonEmpty: true), given)
-            ?.GetValue<string>() ?? throw ApiException.BadRequest("project_id: is required");
-        _ = await store.GetAsync(principal.OrgId, ObjectKinds.Project.Name, projectId)
-            ?? throw ApiException.BadRequest($"project_id: no project with id '{projectId}' in this organization");
-        return projectId;
+        var row = await store.GetAsync(principal.OrgId, kind.Name, normalized) ?? throw NotFound(kind, id);
+        if (kind.ScopeRequiredOnReads)
+        {
+            var type = body?["object_type"] is { } t ? (string?)t : QueryArgs.Single(http.Request, "object_type");
+            var objectId = body?["object_id"] is { } o ? (string?)o : QueryArgs.Single(http.Request, "object_id");
+            if (type is null || objectId is null)
+            {
+                ApiException.ThrowBadRequest("object_type, object_id: both are required");
+            }
+
+            var doc = ObjectDocuments.Load(row);
+            if ((string?)doc["object_type"] != type || !Ids.TryNormalize(objectId, out var parent) || (string?)doc["object_id"] != parent)
+            {
+                throw NotFound(kind, id);
+            }
+        }
+
+        return row;
     }
 
     private static async Task<long?> CursorAsync(ObjectKind kind, Principal principal, ObjectStore store, string parameter, string? id) =>
         id is null
             ? null
-            : await store.FindSeqAsync(principal.OrgId, kind.Name, id)
+            : BuiltInObjects.Find(kind, id)?.Seq
+              ?? await store.FindSeqAsync(principal.OrgId, kind.Name, id)
               ?? throw ApiException.BadRequest($"{parameter}: no {kind.Name} with id '{id}'");
 
     private static string PathId(ObjectKind kind, HttpContext http) => (string)http.GetRouteValue(kind.IdParameter)!;
-
-    private static ObjectRow ToRow(ObjectKind kind, string orgId, string scopeId, JsonObject doc) => new(
-        Seq: 0,
-        Id: doc["id"]!.GetValue<string>(),
-        OrgId: orgId,
-        Kind: kind.Name,
-        ScopeId: scopeId,
-        NaturalKey: doc[kind.KeyField]?.GetValue<string>(),
-        Name: doc["name"]?.GetValue<string>(),
-        Data: doc.ToJsonString(),
-        Created: doc["created"]!.GetValue<string>(),
-        DeletedAt: null);
-
-    // deleted_at lives in its column (a project delete cascades to its children without rewriting them).
-    private static JsonObject Render(ObjectRow row)
-    {
-        var doc = JsonNode.Parse(row.Data)!.AsObject();
-        doc["deleted_at"] = row.DeletedAt;
-        return doc;
-    }
 
     private static string OptionalString(JsonObject body, string name) =>
         body[name] switch
@@ -267,7 +409,8 @@ public static class ObjectsApi
             var other => throw ApiException.BadRequest($"{name}: must be a string, not {JsonBody.Describe(other)}"),
         };
 
-    private static string ScopeNoun(ObjectKind kind) => kind.Scope == ObjectScope.Project ? "project" : "organization";
-
     private static ApiException NotFound(ObjectKind kind, string id) => ApiException.NotFound($"{kind.Name} '{id}' not found");
+
+    private static ApiException ReadOnly(ObjectKind kind, ObjectRow builtIn) =>
+        ApiException.Forbidden($"{kind.Name} '{builtIn.Name}' is built in and cannot be changed or deleted");
 }

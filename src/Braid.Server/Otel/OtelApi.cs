@@ -36,7 +36,7 @@ public static class OtelApi
         var body = await RequestBody.ReadAsync(http, IsGzip(http.Request));
         var spans = Flatten(protobuf ? OtlpProtobuf.ReadRequest(body) : OtlpJson.ReadRequest(body));
         var principal = http.GetPrincipal();
-        var parents = new OtelParents(principal, objects);
+        var parents = new OtelParents(principal, objects, http.RequestServices);
         var headerLog = await HeaderParentAsync(http.Request, parents, spans);
 
         var maxRowBytes = options.Value.MaxRowBytes;

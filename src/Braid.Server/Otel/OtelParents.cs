@@ -14,7 +14,7 @@ namespace Braid.Server.Otel;
 /// or <c>experiment_id:&lt;uuid&gt;</c>, from the request's <c>x-bt-parent</c> header or a span's own
 /// <c>braintrust.parent</c> attribute. Each distinct parent is looked up once per request.
 /// </summary>
-public sealed class OtelParents(Principal principal, ObjectStore objects)
+public sealed class OtelParents(Principal principal, ObjectStore objects, IServiceProvider services)
 {
     public const string Header = "x-bt-parent";
     public const string Attribute = "braintrust.parent";
@@ -54,7 +54,7 @@ public sealed class OtelParents(Principal principal, ObjectStore objects)
                 return (await EventLogs.ResolveAsync(objects, principal, EventObjectType.Experiment, value, source)).Object;
             case "project_name" when value.Length > 0:
                 var (project, _) = await ObjectsApi.RegisterAsync(
-                    ObjectKinds.Project, new JsonObject { ["name"] = value }, principal, principal.OrgId, objects);
+                    ObjectKinds.Project, new JsonObject { ["name"] = value }, principal, principal.OrgId, objects, services);
                 return new EventObject(EventObjectType.ProjectLogs, (string)project["id"]!);
             default:
                 throw ApiException.BadRequest(

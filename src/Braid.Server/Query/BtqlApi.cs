@@ -32,7 +32,8 @@ public static class BtqlApi
         var body = await JsonBody.ReadObjectAsync(http);
         var request = BtqlRequest.Read(body);
         var query = Parse(request.Query);
-        var resolved = await QuerySources.ResolveAsync(objects, http.GetPrincipal().OrgId, query.From);
+        var principal = http.GetPrincipal();
+        var resolved = await QuerySources.ResolveAsync(objects, principal.OrgId, principal.OrgName, query.From);
         CompiledQuery compiled;
         try
         {
@@ -262,11 +263,11 @@ public sealed record BtqlRequest(JsonNode Query, string Format, LintMode LintMod
             Version = body["version"] is { } v ? Version(v) : null,
             TzOffsetMinutes = body["tz_offset"] is { } tz ? TzOffset(tz) : 0,
             DisableLimit = body["disable_limit"] is { } d && Bool(d, "disable_limit"),
+
+            // The SDK sends it beside the query and, in the JSON form, inside it too.
+            AuditLog = (body["audit_log"] is { } audit && Bool(audit, "audit_log")) ||
+                (query is JsonObject parsed && parsed["audit_log"] is { } inner && Bool(inner, "query.audit_log")),
         };
-        if (body["audit_log"] is { } audit && Bool(audit, "audit_log"))
-        {
-            throw ApiException.BadRequest("audit_log: audit queries are not available yet; query the rows themselves");
-        }
 
         return new BtqlRequest(query, format, lint, options);
     }

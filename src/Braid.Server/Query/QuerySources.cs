@@ -20,15 +20,23 @@ public static class QuerySources
     /// <summary>Names ambiguous with more objects than this list only this many of their ids.</summary>
     private const int AmbiguousIdsListed = 10;
 
-    public static async Task<ResolvedSource> ResolveAsync(ObjectStore objects, string orgId, FromClause from)
+    public static async Task<ResolvedSource> ResolveAsync(ObjectStore objects, string orgId, string orgName, FromClause from)
     {
+        switch (from.Source)
+        {
+            case "project_prompts" or "project_functions":
+                return await ProjectDocumentsAsync(objects, orgId, from);
+            case "org_prompts" or "org_functions":
+                return OrgDocuments(orgId, orgName, from);
+        }
+
         var type = from.Source switch
         {
             "project_logs" => EventObjectType.ProjectLogs,
             "experiment" => EventObjectType.Experiment,
             "dataset" => EventObjectType.Dataset,
             _ => throw ApiException.BadRequest(
-                $"source '{from.Source}' is not queryable yet: Braid answers project_logs, experiment and dataset; prompts, functions and views come with those objects"),
+                $"source '{from.Source}' is not queryable: Braid answers project_logs, experiment, dataset, project_prompts, project_functions, org_prompts and org_functions"),
         };
         if (from.Ids.Count == 0)
         {
@@ -39,23 +47,65 @@ public static class QuerySources
         var logs = new List<EventLog>();
         foreach (var idOrName in from.Ids.Distinct(StringComparer.Ordinal))
         {
-            var row = await objects.GetAsync(orgId, kind.Name, idOrName);
-            if (row is null)
-            {
-                var named = await objects.ListAsync(new ObjectQuery(orgId, kind.Name) { Name = idOrName }, limit: AmbiguousIdsListed + 1).ToListAsync();
-                if (named.Count > 1)
-                {
-                    var ids = string.Join(", ", named.Take(AmbiguousIdsListed).Select(r => r.Id)) + (named.Count > AmbiguousIdsListed ? ", ..." : "");
-                    throw ApiException.BadRequest($"more than one {kind.Name} is named '{idOrName}' ({ids}); use its id");
-                }
-
-                row = named.Count == 1 ? named[0] : throw ApiException.NotFound($"{kind.Name} '{idOrName}' not found");
-            }
-
+            var row = await FindAsync(objects, orgId, kind.Name, idOrName);
             logs.Add(EventLogs.FromRow(orgId, type, row));
         }
 
         var source = new QuerySource(logs[0].Object.TypeName, orgId, logs.Select(l => new SourceObject(l.Object.Id, l.ProjectId)).ToList());
         return new ResolvedSource(source, logs.ToDictionary(l => l.Object.Id, l => l.IdentityJson, StringComparer.Ordinal), logs);
+    }
+
+    /// <summary><c>project_prompts('p1', 'p2')</c>: the prompts (or functions) of projects named by id or name.</summary>
+    private static async Task<ResolvedSource> ProjectDocumentsAsync(ObjectStore objects, string orgId, FromClause from)
+    {
+        if (from.Ids.Count == 0)
+        {
+            throw ApiException.BadRequest($"{from.Source}() needs the id or name of a project, e.g. {from.Source}('<project id>')");
+        }
+
+        var projects = new List<SourceObject>();
+        foreach (var idOrName in from.Ids.Distinct(StringComparer.Ordinal))
+        {
+            var project = await FindAsync(objects, orgId, "project", idOrName);
+            projects.Add(new SourceObject(project.Id, project.Id));
+        }
+
+        return new ResolvedSource(new QuerySource(DocumentKind(from.Source), orgId, projects), new Dictionary<string, string>(), []);
+    }
+
+    /// <summary><c>org_prompts()</c> or <c>org_prompts('&lt;org id or name&gt;')</c>: every project's, in the caller's organization only.</summary>
+    private static ResolvedSource OrgDocuments(string orgId, string orgName, FromClause from)
+    {
+        foreach (var given in from.Ids)
+        {
+            if (given != orgId && given != orgName)
+            {
+                throw ApiException.NotFound($"organization '{given}' not found");
+            }
+        }
+
+        var source = new QuerySource(DocumentKind(from.Source), orgId, [new SourceObject(orgId, orgId)]) { OrgWide = true };
+        return new ResolvedSource(source, new Dictionary<string, string>(), []);
+    }
+
+    private static string DocumentKind(string source) => source.EndsWith("_prompts", StringComparison.Ordinal) ? "prompt" : "function";
+
+    /// <summary>An object of the organization by id or, failing that, by a name only one object has.</summary>
+    private static async Task<ObjectRow> FindAsync(ObjectStore objects, string orgId, string kind, string idOrName)
+    {
+        var row = await objects.GetAsync(orgId, kind, idOrName);
+        if (row is null)
+        {
+            var named = await objects.ListAsync(new ObjectQuery(orgId, kind) { Name = idOrName }, limit: AmbiguousIdsListed + 1).ToListAsync();
+            if (named.Count > 1)
+            {
+                var ids = string.Join(", ", named.Take(AmbiguousIdsListed).Select(r => r.Id)) + (named.Count > AmbiguousIdsListed ? ", ..." : "");
+                throw ApiException.BadRequest($"more than one {kind} is named '{idOrName}' ({ids}); use its id");
+            }
+
+            row = named.Count == 1 ? named[0] : throw ApiException.NotFound($"{kind} '{idOrName}' not found");
+        }
+
+        return row;
     }
 }

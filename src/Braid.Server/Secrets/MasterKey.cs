@@ -5,9 +5,10 @@ using Braid.Server.Hosting;
 namespace Braid.Server.Secrets;
 
 /// <summary>
-/// The server's root secret, from which purpose-specific keys are derived (URL signing now; encryption of
-/// secrets at rest later). Taken from <c>Braid:MasterKey</c> (base64, 32 bytes) when set — every node of a
-/// PostgreSQL deployment must share it — else generated once into <c>{data}/master-key</c>, readable by the owner only.
+/// The server's root secret, from which purpose-specific keys are derived (URL signing, and
+/// <see cref="SecretCipher"/>'s encryption of secrets at rest: lose it and stored secrets must be set again).
+/// Taken from <c>Braid:MasterKey</c> (base64, 32 bytes) when set — every node of a PostgreSQL deployment must
+/// share it — else generated once into <c>{data}/master-key</c>, readable by the owner only.
 /// </summary>
 public sealed class MasterKey
 {

@@ -32,6 +32,8 @@ public sealed class PostgresDialect : SqlDialect, IAsyncDisposable
 
     public override string JsonParameter(string name) => $"CAST(@{name} AS jsonb)";
 
+    public override string JsonWithout(string column, string keyParameter) => $"({column} - CAST(@{keyParameter} AS text))";
+
     public override string ForUpdate => " FOR UPDATE";
 
     public override bool SupportsArrayParameters => true;

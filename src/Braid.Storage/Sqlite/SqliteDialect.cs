@@ -86,6 +86,9 @@ public sealed class SqliteDialect : SqlDialect, IAsyncDisposable
 
     public override string JsonParameter(string name) => "@" + name;
 
+    // SQLite addresses a key by path; the quotes keep any key a single path step.
+    public override string JsonWithout(string column, string keyParameter) => $"json_remove({column}, '$.\"' || @{keyParameter} || '\"')";
+
     public override string ForUpdate => "";
 
     public override string InList(string column, string parameter) => $"{column} IN @{parameter}";

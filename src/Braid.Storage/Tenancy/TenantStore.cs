@@ -16,7 +16,7 @@ public sealed record Principal(string UserId, string OrgId, string OrgName, stri
 public sealed record CreatedApiKey(string Id, string Key, string PreviewName, Organization Organization, User User);
 
 /// <summary>Organizations, users, memberships and API keys.</summary>
-public sealed class TenantStore(Database database)
+public sealed partial class TenantStore(Database database)
 {
     public async Task<Organization?> FindOrganizationAsync(string name)
     {
@@ -133,7 +133,8 @@ public sealed class TenantStore(Database database)
             new { email }, transaction);
     }
 
-    private static Task AddMemberAsync(DbConnection connection, DbTransaction transaction, string orgId, string userId) =>
+    // 1 when the user was not a member yet.
+    private static Task<int> AddMemberAsync(DbConnection connection, DbTransaction transaction, string orgId, string userId) =>
         connection.ExecuteAsync(
             "INSERT INTO org_members (org_id, user_id, created) VALUES (@orgId, @userId, @created) ON CONFLICT DO NOTHING",
             new { orgId, userId, created = Now() }, transaction);
@@ -141,18 +142,36 @@ public sealed class TenantStore(Database database)
     private static async Task<CreatedApiKey> InsertKeyAsync(
         DbConnection connection, DbTransaction transaction, Organization org, User user, string name)
     {
-        var raw = "sk-" + Base64Url(RandomNumberGenerator.GetBytes(32));
-        var preview = "sk-****" + raw[^4..];
+        var id = await InsertKeyAsync(connection, transaction, org.Id, user.Id, name, ApiKeyPrefix);
+        return new CreatedApiKey(id.Id, id.Raw, id.Preview, org, user);
+    }
+
+    private static async Task<(string Id, string Raw, string Preview)> InsertKeyAsync(
+        DbConnection connection, DbTransaction transaction, string orgId, string userId, string name, string prefix)
+    {
+        var (raw, preview) = NewKey(prefix);
         var id = NewId();
         await connection.ExecuteAsync(
             """
             INSERT INTO api_keys (id, org_id, user_id, name, preview_name, key_hash, created)
             VALUES (@id, @orgId, @userId, @name, @preview, @hash, @created)
             """,
-            new { id, orgId = org.Id, userId = user.Id, name, preview, hash = Hash(raw), created = Now() },
+            new { id, orgId, userId, name, preview, hash = Hash(raw), created = Now() },
             transaction);
-        return new CreatedApiKey(id, raw, preview, org, user);
+        return (id, raw, preview);
     }
+
+    // A raw key and the preview that may be shown again (its last four characters).
+    private static (string Raw, string Preview) NewKey(string prefix)
+    {
+        var raw = prefix + Base64Url(RandomNumberGenerator.GetBytes(32));
+        return (raw, prefix + "****" + raw[^4..]);
+    }
+
+    private const string ApiKeyPrefix = "sk-";
+
+    // Braintrust's service tokens start with bt-st-; nothing but the preview depends on it.
+    private const string ServiceTokenPrefix = "bt-st-";
 
     // Keys carry 256 random bits, so a plain SHA-256 cannot be brute-forced; a slow KDF would only slow every request.
     private static string Hash(string rawKey) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(rawKey)));

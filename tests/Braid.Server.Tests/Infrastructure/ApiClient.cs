@@ -70,9 +70,14 @@ public sealed class ApiClient
 
     public Task<ApiResponse> DeleteAsync(string path) => SendAsync(HttpMethod.Delete, path);
 
+    /// <summary>A DELETE with a JSON body (<c>DELETE /v1/acl</c>, views).</summary>
+    public Task<ApiResponse> DeleteAsync(string path, object body) => SendAsync(HttpMethod.Delete, path, Serialize(body));
+
     public Task<ApiResponse> PostAsync(string path, object body) => SendAsync(HttpMethod.Post, path, Serialize(body));
 
     public Task<ApiResponse> PatchAsync(string path, object body) => SendAsync(HttpMethod.Patch, path, Serialize(body));
+
+    public Task<ApiResponse> PutAsync(string path, object body) => SendAsync(HttpMethod.Put, path, Serialize(body));
 
     public Task<ApiResponse> SendAsync(HttpMethod method, string path, string? rawBody = null, IDictionary<string, string>? headers = null) =>
         SendAsync(method, path, rawBody is null ? null : new StringContent(rawBody, Encoding.UTF8, "application/json"), headers);

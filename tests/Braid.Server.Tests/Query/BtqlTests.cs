@@ -318,6 +318,42 @@ public sealed class BtqlTests(BraidApp app) : IClassFixture<BraidApp>
     }
 
     [Fact]
+    public async Task SampleOfACount_KeepsThatManyMatchingRows_TheSameOnEveryPage()
+    {
+        var (api, project) = await LogsAsync(app, Enumerable.Range(0, 300).Select(i => (object)new
+        {
+            id = $"r{i:D3}",
+            root_span_id = $"t{i / 3:D3}",
+            span_id = $"r{i:D3}",
+            metadata = new { even = i % 2 == 0 },
+        }).ToArray());
+
+        var btql = Ids(await QueryAsync(api, $"select: id | from: project_logs('{project}') | filter: metadata.even = true | sample: 40"));
+        var sql = Ids(await QueryAsync(api, $"SELECT id FROM project_logs('{project}') WHERE metadata.even = true TABLESAMPLE 40 ROWS"));
+        Assert.Equal(40, btql.Count);
+        Assert.Equal(btql, sql);
+        Assert.All(btql, id => Assert.Equal(0, int.Parse(id[1..], System.Globalization.CultureInfo.InvariantCulture) % 2));
+
+        // Paging through the sample finds the same 40 rows, once each.
+        var paged = new List<string>();
+        string? cursor = null;
+        do
+        {
+            var page = await QueryAsync(api, $"select: id | from: project_logs('{project}') | filter: metadata.even = true | sample: 40 | limit: 15" + (cursor is null ? "" : $" | cursor: '{cursor}'"));
+            paged.AddRange(Data(page).Select(r => (string)r["id"]!));
+            cursor = (string?)page["cursor"];
+        }
+        while (cursor is not null);
+        Assert.Equal(btql, paged.Order(StringComparer.Ordinal).ToList());
+
+        // For traces it counts traces; a count beyond the matches keeps them all.
+        var traces = Data(await QueryAsync(api, $"select: root_span_id | from: project_logs('{project}') traces | sample: 7"));
+        Assert.Equal(7, traces.Select(r => (string)r["root_span_id"]!).Distinct().Count());
+        Assert.Equal(21, traces.Count);
+        Assert.Equal(300, Data(await QueryAsync(api, $"select: id | from: project_logs('{project}') | sample: 5000")).Count);
+    }
+
+    [Fact]
     public async Task JsonLines_StreamOneRowPerLine()
     {
         var (api, project) = await LogsAsync(app, new { id = "a" }, new { id = "b" });

@@ -29,6 +29,10 @@ public sealed class MigrationsTests
         "postgres 0006_code_point_ids 2d773e6e5935df1d8ef64e50bb481b2b30628964dc6332c5ecf3701c0c0d6694",
         "sqlite 0007_planner_statistics 169108197a801b8eaf929aeb92ed6b70e0e64df0da12c8a7bfb73a320d1adcae",
         "postgres 0007_planner_statistics 901f6ca0b6e811c40662b820d536307fa6fd50eaed02ed0763ca3731502b86c8",
+        "sqlite 0008_object_versions 3dfbcb4efee163aa2f699d6f7d6348fa0689bee6397722454e8557f07a7d8771",
+        "postgres 0008_object_versions ea60fe936abdedee30eee94d65fe666a34655809b07c8e298ac6ee4f9ab195e6",
+        "sqlite 0009_org_settings_service_accounts c12b2f5147259410d36fd713065a78fca491cb98986d569852be92006c2f5372",
+        "postgres 0009_org_settings_service_accounts e1a79325c9066818a997439da760440452bdae6792050036ec5bd9af2a36b849",
     ];
 
     [Fact]
