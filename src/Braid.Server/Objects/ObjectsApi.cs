@@ -277,11 +277,13 @@ public static class ObjectsApi
         var filters = new List<Func<JsonObject, bool>>();
         foreach (var filter in kind.ListFilters)
         {
-            if (QueryArgs.List(request, filter.Parameter) is { } values)
+            var field = kind.Fields.FirstOrDefault(f => f.Name == filter.Field);
+
+            // Ids are stored normalized (lowercase); a filter on one is normalized the same way, or a 400 when it is no UUID.
+            if ((field?.Type == FieldType.Uuid ? QueryArgs.UuidList(request, filter.Parameter) : QueryArgs.List(request, filter.Parameter)) is { } values)
             {
                 // A value an enum field can never hold is a typo, not an empty result.
-                if (kind.Fields.FirstOrDefault(f => f.Name == filter.Field) is { Type: FieldType.Enum, Values: { } allowed } &&
-                    values.FirstOrDefault(v => !allowed.Contains(v)) is { } unknown)
+                if (field is { Type: FieldType.Enum, Values: { } allowed } && values.FirstOrDefault(v => !allowed.Contains(v)) is { } unknown)
                 {
                     ApiException.ThrowBadRequest($"{filter.Parameter}: '{unknown}' is not one of {string.Join(", ", allowed)}");
                 }

@@ -107,6 +107,8 @@ public sealed class AclsTests(BraidApp app) : IClassFixture<BraidApp>
         Assert.Equal(3, (await api.GetAsync(onProject)).AssertOk().Objects.Count);
         Assert.Equal(2, (await api.GetAsync(onProject + "&permission=read")).AssertOk().Objects.Count);
         Assert.Single((await api.GetAsync(onProject + $"&user_id={member.UserId()}")).AssertOk().Objects);
+        Assert.Single((await api.GetAsync(onProject + $"&user_id={member.UserId().ToUpperInvariant()}")).AssertOk().Objects);
+        (await api.GetAsync(onProject + "&user_id=not-a-uuid")).AssertError(HttpStatusCode.BadRequest, "user_id");
         Assert.Single((await api.GetAsync(onProject + $"&group_id={group}&restrict_object_type=dataset")).AssertOk().Objects);
         Assert.Empty((await api.GetAsync($"/v1/acl?object_type=project_log&object_id={project}")).AssertOk().Objects);
 
