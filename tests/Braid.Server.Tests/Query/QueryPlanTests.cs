@@ -100,4 +100,26 @@ public sealed class QueryPlanTests(BraidApp app) : IClassFixture<BraidApp>
             Assert.Contains(plan, step => step.StartsWith("SEARCH c USING INDEX event_current_by_trace", StringComparison.Ordinal));
         }
     }
+
+    [Fact]
+    public async Task GroupingByDay_InAParallelPlan_Works()
+    {
+        var (source, project) = await LogAsync();
+        var database = app.Services.GetRequiredService<Database>();
+        var dialect = TestStore.IsPostgres ? QueryDialect.Postgres : QueryDialect.Sqlite;
+        var compiled = Compile($"dimensions: day(created) as day | measures: count(1) as spans | from: project_logs('{project}')", source, dialect);
+        await using var connection = await database.OpenAsync();
+        if (TestStore.IsPostgres)
+        {
+            // Every plan that may run in parallel workers does (debug_parallel_query, named force_parallel_mode before
+            // PostgreSQL 16). braid_timestamptz, declared PARALLEL SAFE until migration 0010, then failed the query with
+            // 25000: cannot start subtransactions during a parallel operation.
+            var version = await connection.ExecuteScalarAsync<int>("SELECT current_setting('server_version_num')::int");
+            await connection.ExecuteAsync(version >= 160000 ? "SET debug_parallel_query = on" : "SET force_parallel_mode = on");
+        }
+
+        var rows = await RunAsync(connection, compiled);
+
+        Assert.Equal(Days.Select(day => $"{day}T00:00:00.000Z=6"), rows.Select(r => $"{(string)r["day"]!}={(long)r["spans"]!}"));
+    }
 }

@@ -31,6 +31,8 @@ public sealed class MigrationsTests
         "postgres 0007_planner_statistics 901f6ca0b6e811c40662b820d536307fa6fd50eaed02ed0763ca3731502b86c8",
         "sqlite 0008_object_versions 3dfbcb4efee163aa2f699d6f7d6348fa0689bee6397722454e8557f07a7d8771",
         "postgres 0008_object_versions ea60fe936abdedee30eee94d65fe666a34655809b07c8e298ac6ee4f9ab195e6",
+        "sqlite 0010_parallel_unsafe_functions e2302c1b0d4e8d882c1fca92d2312248beafc1d7e0bd314ebd500b9957f9aadb",
+        "postgres 0010_parallel_unsafe_functions d8271687fa8633d86bf8dde872e54485bc11ffde225a04b35fa9d27de9b535a0",
     ];
 
     [Fact]
