@@ -29,6 +29,12 @@ public sealed record BenchOptions(string Store, string? Postgres, int Spans, int
     /// <summary>Where the generated SQLite store is kept between runs.</summary>
     public string Cache { get; init; } = Path.Combine(Path.GetTempPath(), "braid-bench-cache");
 
+    /// <summary>
+    /// PostgreSQL: the database to generate the store into and keep (with its manifest under <see cref="Cache"/>), or to
+    /// reuse when it was generated before; by default a fresh database each run, dropped at the end.
+    /// </summary>
+    public string? PostgresDatabase { get; init; }
+
     /// <summary>Print each query's compiled SQL, the hand-written SQL, and both plans.</summary>
     public bool Explain { get; init; }
 
@@ -77,6 +83,7 @@ public sealed record BenchOptions(string Store, string? Postgres, int Spans, int
             Limit = values.TryGetValue("limit", out var l) ? double.Parse(l, CultureInfo.InvariantCulture) : defaults.Limit,
             Cache = values.GetValueOrDefault("cache", defaults.Cache),
             Only = values.GetValueOrDefault("only"),
+            PostgresDatabase = values.GetValueOrDefault("postgres-database"),
         };
     }
 }

@@ -6,6 +6,7 @@ using Braid.Benchmarks.Queries;
 //   dotnet run -c Release --project bench/Braid.Benchmarks -- [--store sqlite|postgres] [--postgres CONNSTR]
 //                                                            [--spans N] [--fetch-spans N] [--concurrency N]
 //   ... -- --queries [--log-spans N] [--experiment-spans N] [--iterations N] [--cache DIR] [--only NAME] [--explain]
+//                                                            [--postgres-database NAME (kept, reused)]
 var options = BenchOptions.Parse(args);
 if (options.Queries)
 {

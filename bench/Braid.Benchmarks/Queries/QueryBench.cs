@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Braid.Query.Planning;
 using Braid.Query.Syntax;
 using Braid.Storage;
@@ -82,9 +83,32 @@ public sealed class QueryBench(BenchOptions options) : IAsyncDisposable
             return (cached, null);
         }
 
-        _postgresDatabase = $"braid_bench_q_{Guid.NewGuid():N}"[..30];
         await using var connection = new NpgsqlConnection(options.Postgres);
         await connection.OpenAsync();
+        if (options.PostgresDatabase is { } kept)
+        {
+            // A kept database is reused while it and its manifest both exist; generated again otherwise.
+            if (!Regex.IsMatch(kept, "^[a-z_][a-z0-9_]*$"))
+            {
+                throw new ArgumentException("--postgres-database takes a lower-case identifier");
+            }
+
+            var directory = Path.Combine(Path.GetFullPath(options.Cache), $"queries-postgres-{kept}-{options.LogSpans}-{options.ExperimentSpans}-v{DataVersion}");
+            var exists = await connection.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = @kept)", new { kept });
+            if (!exists || !File.Exists(Path.Combine(directory, "manifest.json")))
+            {
+                await connection.ExecuteAsync($"DROP DATABASE IF EXISTS {kept} WITH (FORCE)");
+                await connection.ExecuteAsync($"CREATE DATABASE {kept}");
+                if (Directory.Exists(directory))
+                {
+                    Directory.Delete(directory, recursive: true);
+                }
+            }
+
+            return (directory, new NpgsqlConnectionStringBuilder(options.Postgres) { Database = kept }.ConnectionString);
+        }
+
+        _postgresDatabase = $"braid_bench_q_{Guid.NewGuid():N}"[..30];
         await connection.ExecuteAsync($"CREATE DATABASE {_postgresDatabase}");
         return (Path.Combine(_scratch, "pg"), new NpgsqlConnectionStringBuilder(options.Postgres) { Database = _postgresDatabase }.ConnectionString);
     }
@@ -93,7 +117,7 @@ public sealed class QueryBench(BenchOptions options) : IAsyncDisposable
     private async Task<QueryData> PrepareDataAsync(string directory, string? url)
     {
         var manifest = Path.Combine(directory, "manifest.json");
-        if (url is null && File.Exists(manifest))
+        if (File.Exists(manifest))
         {
             Console.WriteLine($"reusing the generated store in {directory}");
             _server = await ServerUnderTest.StartAsync(directory, url);

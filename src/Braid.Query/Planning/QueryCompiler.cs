@@ -123,31 +123,59 @@ public static class QueryCompiler
         /// <summary>The source's rows: current ones, or each row's version as of the request's <c>version</c>.</summary>
         private string Rows(string c = "c", string h = "h")
         {
+            var (row, data) = RowSource(c, h);
+            return data is null ? row : $"{row} JOIN {data}";
+        }
+
+        /// <summary>
+        /// <see cref="Rows"/> joined to what precedes it as two plain joins, never a parenthesized one: SQLite cannot
+        /// flatten a join on the right of a LEFT JOIN and would materialize every row of the object type first.
+        /// <paramref name="narrowing"/> (read through <c>c</c> and <c>hn</c>) keeps only some rows; it goes into the
+        /// first join's condition, so a LEFT JOIN whose rows are all narrowed away still gives its one row of NULLs.
+        /// </summary>
+        private string JoinRows(string kind, string on, string? narrowing = null)
+        {
+            var (row, data) = RowSource("c", "h");
+            if (narrowing is not null)
+            {
+                on += data is null ? $" AND {narrowing}" : $" AND EXISTS (SELECT 1 FROM event_history hn WHERE hn.seq = c.history_seq AND {narrowing})";
+            }
+
+            // The history row of a current row (or version) always exists, so joining it on its own changes no result.
+            return $"{kind} JOIN {row} ON {on}" + (data is null ? "" : $" {kind} JOIN {data}");
+        }
+
+        /// <summary>
+        /// The source's rows as a FROM item aliased <paramref name="c"/> and, when their JSON is stored apart, the history
+        /// row joined to it (<paramref name="h"/> and its condition); audit rows and documents carry their JSON in <c>c.data</c>.
+        /// </summary>
+        private (string Row, string? Data) RowSource(string c, string h)
+        {
             if (_source.IsDocuments)
             {
-                return DocumentRows(c);
+                return (DocumentRows(c), null);
             }
 
             if (context.Options.AuditLog)
             {
-                return AuditRows(c);
+                return (AuditRows(c), null);
             }
 
+            var data = $"event_history {h} ON {h}.seq = {c}.history_seq";
             if (context.Options.Version is not { } version)
             {
-                return $"event_current {c} JOIN event_history {h} ON {h}.seq = {c}.history_seq";
+                return ($"event_current {c}", data);
             }
 
             var v = _parameters.Add(version);
             var created = HistoryCreated("hv");
-            return $"""
+            return ($"""
                 (SELECT hv.object_type, hv.object_id, hv.id, hv.seq AS history_seq, hv.xact_id, hv.root_span_id, {created} AS created
                  FROM event_history hv
                  WHERE {Objects("hv")} AND hv.xact_id <= {v} AND NOT hv.deleted AND NOT EXISTS (
                      SELECT 1 FROM event_history n
                      WHERE n.object_type = hv.object_type AND n.object_id = hv.object_id AND n.id = hv.id AND n.xact_id <= {v} AND n.seq > hv.seq)) {c}
-                JOIN event_history {h} ON {h}.seq = {c}.history_seq
-                """;
+                """, data);
         }
 
         private string HistoryCreated(string alias) =>
@@ -211,6 +239,8 @@ public static class QueryCompiler
 
         // Documents and audit rows carry their JSON in c.data; current log rows join it from event_history as h.
         private SpanScope Scope() => _source.IsDocuments || context.Options.AuditLog ? new SpanScope(_source, "c", "c") : new SpanScope(_source);
+
+        private SpanScope NarrowingScope() => _source.IsDocuments || context.Options.AuditLog ? new SpanScope(_source, "c", "c") : new SpanScope(_source, "c", "hn");
 
         private ExpressionCompiler SpanCompiler(bool allowTraceFunctions = true) =>
             new(context, Scope()) { TraceFunctions = allowTraceFunctions ? TraceFunction : null };
@@ -511,7 +541,8 @@ public static class QueryCompiler
                         throw compiler.Error(summary ? "filter_spans() narrows the spans of a traces query, not a summary" : "filter_spans() takes one condition", narrowing);
                     }
 
-                    narrow.Add(compiler.Predicate(narrowing.Arguments[0]));
+                    // Read through hn: it goes into the spans' join condition, before their history row is joined (see JoinRows).
+                    narrow.Add(compiler.With(NarrowingScope()).Predicate(narrowing.Arguments[0]));
                 }
                 else
                 {
@@ -571,13 +602,13 @@ public static class QueryCompiler
             var (layout, columns, outputs) = Select(compiler, query.Select);
             var sortTerms = SortTerms(compiler, query.Sort);
             var within = sortTerms.Count > 0 ? string.Join(", ", sortTerms) + ", c.id" : "c.created, c.id";
-            var narrowing = narrow.Count == 0 ? "" : " AND " + string.Join(" AND ", narrow);
+            var narrowing = narrow.Count == 0 ? null : string.Join(" AND ", narrow);
             // A LEFT JOIN keeps a trace whose spans filter_spans removed all of, as one placeholder row, so the
             // reader still counts it against the limit and pages stay the size asked for.
             var sql = $"""
                 WITH r AS ({roots})
                 SELECT {outputs}, c.id, {string.Join(", ", TraceKey("r"))}
-                FROM r LEFT JOIN ({Rows()}) ON c.object_type = {_parameters.Add(_source.ObjectType)} AND c.object_id = r.object_id AND c.root_span_id = r.root_span_id{narrowing}
+                FROM r {JoinRows("LEFT", $"c.object_type = {_parameters.Add(_source.ObjectType)} AND c.object_id = r.object_id AND c.root_span_id = r.root_span_id", narrowing)}
                 ORDER BY {string.Join(", ", TraceKey("r").Select(k => k + " DESC"))}, {within}
                 """;
             return Done(sql, layout, columns, hasPresence: true, keyColumns: TraceKey("r").Count, CursorKind.Keyset);
@@ -659,12 +690,12 @@ public static class QueryCompiler
                 WITH r AS ({roots}),
                 a AS (
                     SELECT r.object_id, r.root_span_id, r.first_xact, MAX(c.xact_id) AS xact, COUNT(*) AS spans, {rootSeq}, {firstSeq}, {aggregates}
-                    FROM r JOIN ({Rows()}) ON {join}
+                    FROM r {JoinRows("INNER", join)}
                     GROUP BY r.object_id, r.root_span_id, r.first_xact),
                 sc AS (
                     SELECT x.object_id, x.root_span_id, {_dialect.ObjectAggregate("x.k", "x.v")} AS scores FROM (
                         SELECT r.object_id, r.root_span_id, e.key AS k, AVG({_dialect.EachValue("e")}) AS v
-                        FROM r JOIN ({Rows()}) ON {join} {lateral}{each}
+                        FROM r {JoinRows("INNER", join)} {lateral}{each}
                         WHERE {_dialect.EachIsNumber("e")}
                         GROUP BY r.object_id, r.root_span_id, e.key) x
                     GROUP BY x.object_id, x.root_span_id),

@@ -33,6 +33,8 @@ public sealed class MigrationsTests
         "postgres 0008_object_versions ea60fe936abdedee30eee94d65fe666a34655809b07c8e298ac6ee4f9ab195e6",
         "sqlite 0009_org_settings_service_accounts c12b2f5147259410d36fd713065a78fca491cb98986d569852be92006c2f5372",
         "postgres 0009_org_settings_service_accounts e1a79325c9066818a997439da760440452bdae6792050036ec5bd9af2a36b849",
+        "sqlite 0010_parallel_unsafe_functions e2302c1b0d4e8d882c1fca92d2312248beafc1d7e0bd314ebd500b9957f9aadb",
+        "postgres 0010_parallel_unsafe_functions d8271687fa8633d86bf8dde872e54485bc11ffde225a04b35fa9d27de9b535a0",
     ];
 
     [Fact]
