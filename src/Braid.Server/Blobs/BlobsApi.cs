@@ -45,7 +45,7 @@ public static class BlobsApi
         var signer = http.RequestServices.GetRequiredService<UrlSigner>();
         return JsonResults.Ok(new JsonObject
         {
-            ["signedUrl"] = BaseUrl(http) + signer.Sign("PUT", AttachmentBlob(orgId, key), UrlLifetime),
+            ["signedUrl"] = PublicUrls.Base(http) + signer.Sign("PUT", AttachmentBlob(orgId, key), UrlLifetime),
             ["headers"] = new JsonObject { ["Content-Type"] = contentType },
         });
     }
@@ -93,7 +93,7 @@ public static class BlobsApi
 
         return JsonResults.Ok(new JsonObject
         {
-            ["downloadUrl"] = BaseUrl(http) + signer.Sign("GET", AttachmentBlob(orgId, key), UrlLifetime,
+            ["downloadUrl"] = PublicUrls.Base(http) + signer.Sign("GET", AttachmentBlob(orgId, key), UrlLifetime,
                 QueryArgs.Single(request, "content_type") ?? attachment.ContentType, QueryArgs.Single(request, "filename") ?? attachment.Filename),
             ["status"] = status,
         });
@@ -113,7 +113,7 @@ public static class BlobsApi
         return JsonResults.Ok(new JsonObject
         {
             ["method"] = "PUT",
-            ["signedUrl"] = BaseUrl(http) + signer.Sign("PUT", OverflowBlob(http.GetPrincipal().OrgId, key), UrlLifetime),
+            ["signedUrl"] = PublicUrls.Base(http) + signer.Sign("PUT", OverflowBlob(http.GetPrincipal().OrgId, key), UrlLifetime),
             ["headers"] = new JsonObject { ["Content-Type"] = contentType },
             ["key"] = key,
         });
@@ -172,9 +172,4 @@ public static class BlobsApi
         body[field] is JsonValue value && value.GetValueKind() == JsonValueKind.String && (string)value! is { Length: > 0 } text
             ? text
             : throw ApiException.BadRequest($"{field}: is required (a non-empty string)");
-
-    private static string BaseUrl(HttpContext http) =>
-        http.RequestServices.GetRequiredService<IOptions<ServerOptions>>().Value.PublicUrl?.TrimEnd('/') is { Length: > 0 } configured
-            ? configured
-            : $"{http.Request.Scheme}://{http.Request.Host}";
 }

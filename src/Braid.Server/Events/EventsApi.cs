@@ -111,26 +111,33 @@ public static class EventsApi
 
     private static JsonArray InsertOps(HttpContext http, EventLog log, JsonArray events, string where, long bytes, List<EventOp> ops)
     {
-        var maxRow = http.RequestServices.GetRequiredService<IOptions<ServerOptions>>().Value.MaxRowBytes;
         var rowIds = new JsonArray();
-        var store = http.RequestServices.GetRequiredService<EventStore>();
         var now = DateTimeOffset.UtcNow;
         for (var i = 0; i < events.Count; i++)
         {
             rowIds.Add(EventValidation.Row(events[i], $"{where}[{i}]"));
-            var row = events[i]!.AsObject();
-            var prepared = store.Prepare(row, now);
-
-            // No row can exceed the limit when the whole request is below it; otherwise measure what will be stored.
-            if (bytes > maxRow && (prepared is null ? JsonSerializer.SerializeToUtf8Bytes(row).Length : Encoding.UTF8.GetByteCount(prepared.Text)) is var size && size > maxRow)
-            {
-                throw ApiException.TooLarge($"{where}[{i}]: row is {size} bytes, over the limit of {maxRow} bytes");
-            }
-
-            ops.Add(new InsertOp(log.Object, row) { Prepared = prepared });
+            ops.Add(PrepareInsert(http, log, events[i]!.AsObject(), $"{where}[{i}]", bytes, now));
         }
 
         return rowIds;
+    }
+
+    /// <summary>
+    /// The write of one row already checked by <see cref="EventValidation.Row"/>: readied for the writer, and a 413 naming
+    /// it when it is over the row size limit.
+    /// </summary>
+    public static InsertOp PrepareInsert(HttpContext http, EventLog log, JsonObject row, string where, long requestBytes, DateTimeOffset now)
+    {
+        var maxRow = http.RequestServices.GetRequiredService<IOptions<ServerOptions>>().Value.MaxRowBytes;
+        var prepared = http.RequestServices.GetRequiredService<EventStore>().Prepare(row, now);
+
+        // No row can exceed the limit when the whole request is below it; otherwise measure what will be stored.
+        if (requestBytes > maxRow && (prepared is null ? JsonSerializer.SerializeToUtf8Bytes(row).Length : Encoding.UTF8.GetByteCount(prepared.Text)) is var size && size > maxRow)
+        {
+            throw ApiException.TooLarge($"{where}: row is {size} bytes, over the limit of {maxRow} bytes");
+        }
+
+        return new InsertOp(log.Object, row) { Prepared = prepared };
     }
 
     private static void FeedbackOps(EventLog log, JsonArray items, string where, List<EventOp> ops)
@@ -141,7 +148,8 @@ public static class EventsApi
         }
     }
 
-    private static async Task CommitAsync(HttpContext http, List<EventOp> ops, long bytes)
+    /// <summary>Queues one request's writes as one atomic job and returns once they are committed.</summary>
+    public static async Task CommitAsync(HttpContext http, List<EventOp> ops, long bytes)
     {
         if (ops.Count > 0)
         {

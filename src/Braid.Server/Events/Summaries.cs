@@ -22,20 +22,29 @@ public static class Summaries
             return JsonResults.Ok(response);
         }
 
-        var events = http.RequestServices.GetRequiredService<EventStore>();
-        var comparisonKey = (string?)project["settings"]?["comparison_key"] is { Length: > 0 } k ? k : "input";
-        var current = await TraceStats.LoadAsync(events, log.Object, comparisonKey);
         var comparison = await ComparisonAsync(http, objects, http.GetPrincipal().OrgId, log);
-        TraceStats? baseline = null;
         if (comparison is not null)
         {
             response["comparison_experiment_name"] = (string)comparison["name"]!;
-            baseline = await TraceStats.LoadAsync(events, new EventObject(EventObjectType.Experiment, (string)comparison["id"]!), comparisonKey);
         }
 
-        response["scores"] = current.Summarize(baseline, scores: true);
-        response["metrics"] = current.Summarize(baseline, scores: false);
+        var (scores, metrics) = await ScoresAndMetricsAsync(http, project, log, (string?)comparison?["id"]);
+        response["scores"] = scores;
+        response["metrics"] = metrics;
         return JsonResults.Ok(response);
+    }
+
+    /// <summary>An experiment's score and metric summaries, with diffs, improvements and regressions against a baseline experiment when given.</summary>
+    public static async Task<(JsonObject Scores, JsonObject Metrics)> ScoresAndMetricsAsync(
+        HttpContext http, JsonObject project, EventLog log, string? baselineId)
+    {
+        var events = http.RequestServices.GetRequiredService<EventStore>();
+        var comparisonKey = (string?)project["settings"]?["comparison_key"] is { Length: > 0 } k ? k : "input";
+        var current = await TraceStats.LoadAsync(events, log.Object, comparisonKey);
+        var baseline = baselineId is null
+            ? null
+            : await TraceStats.LoadAsync(events, new EventObject(EventObjectType.Experiment, baselineId), comparisonKey);
+        return (current.Summarize(baseline, scores: true), current.Summarize(baseline, scores: false));
     }
 
     public static async Task<IResult> DatasetAsync(HttpContext http, ObjectStore objects)
@@ -69,10 +78,7 @@ public static class Summaries
         return (log, project, response);
     }
 
-    /// <summary>
-    /// The experiment to compare with: <c>comparison_experiment_id</c>, else the experiment's <c>base_exp_id</c>,
-    /// else the newest other experiment of the project created before it.
-    /// </summary>
+    /// <summary>The experiment to compare with: <c>comparison_experiment_id</c>, else the experiment's <see cref="BaseExperimentAsync"/>.</summary>
     private static async Task<JsonObject?> ComparisonAsync(HttpContext http, ObjectStore objects, string orgId, EventLog log)
     {
         if (QueryArgs.Uuid(http.Request, "comparison_experiment_id") is { } explicitId)
@@ -82,6 +88,15 @@ public static class Summaries
             return JsonNode.Parse(row.Data)!.AsObject();
         }
 
+        return await BaseExperimentAsync(objects, orgId, log);
+    }
+
+    /// <summary>
+    /// An experiment's default baseline (Braintrust's rule, shared by summarize and the SDK's base experiment lookup):
+    /// its <c>base_exp_id</c>, else the newest other experiment of the project created before it.
+    /// </summary>
+    public static async Task<JsonObject?> BaseExperimentAsync(ObjectStore objects, string orgId, EventLog log)
+    {
         if ((string?)log.Owner["base_exp_id"] is { } baseId &&
             await objects.GetAsync(orgId, ObjectKinds.Experiment.Name, baseId) is { } baseRow)
         {
@@ -100,7 +115,7 @@ public static class Summaries
         return null;
     }
 
-    private static async Task<JsonObject> ProjectAsync(ObjectStore objects, string orgId, string projectId)
+    public static async Task<JsonObject> ProjectAsync(ObjectStore objects, string orgId, string projectId)
     {
         var row = await objects.GetAsync(orgId, ObjectKinds.Project.Name, projectId)
             ?? throw ApiException.NotFound($"project '{projectId}' not found");
@@ -108,7 +123,7 @@ public static class Summaries
     }
 
     private static string ProjectUrl(HttpContext http, string orgName, JsonObject project) =>
-        $"{http.Request.Scheme}://{http.Request.Host}/app/{Uri.EscapeDataString(orgName)}/p/{Uri.EscapeDataString((string)project["name"]!)}";
+        $"{PublicUrls.Base(http)}/app/{Uri.EscapeDataString(orgName)}/p/{Uri.EscapeDataString((string)project["name"]!)}";
 
     private static bool Flag(HttpRequest request, string name) =>
         QueryArgs.Single(request, name)?.ToLowerInvariant() switch

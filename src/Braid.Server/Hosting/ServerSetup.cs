@@ -4,6 +4,7 @@ using Braid.Server.Events;
 using Braid.Server.Http;
 using Braid.Server.Objects;
 using Braid.Server.Otel;
+using Braid.Server.Sdk;
 using Braid.Server.Secrets;
 using Braid.Server.Tenancy;
 using Braid.Storage;
@@ -82,6 +83,8 @@ public static class ServerSetup
         app.MapBlobsApi();
         app.MapOtelApi();
         app.MapBtqlApi();
+        app.MapSdkControlPlaneApi();
+        app.MapLogs3Api();
         app.MapFallback(static (HttpContext http) =>
             ErrorHandling.WriteAsync(http, StatusCodes.Status404NotFound, $"no route for {http.Request.Method} {http.Request.Path}"))
             .AllowAnonymous();

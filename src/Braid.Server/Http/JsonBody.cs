@@ -20,7 +20,8 @@ public static class JsonBody
         return node is JsonObject body ? (body, bytes) : throw ApiException.BadRequest($"request body must be a JSON object, not {Describe(node)}");
     }
 
-    private static async Task<(JsonNode? Node, long Bytes)> ReadAsync(HttpContext context)
+    /// <summary>The body as any JSON value (a 400 when empty or not JSON), and its size in bytes.</summary>
+    public static async Task<(JsonNode? Node, long Bytes)> ReadAsync(HttpContext context)
     {
         var body = await RequestBody.ReadAsync(context);
         if (body.Count == 0)

@@ -20,7 +20,7 @@ public sealed class OtlpExporterTests(BraidApp app) : IClassFixture<BraidApp>
         using var source = new ActivitySource(sourceName, "1.2.3");
         var exports = new RecordingHandler();
         Activity parent, child;
-        using (var tracing = Sdk.CreateTracerProviderBuilder()
+        using (var tracing = OpenTelemetry.Sdk.CreateTracerProviderBuilder()
             .ConfigureResource(resource => resource.AddService("exporter-test-service"))
             .AddSource(sourceName)
             .AddOtlpExporter(otlp =>
