@@ -101,9 +101,11 @@ describe("initLogger", () => {
   });
 
   test("logFeedback merges scores and expected, and a comment attaches to the row, not as a span", async () => {
-    const id = logger.log({ input: "q", output: "a", scores: { auto: 0.25 } });
+    // A logger of its own: once a logger has started spans, its top-level log() is refused.
+    const plain = initLogger({ projectId });
+    const id = plain.log({ input: "q", output: "a", scores: { auto: 0.25 } });
     await checkedFlush();
-    logger.logFeedback({
+    plain.logFeedback({
       id,
       scores: { human: 0.75 },
       expected: "A",
@@ -156,10 +158,16 @@ describe("initLogger", () => {
 
   test("an attachment is uploaded and read back byte for byte", async () => {
     const bytes = new TextEncoder().encode("hello from the SDK test\n".repeat(100));
-    const id = logger.log({
-      input: { file: new Attachment({ data: new Blob([bytes]), filename: "hello.txt", contentType: "text/plain" }) },
-      output: "ok",
-    });
+    const id = logger.traced(
+      (span) => {
+        span.log({
+          input: { file: new Attachment({ data: new Blob([bytes]), filename: "hello.txt", contentType: "text/plain" }) },
+          output: "ok",
+        });
+        return span.id;
+      },
+      { name: "with-attachment" },
+    );
     await checkedFlush();
 
     const row = (await rowsById())[id];
