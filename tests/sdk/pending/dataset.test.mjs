@@ -17,8 +17,11 @@ test("initDataset insert/update/delete/fetch/version/summarize", async () => {
   assert.equal(b, "caller-chosen-id");
   await checkedFlush();
 
-  dataset.update({ id: a, metadata: { extra: { y: 2 } }, expected: { a: 4, checked: true } });
+  // The delete goes first: version() is the newest _xact_id among the rows still there, so a
+  // delete's own transaction never counts (and the SDK sends each of these in a request of its own).
   dataset.delete(c);
+  await checkedFlush();
+  dataset.update({ id: a, metadata: { extra: { y: 2 } }, expected: { a: 4, checked: true } });
   await checkedFlush();
 
   const rows = await dataset.fetchedData();
@@ -34,18 +37,19 @@ test("initDataset insert/update/delete/fetch/version/summarize", async () => {
   const version = await dataset.version();
   assert.equal(version, rows.map((r) => r._xact_id).sort().at(-1), "version is the newest _xact_id");
 
-  const summary = await dataset.summarize();
-  assert.equal(summary.dataSummary.totalRecords, 2);
-
   // A later insert is invisible to a dataset pinned at the earlier version.
   dataset.insert({ input: { q: "later" }, expected: { a: 0 } });
   await checkedFlush();
   const pinned = initDataset(project, { dataset: await dataset.name, version });
   assert.equal((await pinned.fetchedData()).length, 2);
-  assert.equal((await dataset.summarize()).dataSummary.totalRecords, 3);
 
   // Reopened by id: the SDK resolves the name and project through /api/self/get_object_info.
   const byDatasetId = initDataset({ datasetId: await dataset.id });
   assert.equal(await byDatasetId.name, await dataset.name);
   assert.equal((await byDatasetId.fetchedData()).length, 3);
+
+  // Last: the counts, which come only from /dataset-summary.
+  const summary = await dataset.summarize();
+  assert.equal(summary.dataSummary.totalRecords, 3);
+  assert.equal(summary.dataSummary.newRecords, 4, "every insert this handle made");
 });

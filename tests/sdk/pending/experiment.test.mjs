@@ -22,17 +22,6 @@ describe("experiments", () => {
     const ids = logged.map((event) => experiment.log(event));
     await checkedFlush();
 
-    const summary = await experiment.summarize();
-    assert.equal(summary.experimentName, await experiment.name);
-    assert.equal(summary.projectName, project);
-    close(summary.scores.accuracy?.score, 2 / 3, "accuracy");
-    close(summary.scores.closeness?.score, 0.5, "closeness");
-    assert.equal(summary.scores.accuracy.name, "accuracy");
-    for (const metric of Object.values(summary.metrics)) {
-      assert.equal(typeof metric.metric, "number", `${metric.name}.metric is a number (the reporter calls toFixed)`);
-      assert.equal(typeof metric.unit, "string", `${metric.name}.unit is a string`);
-    }
-
     const rows = await experiment.fetchedData();
     assert.equal(rows.length, 3);
     for (const [i, id] of ids.entries()) {
@@ -45,6 +34,17 @@ describe("experiments", () => {
       assert.equal(row.is_root, true);
     }
     close(rows.find((r) => r.id === ids[2]).metrics.tokens, 10, "metrics.tokens");
+
+    const summary = await experiment.summarize();
+    assert.equal(summary.experimentName, await experiment.name);
+    assert.equal(summary.projectName, project);
+    close(summary.scores.accuracy?.score, 2 / 3, "accuracy");
+    close(summary.scores.closeness?.score, 0.5, "closeness");
+    assert.equal(summary.scores.accuracy.name, "accuracy");
+    for (const metric of Object.values(summary.metrics)) {
+      assert.equal(typeof metric.metric, "number", `${metric.name}.metric is a number (the reporter calls toFixed)`);
+      assert.equal(typeof metric.unit, "string", `${metric.name}.unit is a string`);
+    }
   });
 
   test("a comparison against a base experiment: diffs, improvements and regressions", async () => {
