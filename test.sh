@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs every Braid test suite, once per store (sqlite, then postgres).
 #
-#   ./test.sh                      # everything
-#   ./test.sh --filter Name~Foo    # extra args go to `dotnet test`
+#   ./test.sh                      # everything: .NET tests, then the SDK suite (tests/sdk)
+#   ./test.sh --filter Name~Foo    # extra args go to `dotnet test`; the SDK suite is then skipped
+#   ./test.sh --filter X --sdk     # ... unless asked for
+#   ./test.sh --sdk-only           # only the SDK suite (still on both stores)
 #
 # Starts a throwaway PostgreSQL cluster on 127.0.0.1:<free port> (installing
 # PostgreSQL from Debian packages when it is missing) and removes it on exit.
@@ -14,6 +16,23 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$ROOT"
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+# --sdk / --sdk-only are ours; everything else goes to `dotnet test`. A run narrowed with dotnet
+# test arguments is a quick loop over C# tests, so it leaves the SDK suite out unless --sdk asks.
+DOTNET_TESTS=1
+SDK_TESTS=auto
+DOTNET_ARGS=()
+for arg in "$@"; do
+  case "$arg" in
+    --sdk) SDK_TESTS=1 ;;
+    --sdk-only) SDK_TESTS=1; DOTNET_TESTS=0 ;;
+    *) DOTNET_ARGS+=("$arg") ;;
+  esac
+done
+if [ "$SDK_TESTS" = auto ]; then
+  if [ "${#DOTNET_ARGS[@]}" -eq 0 ]; then SDK_TESTS=1; else SDK_TESTS=0; fi
+fi
+set -- "${DOTNET_ARGS[@]}"
 
 log() { printf '==> %s\n' "$*"; }
 die() { printf 'test.sh: error: %s\n' "$*" >&2; exit 1; }
@@ -57,13 +76,21 @@ summary_line() {
 
 # ---------------------------------------------------------------- .NET tests
 BUILD_OK=1
-log "dotnet build Braid.slnx -c Release"
-if ! dotnet build Braid.slnx -c Release; then
+if [ "$DOTNET_TESTS" -eq 1 ]; then
+  log "dotnet build Braid.slnx -c Release"
+  build=(dotnet build Braid.slnx -c Release)
+else
+  log "dotnet build src/Braid.Server -c Release"
+  build=(dotnet build src/Braid.Server -c Release)
+fi
+if ! "${build[@]}"; then
   BUILD_OK=0
   FAILURES+=("build")
 fi
 
-for store in sqlite postgres; do
+DOTNET_STORES=(sqlite postgres)
+if [ "$DOTNET_TESTS" -eq 0 ]; then DOTNET_STORES=(); fi
+for store in "${DOTNET_STORES[@]}"; do
   results="$TMP/$store"
   rc=0
   if [ "$BUILD_OK" -eq 1 ]; then
@@ -88,14 +115,17 @@ for store in sqlite postgres; do
   fi
 done
 
-# ---------------------------------------------------------------- later suites
-# tests/sdk/run.sh: run once per store; it prints "sdk-<store>: N passed, M failed".
-if [ -x tests/sdk/run.sh ]; then
+# ---------------------------------------------------------------- SDK suite
+# tests/sdk/run.sh: the official Braintrust TypeScript SDK against a Braid it starts on a free port,
+# once per store (the postgres run takes a fresh database in the cluster above). It installs node
+# and npm from Debian packages when missing and runs `npm ci`; it prints "sdk-<store>: N passed, M failed".
+if [ "$SDK_TESTS" -eq 1 ]; then
   for store in sqlite postgres; do
-    log "tests/sdk/run.sh (BRAID_TEST_STORE=$store)"
+    if [ "$BUILD_OK" -ne 1 ]; then FAILURES+=("sdk-$store: not run (build failed)"); continue; fi
+    log "tests/sdk/run.sh $store"
     out="$TMP/sdk-$store.out"
     rc=0
-    BRAID_TEST_STORE="$store" tests/sdk/run.sh 2>&1 | tee "$out" || rc=$?
+    BRAID_SDK_NO_BUILD=1 tests/sdk/run.sh "$store" 2>&1 | tee "$out" || rc=$?
     line=$(grep -E "^sdk-$store: [0-9]+ passed, [0-9]+ failed" "$out" | tail -n 1 || true)
     if [ -n "$line" ]; then
       p=$(sed -E 's/^[^:]*: ([0-9]+) passed.*/\1/' <<<"$line")
@@ -103,6 +133,8 @@ if [ -x tests/sdk/run.sh ]; then
       TOTAL_PASSED=$(( TOTAL_PASSED + p ))
       TOTAL_FAILED=$(( TOTAL_FAILED + f ))
       if [ "$f" -gt 0 ] && [ "$rc" -eq 0 ]; then rc=1; fi
+    elif [ "$rc" -eq 0 ]; then
+      rc=1   # no summary line: the suite did not run to the end
     fi
     if [ "$rc" -ne 0 ]; then FAILURES+=("sdk-$store: exit $rc"); fi
   done
