@@ -4,11 +4,7 @@
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { loadPrompt } from "braintrust";
-import { loginStandInFetch, rest, uniqueName } from "#harness";
-
-// Until the server answers POST /api/apikey/login (branch sdkapi), login is stood in for; every
-// other request goes to Braid. When login lands, drop `fetch` here (tests/sdk/README.md).
-let sdk;
+import { rest, uniqueName } from "#harness";
 
 const chatPrompt = (system) => ({
   prompt: {
@@ -27,7 +23,6 @@ describe("loadPrompt", () => {
   const slug = uniqueName("greeter");
 
   before(async () => {
-    sdk = { fetch: await loginStandInFetch() };
     project = await rest("POST", "/v1/project", { name: uniqueName("sdk-prompts") });
     greeter = await rest("POST", "/v1/prompt", {
       project_id: project.id,
@@ -48,7 +43,7 @@ describe("loadPrompt", () => {
   }
 
   test("by project name and slug, then build() renders the messages and merges the params", async () => {
-    const prompt = await loadPrompt({ ...sdk, projectName: project.name, slug });
+    const prompt = await loadPrompt({ projectName: project.name, slug });
     assertGreeter(prompt);
     const built = prompt.build({ persona: "a pirate", question: "Where is the treasure?" });
     assert.equal(built.model, "gpt-4o-mini");
@@ -67,11 +62,11 @@ describe("loadPrompt", () => {
   });
 
   test("by project id and slug", async () => {
-    assertGreeter(await loadPrompt({ ...sdk, projectId: project.id, slug }));
+    assertGreeter(await loadPrompt({ projectId: project.id, slug }));
   });
 
   test("by id", async () => {
-    assertGreeter(await loadPrompt({ ...sdk, id: greeter.id }));
+    assertGreeter(await loadPrompt({ id: greeter.id }));
   });
 
   test("a completion prompt builds to a prompt string", async () => {
@@ -85,7 +80,7 @@ describe("loadPrompt", () => {
         options: { model: "gpt-4o-mini", params: { temperature: 0 } },
       },
     });
-    const prompt = await loadPrompt({ ...sdk, projectName: project.name, slug: completionSlug });
+    const prompt = await loadPrompt({ projectName: project.name, slug: completionSlug });
     assert.equal(prompt.id, created.id);
     const built = prompt.build({ word: "cat", language: "French" }, { flavor: "completion" });
     assert.equal(built.prompt, "Translate cat to French:");
@@ -104,21 +99,21 @@ describe("loadPrompt", () => {
     const v2 = await rest("PATCH", `/v1/prompt/${v1.id}`, { prompt_data: chatPrompt("Second: {{persona}}.") });
     assert.notEqual(v2._xact_id, v1._xact_id);
 
-    const latest = await loadPrompt({ ...sdk, projectName: project.name, slug: versionSlug });
+    const latest = await loadPrompt({ projectName: project.name, slug: versionSlug });
     assert.equal(latest.version, v2._xact_id);
     assert.equal(latest.build({ persona: "x", question: "q" }).messages[0].content, "Second: x.");
 
-    const pinned = await loadPrompt({ ...sdk, projectName: project.name, slug: versionSlug, version: v1._xact_id });
+    const pinned = await loadPrompt({ projectName: project.name, slug: versionSlug, version: v1._xact_id });
     assert.equal(pinned.version, v1._xact_id);
     assert.equal(pinned.build({ persona: "x", question: "q" }).messages[0].content, "First: x.");
 
-    const byId = await loadPrompt({ ...sdk, id: v1.id, version: v1._xact_id });
+    const byId = await loadPrompt({ id: v1.id, version: v1._xact_id });
     assert.equal(byId.build({ persona: "y", question: "q" }).messages[0].content, "First: y.");
   });
 
   test("an unknown slug is an error, not an empty prompt", async () => {
     await assert.rejects(
-      loadPrompt({ ...sdk, projectName: project.name, slug: uniqueName("missing") }),
+      loadPrompt({ projectName: project.name, slug: uniqueName("missing") }),
       /not found/i,
     );
   });

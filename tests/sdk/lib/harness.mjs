@@ -128,23 +128,3 @@ export function assertFields(actual, expected, label = "row") {
   }
 }
 
-/**
- * A `fetch` for the SDK's loader options (loadPrompt({fetch})) that answers POST /api/apikey/login
- * itself, with this server as api and proxy base, and passes every other request to the server.
- * Only for scenarios that must pass while the server has no login endpoint (branch sdkapi adds it);
- * everything after login is the real SDK against the real server.
- */
-export async function loginStandInFetch() {
-  const org = await organization();
-  return async (input, init) => {
-    const url = typeof input === "string" ? input : (input.url ?? String(input));
-    if (new URL(url).pathname.endsWith("/api/apikey/login")) {
-      const orgInfo = [{ id: org.id, name: org.name, api_url: APP_URL, proxy_url: APP_URL, git_metadata: null }];
-      return new Response(JSON.stringify({ org_info: orgInfo }), {
-        status: 200,
-        headers: { "Content-Type": "application/json" },
-      });
-    }
-    return fetch(input, init);
-  };
-}
