@@ -148,14 +148,16 @@ public static class EventsApi
         }
     }
 
-    /// <summary>Queues one request's writes as one atomic job and returns once they are committed.</summary>
-    public static async Task CommitAsync(HttpContext http, List<EventOp> ops, long bytes)
+    /// <summary>Queues one request's writes as one atomic job; once committed, returns its transaction id (null when there was nothing to write).</summary>
+    public static async Task<long?> CommitAsync(HttpContext http, List<EventOp> ops, long bytes)
     {
-        if (ops.Count > 0)
+        if (ops.Count == 0)
         {
-            var queue = http.RequestServices.GetRequiredService<IngestQueue>();
-            await queue.WriteAsync(new WriteJob(ops, http.GetPrincipal().UserId, bytes));
+            return null;
         }
+
+        var queue = http.RequestServices.GetRequiredService<IngestQueue>();
+        return await queue.WriteAsync(new WriteJob(ops, http.GetPrincipal().UserId, bytes));
     }
 
     private static async Task FetchAsync(HttpContext http, ObjectStore objects, EventObjectType type, string idParameter, bool fromBody)

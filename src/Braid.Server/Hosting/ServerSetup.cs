@@ -85,6 +85,7 @@ public static class ServerSetup
         app.MapBtqlApi();
         app.MapSdkControlPlaneApi();
         app.MapLogs3Api();
+        app.MapSdkDataPlaneApi();
         app.MapFallback(static (HttpContext http) =>
             ErrorHandling.WriteAsync(http, StatusCodes.Status404NotFound, $"no route for {http.Request.Method} {http.Request.Path}"))
             .AllowAnonymous();

@@ -15,7 +15,7 @@ public static class ObjectsApi
     public const string FoundExistingHeader = "x-bt-found-existing";
 
     // POST's if_exists (kinds with SupportsIfExists): read from the body, never stored.
-    private static readonly Field IfExists = new("if_exists", FieldType.Enum, FieldUse.Create, Values: ["error", "replace", "ignore"]);
+    internal static readonly Field IfExists = new("if_exists", FieldType.Enum, FieldUse.Create, Values: ["error", "replace", "ignore"]);
 
     public static IEndpointRouteBuilder MapObjectsApi(this IEndpointRouteBuilder routes)
     {
@@ -45,29 +45,37 @@ public static class ObjectsApi
 
     internal static async Task<IResult> CreateAsync(ObjectKind kind, HttpContext http, ObjectStore store)
     {
-        var body = await JsonBody.ReadObjectAsync(http);
-        var ifExists = kind.SupportsIfExists ? FieldValidation.Check(IfExists, body["if_exists"])?.GetValue<string>() : null;
+        var (doc, existing) = await CreateAsync(kind, await JsonBody.ReadObjectAsync(http), http, store);
+        if (existing)
+        {
+            http.Response.Headers[FoundExistingHeader] = "true";
+        }
+
+        return JsonResults.Ok(doc);
+    }
+
+    /// <summary>POST semantics for one body: register, or with <c>if_exists</c> (kinds that take it) replace, keep or refuse the object holding the key.</summary>
+    internal static Task<(JsonObject Object, bool Existing)> CreateAsync(ObjectKind kind, JsonObject body, HttpContext http, ObjectStore store) =>
+        UpsertAsync(kind, body, kind.SupportsIfExists ? FieldValidation.Check(IfExists, body["if_exists"])?.GetValue<string>() : null, http, store);
+
+    /// <summary>Creates the object, or when its key is taken: <c>replace</c>s it, returns it unchanged (<c>ignore</c>, null) or refuses (<c>error</c>).</summary>
+    internal static async Task<(JsonObject Object, bool Existing)> UpsertAsync(
+        ObjectKind kind, JsonObject body, string? ifExists, HttpContext http, ObjectStore store)
+    {
         if (ifExists == "replace")
         {
-            return await ReplaceAsync(kind, body, http, store);
+            return await ReplaceDocumentAsync(kind, body, http, store);
         }
 
         var principal = await http.InOrganizationAsync(OptionalString(body, "org_name"));
         var scopeId = await ObjectScopes.ForCreateAsync(kind, body, principal, store);
         var (doc, existing) = await RegisterAsync(kind, body, principal, scopeId, store, http.RequestServices);
-        if (existing)
-        {
-            // A taken key is the caller's mistake, not a conflict to retry: 400, as clients retry 409s.
-            if (ifExists == "error")
-            {
-                throw ApiException.BadRequest(
-                    $"{kind.KeyField}: a {kind.Name} with {kind.KeyField} '{doc[kind.KeyField]}' already exists (if_exists is 'error')");
-            }
 
-            http.Response.Headers[FoundExistingHeader] = "true";
-        }
-
-        return JsonResults.Ok(doc);
+        // A taken key is the caller's mistake, not a conflict to retry: 400, as clients retry 409s.
+        return existing && ifExists == "error"
+            ? throw ApiException.BadRequest(
+                $"{kind.KeyField}: a {kind.Name} with {kind.KeyField} '{doc[kind.KeyField]}' already exists (if_exists is 'error')")
+            : (doc, existing);
     }
 
     /// <summary>
@@ -113,6 +121,17 @@ public static class ObjectsApi
     /// <summary>PUT <c>/v1/{kind}</c>: creates the object, or replaces the given fields of the one holding the natural key.</summary>
     private static async Task<IResult> ReplaceAsync(ObjectKind kind, JsonObject body, HttpContext http, ObjectStore store)
     {
+        var (doc, existing) = await ReplaceDocumentAsync(kind, body, http, store);
+        if (existing)
+        {
+            http.Response.Headers[FoundExistingHeader] = "true";
+        }
+
+        return JsonResults.Ok(doc);
+    }
+
+    private static async Task<(JsonObject Object, bool Existing)> ReplaceDocumentAsync(ObjectKind kind, JsonObject body, HttpContext http, ObjectStore store)
+    {
         var principal = await http.InOrganizationAsync(OptionalString(body, "org_name"));
         var scopeId = await ObjectScopes.ForCreateAsync(kind, body, principal, store);
         var doc = NewDocument(kind, body, principal, scopeId, http.RequestServices);
@@ -131,8 +150,7 @@ public static class ObjectsApi
                 var (outcome, stored) = await WriteAsync(kind, row, current, body, principal, store, http.RequestServices);
                 if (outcome == WriteOutcome.Written)
                 {
-                    http.Response.Headers[FoundExistingHeader] = "true";
-                    return JsonResults.Ok(stored);
+                    return (stored, true);
                 }
 
                 // Deleted or renamed since it was read: start over.
@@ -143,7 +161,7 @@ public static class ObjectsApi
             kind.Derive?.Invoke(doc);
             if (await store.TryInsertAsync(ObjectDocuments.ToRow(kind, principal.OrgId, scopeId, doc), kind.Versioned) is { } inserted)
             {
-                return JsonResults.Ok(ObjectDocuments.Render(kind, inserted));
+                return (ObjectDocuments.Render(kind, inserted), false);
             }
         }
     }
@@ -320,10 +338,12 @@ public static class ObjectsApi
         return data is null ? null : ObjectDocuments.Render(kind, ObjectDocuments.Load(data, null));
     }
 
-    private static async Task<IResult> PatchAsync(ObjectKind kind, string id, HttpContext http, ObjectStore store)
+    private static async Task<IResult> PatchAsync(ObjectKind kind, string id, HttpContext http, ObjectStore store) =>
+        await PatchAsync(kind, id, await JsonBody.ReadObjectAsync(http), http, store);
+
+    internal static async Task<IResult> PatchAsync(ObjectKind kind, string id, JsonObject body, HttpContext http, ObjectStore store)
     {
         var principal = http.GetPrincipal();
-        var body = await JsonBody.ReadObjectAsync(http);
         var row = await FindAsync(kind, id, http, store, forWrite: true, body);
         var doc = ObjectDocuments.Load(row);
         ObjectDocuments.Patch(kind, doc, body);

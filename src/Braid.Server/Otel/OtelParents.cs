@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Braid.Server.Events;
 using Braid.Server.Http;
 using Braid.Server.Objects;
+using Braid.Server.Sdk;
 using Braid.Storage.Events;
 using Braid.Storage.Objects;
 using Braid.Storage.Tenancy;
@@ -11,7 +12,7 @@ namespace Braid.Server.Otel;
 /// <summary>
 /// Which log spans go to, as Braintrust's OTLP endpoint names it: <c>project_id:&lt;uuid&gt;</c>,
 /// <c>project_name:&lt;name&gt;</c> (registered in the caller's organization when new, as <c>POST /v1/project</c> does)
-/// or <c>experiment_id:&lt;uuid&gt;</c>, from the request's <c>x-bt-parent</c> header or a span's own
+/// or <c>experiment_id:&lt;uuid&gt;</c>, or the string an SDK's <c>export()</c> gives (see <see cref="ExportedParent"/>), from the request's <c>x-bt-parent</c> header or a span's own
 /// <c>braintrust.parent</c> attribute. Each distinct parent is looked up once per request.
 /// </summary>
 public sealed class OtelParents(Principal principal, ObjectStore objects, IServiceProvider services)
@@ -45,6 +46,11 @@ public sealed class OtelParents(Principal principal, ObjectStore objects, IServi
     private async Task<EventObject> FindAsync(string parent, string source)
     {
         var colon = parent.IndexOf(':', StringComparison.Ordinal);
+        if (colon < 0 && ExportedParent.TryDecode(parent) is { } exported)
+        {
+            return await FindExportedAsync(exported, source);
+        }
+
         var value = colon < 0 ? "" : parent[(colon + 1)..];
         switch (colon < 0 ? "" : parent[..colon])
         {
@@ -58,7 +64,26 @@ public sealed class OtelParents(Principal principal, ObjectStore objects, IServi
                 return new EventObject(EventObjectType.ProjectLogs, (string)project["id"]!);
             default:
                 throw ApiException.BadRequest(
-                    $"{source}: '{parent}' names no parent; use project_id:<uuid>, project_name:<name> or experiment_id:<uuid>");
+                    $"{source}: '{parent}' names no parent; use project_id:<uuid>, project_name:<name>, experiment_id:<uuid> or an SDK export() string");
         }
+    }
+
+    /// <summary>The log an SDK <c>export()</c> string points into: its object id, else the project it names for registration.</summary>
+    private async Task<EventObject> FindExportedAsync(ExportedParent parent, string source)
+    {
+        var type = parent.Type switch
+        {
+            ExportedParentType.Experiment => EventObjectType.Experiment,
+            ExportedParentType.ProjectLogs => EventObjectType.ProjectLogs,
+            _ => throw ApiException.BadRequest($"{source}: playground logs are not supported by this server"),
+        };
+        if ((parent.ObjectId ?? (type == EventObjectType.ProjectLogs ? parent.ProjectId : null)) is { } id)
+        {
+            return (await EventLogs.ResolveAsync(objects, principal, type, id, source)).Object;
+        }
+
+        return type == EventObjectType.ProjectLogs && parent.ProjectName is { Length: > 0 } name
+            ? await FindAsync($"project_name:{name}", source)
+            : throw ApiException.BadRequest($"{source}: the exported parent names no object id (or project for logs)");
     }
 }

@@ -95,6 +95,26 @@ public sealed partial class EventStore
         }
     }
 
+    /// <summary>Every row of a log that was live right after transaction <paramref name="asOf"/>, as it was then.</summary>
+    public async IAsyncEnumerable<StoredEvent> ReadAllAsync(EventObject obj, long asOf)
+    {
+        await using var connection = await database.OpenAsync();
+        await using var reader = await connection.ExecuteReaderAsync(
+            $"SELECT h.data, h.xact_id FROM event_history h WHERE h.object_type = @t AND h.object_id = @o AND {LiveAsOfVersion}",
+            new { t = obj.TypeName, o = obj.Id, v = asOf });
+        while (await reader.ReadAsync())
+        {
+            yield return new StoredEvent(reader.GetString(0), reader.GetInt64(1));
+        }
+    }
+
+    /// <summary>The newest transaction id handed out: every write committed so far is at or before it.</summary>
+    public async Task<long> LastXactAsync()
+    {
+        await using var connection = await database.OpenAsync();
+        return await connection.ExecuteScalarAsync<long>("SELECT last_xact FROM braid_xact WHERE id = 1");
+    }
+
     public async Task<long> CountAsync(EventObject obj)
     {
         await using var connection = await database.OpenAsync();

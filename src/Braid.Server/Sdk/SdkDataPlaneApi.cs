@@ -1,0 +1,202 @@
+using System.Text.Json.Nodes;
+using Braid.Server.Auth;
+using Braid.Server.Events;
+using Braid.Server.Http;
+using Braid.Server.Objects;
+using Braid.Storage.Events;
+using Braid.Storage.Objects;
+using Braid.Storage.Xact;
+
+namespace Braid.Server.Sdk;
+
+/// <summary>
+/// The SDK's calls on the api base outside the OpenAPI spec (sdk-protocol §3 data plane): summaries, the current
+/// transaction id, dataset restore, <c>project.publish()</c> and dataset snapshots. Each reuses the REST API's code.
+/// </summary>
+public static class SdkDataPlaneApi
+{
+    public static IEndpointRouteBuilder MapSdkDataPlaneApi(this IEndpointRouteBuilder routes)
+    {
+        routes.MapGet("/experiment-comparison2", ComparisonAsync);
+        routes.MapGet("/dataset-summary", DatasetSummaryAsync);
+        routes.MapGet("/xact-id", XactIdAsync);
+        routes.MapPost("/v1/dataset/{dataset_id}/restore/preview", (HttpContext http, ObjectStore objects) => RestoreAsync(http, objects, apply: false));
+        routes.MapPost("/v1/dataset/{dataset_id}/restore", (HttpContext http, ObjectStore objects) => RestoreAsync(http, objects, apply: true));
+        routes.MapPost("/insert-functions", InsertFunctionsAsync);
+
+        var snapshots = routes.MapGroup("/api/dataset_snapshot").WithTags("sdk");
+        snapshots.MapPost("register", RegisterSnapshotAsync);
+        snapshots.MapPost("get", ListSnapshotsAsync);
+        snapshots.MapPost("patch_id", PatchSnapshotAsync);
+        snapshots.MapPost("delete_id", DeleteSnapshotAsync);
+        return routes;
+    }
+
+    /// <summary>
+    /// <c>summarize()</c>'s numbers: the summarize endpoint's scores and metrics, compared with <c>base_experiment_id</c>
+    /// only when the SDK gives one (it asks <c>/api/base_experiment/get_id</c> first).
+    /// </summary>
+    private static async Task<IResult> ComparisonAsync(HttpContext http, ObjectStore objects)
+    {
+        var principal = http.GetPrincipal();
+        var id = QueryArgs.Single(http.Request, "experiment_id") ?? throw ApiException.BadRequest("experiment_id: is required");
+        var log = await EventLogs.ResolveAsync(objects, principal, EventObjectType.Experiment, id, "experiment_id");
+        string? baselineId = null;
+        if (QueryArgs.Single(http.Request, "base_experiment_id") is { } baseId)
+        {
+            baselineId = (await EventLogs.ResolveAsync(objects, principal, EventObjectType.Experiment, baseId, "base_experiment_id")).Object.Id;
+        }
+
+        var project = await Summaries.ProjectAsync(objects, principal.OrgId, log.ProjectId);
+        var (scores, metrics) = await Summaries.ScoresAndMetricsAsync(http, project, log, baselineId);
+        return JsonResults.Ok(new JsonObject { ["scores"] = scores, ["metrics"] = metrics });
+    }
+
+    private static async Task<IResult> DatasetSummaryAsync(HttpContext http, ObjectStore objects, EventStore events)
+    {
+        var id = QueryArgs.Single(http.Request, "dataset_id") ?? throw ApiException.BadRequest("dataset_id: is required");
+        var log = await EventLogs.ResolveAsync(objects, http.GetPrincipal(), EventObjectType.Dataset, id, "dataset_id");
+        return JsonResults.Ok(new JsonObject { ["total_records"] = await events.CountAsync(log.Object) });
+    }
+
+    /// <summary>
+    /// The newest transaction id as plain text (<c>dataset.createSnapshot()</c> pins it). Text, not a JSON number: 19
+    /// digits do not survive a JavaScript number.
+    /// </summary>
+    private static async Task<IResult> XactIdAsync(EventStore events) =>
+        Results.Text(XactId.Format(await events.LastXactAsync()), "text/plain");
+
+    /// <summary>
+    /// <c>{version}</c>: puts the dataset back as it was right after that transaction. Rows changed or deleted since are
+    /// written again as they were then; rows created since are deleted. The preview only counts them.
+    /// </summary>
+    private static async Task<IResult> RestoreAsync(HttpContext http, ObjectStore objects, bool apply)
+    {
+        var log = await EventsApi.ResolveAsync(http, objects, EventObjectType.Dataset, "dataset_id");
+        var (body, bytes) = await JsonBody.ReadSizedObjectAsync(http);
+        var text = body["version"] is JsonValue v ? v.ToString() : null;
+        if (!XactId.TryParse(text, out var version))
+        {
+            throw ApiException.BadRequest($"version: '{text}' is not a transaction id (_xact_id)");
+        }
+
+        var events = http.RequestServices.GetRequiredService<EventStore>();
+        var then = new Dictionary<string, StoredEvent>();
+        await foreach (var row in events.ReadAllAsync(log.Object, version))
+        {
+            then[RowId(row)] = row;
+        }
+
+        var ops = new List<EventOp>();
+        var now = DateTimeOffset.UtcNow;
+        var deletes = 0;
+        await foreach (var row in events.ReadAllAsync(log.Object))
+        {
+            var id = RowId(row);
+            if (!then.TryGetValue(id, out var old))
+            {
+                deletes++;
+                ops.Add(EventsApi.PrepareInsert(http, log, new JsonObject { ["id"] = id, [RowFields.ObjectDelete] = true }, "version", bytes, now));
+            }
+            else if (old.Xact == row.Xact || JsonNode.DeepEquals(JsonNode.Parse(old.Data), JsonNode.Parse(row.Data)))
+            {
+                // Unchanged since the version, or already put back by an earlier restore.
+                then.Remove(id);
+            }
+        }
+
+        // What is left in `then` changed or was deleted after the version: write it back as it was.
+        foreach (var (_, old) in then)
+        {
+            ops.Add(EventsApi.PrepareInsert(http, log, JsonNode.Parse(old.Data)!.AsObject(), "version", bytes, now));
+        }
+
+        if (!apply)
+        {
+            return JsonResults.Ok(new JsonObject { ["rows_to_restore"] = then.Count, ["rows_to_delete"] = deletes });
+        }
+
+        var xact = await EventsApi.CommitAsync(http, ops, bytes) ?? await events.LastXactAsync();
+        return JsonResults.Ok(new JsonObject { ["xact_id"] = XactId.Format(xact), ["rows_restored"] = then.Count, ["rows_deleted"] = deletes });
+    }
+
+    private static string RowId(StoredEvent row) => (string)JsonNode.Parse(row.Data)![RowFields.Id]!;
+
+    /// <summary>
+    /// <c>project.publish()</c>: each function is written by slug in its project through the function kind, or the prompt
+    /// kind for <c>function_data.type = "prompt"</c>. Publishing is a deploy, so a slug that exists is replaced unless
+    /// the function says otherwise in <c>if_exists</c>. Functions are written one by one: an error names the one that failed.
+    /// </summary>
+    private static async Task<IResult> InsertFunctionsAsync(HttpContext http, ObjectStore store)
+    {
+        var body = await JsonBody.ReadObjectAsync(http);
+        var functions = EventValidation.Array(body, "functions");
+        var written = new JsonArray();
+        for (var i = 0; i < functions.Count; i++)
+        {
+            if (functions[i] is not JsonObject function)
+            {
+                throw ApiException.BadRequest($"functions[{i}]: must be an object, not {JsonBody.Describe(functions[i])}");
+            }
+
+            try
+            {
+                var ifExists = FieldValidation.Check(ObjectsApi.IfExists, function["if_exists"])?.GetValue<string>() ?? "replace";
+                // A published prompt is what loadPrompt reads: the prompt kind, not a function.
+                var kind = (string?)(function["function_data"]?["type"] as JsonValue) == "prompt" ? ObjectKinds.Prompt : ObjectKinds.Function;
+                var (doc, existing) = await ObjectsApi.UpsertAsync(kind, function, ifExists, http, store);
+                written.Add(new JsonObject
+                {
+                    ["id"] = doc["id"]?.DeepClone(),
+                    ["slug"] = doc["slug"]?.DeepClone(),
+                    ["project_id"] = doc["project_id"]?.DeepClone(),
+                    ["found_existing"] = existing,
+                });
+            }
+            catch (ApiException e) when (e.Status < 500)
+            {
+                throw new ApiException(e.Status, $"functions[{i}].{e.Message}");
+            }
+        }
+
+        return JsonResults.Ok(new JsonObject { ["status"] = "success", ["functions"] = written });
+    }
+
+    private static async Task<IResult> RegisterSnapshotAsync(HttpContext http, ObjectStore store)
+    {
+        var body = await JsonBody.ReadObjectAsync(http);
+        var (doc, _) = await ObjectsApi.CreateAsync(ObjectKinds.DatasetSnapshot, body, http, store);
+        return JsonResults.Ok(doc);
+    }
+
+    /// <summary><c>{dataset_id, name?}</c> → the dataset's snapshots (of that name), newest first.</summary>
+    private static async Task<IResult> ListSnapshotsAsync(HttpContext http, ObjectStore store)
+    {
+        var body = await JsonBody.ReadObjectAsync(http);
+        var principal = await SdkArgs.OrganizationAsync(http, body);
+        var datasetId = SdkArgs.OptionalUuid(body, "dataset_id") ?? throw ApiException.BadRequest("dataset_id: is required");
+        var query = new ObjectQuery(principal.OrgId, ObjectKinds.DatasetSnapshot.Name) { ScopeId = datasetId, Name = SdkArgs.OptionalString(body, "name") };
+        var snapshots = new JsonArray();
+        await foreach (var row in store.ListAsync(query, null))
+        {
+            snapshots.Add(ObjectDocuments.Render(ObjectKinds.DatasetSnapshot, row));
+        }
+
+        return JsonResults.Ok(snapshots);
+    }
+
+    private static async Task<IResult> PatchSnapshotAsync(HttpContext http, ObjectStore store)
+    {
+        var body = await JsonBody.ReadObjectAsync(http);
+        var id = SdkArgs.OptionalUuid(body, "id") ?? throw ApiException.BadRequest("id: is required");
+        body.Remove("id");
+        return await ObjectsApi.PatchAsync(ObjectKinds.DatasetSnapshot, id, body, http, store);
+    }
+
+    private static async Task<IResult> DeleteSnapshotAsync(HttpContext http, ObjectStore store)
+    {
+        var body = await JsonBody.ReadObjectAsync(http);
+        var id = SdkArgs.OptionalUuid(body, "id") ?? throw ApiException.BadRequest("id: is required");
+        return await ObjectsApi.DeleteAsync(ObjectKinds.DatasetSnapshot, id, http, store);
+    }
+}
