@@ -118,7 +118,7 @@ public sealed class PostgresQueryDialect : QueryDialect
 
     public override string Percentile(string number, string fraction) => $"percentile_cont(CAST({fraction} AS float8)) WITHIN GROUP (ORDER BY {number})";
 
-    public override string SearchMatch(string history, string tokensParameter) => $"({history}.search_tokens @> CAST({tokensParameter} AS text[]))";
+    public override string SearchMatch(string row, string history, string tokensParameter) => $"({history}.search_tokens @> CAST({tokensParameter} AS text[]))";
 
     public override object SearchParameter(string field, IReadOnlyList<string> tokens) => tokens.Select(t => field + ":" + t).ToArray();
 
