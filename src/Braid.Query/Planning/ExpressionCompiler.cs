@@ -415,7 +415,7 @@ internal sealed class ExpressionCompiler(CompilerContext context, FieldScope sco
 
         var tokens = SearchTokens.Tokenize(text).Distinct(StringComparer.Ordinal).ToList();
         // Log rows have a full-text index; prompts and functions (few, small) are searched by their text.
-        if (Source.IsDocuments || left.Path is not { } path || !path.Document.EndsWith(".data", StringComparison.Ordinal) || !SearchTokens.Fields.Contains(path.TopField))
+        if (Source.IsDocuments || scope is not SpanScope span || left.Path is not { } path || !path.Document.EndsWith(".data", StringComparison.Ordinal) || !SearchTokens.Fields.Contains(path.TopField))
         {
             // No index to use: each word is looked for in the value's text instead (case-insensitively for ASCII).
             if (!Source.IsDocuments)
@@ -439,7 +439,7 @@ internal sealed class ExpressionCompiler(CompilerContext context, FieldScope sco
 
         var test = tokens.Count == 0
             ? Dialect.BoolLiteral(true)
-            : Dialect.SearchMatch(path.Document[..^".data".Length], Parameters.Add(Dialect.SearchParameter(path.TopField, tokens)));
+            : Dialect.SearchMatch(span.RowAlias, path.Document[..^".data".Length], Parameters.Add(Dialect.SearchParameter(path.TopField, tokens)));
         return new SqlValue(binary.Operator == BinaryOperator.NotMatch ? $"(NOT {test})" : test, ValueKind.Bool);
     }
 

@@ -118,7 +118,11 @@ public sealed class PostgresQueryDialect : QueryDialect
 
     public override string Percentile(string number, string fraction) => $"percentile_cont(CAST({fraction} AS float8)) WITHIN GROUP (ORDER BY {number})";
 
-    public override string SearchMatch(string history, string tokensParameter) => $"({history}.search_tokens @> CAST({tokensParameter} AS text[]))";
+    public override string SearchMatch(string row, string history, string tokensParameter) =>
+        row == history
+            // Audit rows carry their JSON themselves; the tokens stay on the version's history row.
+            ? $"EXISTS (SELECT 1 FROM event_history sh WHERE sh.seq = {row}.history_seq AND sh.search_tokens @> CAST({tokensParameter} AS text[]))"
+            : $"({history}.search_tokens @> CAST({tokensParameter} AS text[]))";
 
     public override object SearchParameter(string field, IReadOnlyList<string> tokens) => tokens.Select(t => field + ":" + t).ToArray();
 

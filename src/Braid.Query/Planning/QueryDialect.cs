@@ -106,8 +106,11 @@ public abstract class QueryDialect
 
     public abstract string Percentile(string number, string fraction);
 
-    /// <summary>The history row <paramref name="history"/> has every token in the field's full-text index.</summary>
-    public abstract string SearchMatch(string history, string tokensParameter);
+    /// <summary>
+    /// The row <paramref name="row"/> (whose <c>history_seq</c> is its stored version) has every token in the field's
+    /// full-text index; <paramref name="history"/> is the alias its history row is joined as.
+    /// </summary>
+    public abstract string SearchMatch(string row, string history, string tokensParameter);
 
     /// <summary>The parameter value for <see cref="SearchMatch"/>.</summary>
     public abstract object SearchParameter(string field, IReadOnlyList<string> tokens);

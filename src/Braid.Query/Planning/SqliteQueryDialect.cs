@@ -197,8 +197,9 @@ public sealed class SqliteQueryDialect : QueryDialect
 
     public override string Percentile(string number, string fraction) => $"braid_percentile({number}, {fraction})";
 
-    public override string SearchMatch(string history, string tokensParameter) =>
-        $"({history}.seq IN (SELECT rowid FROM event_search WHERE event_search MATCH {tokensParameter}))";
+    // The index is keyed by the version's sequence number, which the row holds: the test needs no history row.
+    public override string SearchMatch(string row, string history, string tokensParameter) =>
+        $"({row}.history_seq IN (SELECT rowid FROM event_search WHERE event_search MATCH {tokensParameter}))";
 
     public override object SearchParameter(string field, IReadOnlyList<string> tokens) =>
         // Tokens hold only letters, digits and marks, so quoting them needs no escapes.

@@ -102,6 +102,35 @@ public sealed class QueryPlanTests(BraidApp app) : IClassFixture<BraidApp>
     }
 
     [Fact]
+    public async Task Match_FindsThePageFirst_ThenReadsOnlyItsRows()
+    {
+        var (source, project) = await LogAsync();
+        var database = app.Services.GetRequiredService<Database>();
+        var dialect = TestStore.IsPostgres ? QueryDialect.Postgres : QueryDialect.Sqlite;
+        var compiled = Compile($"select: id | from: project_logs('{project}') | filter: error MATCH 'failed' | sort: created desc | limit: 2", source, dialect);
+        await using var connection = await database.OpenAsync();
+
+        var rows = await RunAsync(connection, compiled);
+        Assert.Equal(["2026-01-03-t1-s2", "2026-01-02-t1-s2"], rows.Select(r => (string)r["id"]!));
+
+        if (!TestStore.IsPostgres)
+        {
+            // The search and the sort read the current rows alone (a subquery, "c"); the history row, with the JSON, is
+            // read for the page's rows only, outside it. Joined inside, every matching row's JSON was read and sorted.
+            await using var explain = Command(connection, compiled, "EXPLAIN QUERY PLAN ");
+            var plan = new List<(long Parent, string Step)>();
+            await using var reader = await explain.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                plan.Add((reader.GetInt64(1), reader.GetString(3)));
+            }
+
+            Assert.Contains(plan, step => step.Step.StartsWith("CO-ROUTINE c", StringComparison.Ordinal));
+            Assert.Contains(plan, step => step.Parent == 0 && step.Step.StartsWith("SEARCH h USING INTEGER PRIMARY KEY", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
     public async Task GroupingByDay_InAParallelPlan_Works()
     {
         var (source, project) = await LogAsync();
