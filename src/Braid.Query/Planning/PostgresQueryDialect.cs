@@ -149,6 +149,11 @@ public sealed class PostgresQueryDialect : QueryDialect
 
     public override string Left(string text, string length) => $"left({text}, CAST({length} AS integer))";
 
+    // A document of more than about 2 KB is stored compressed, often in the TOAST table, and PostgreSQL fetches and
+    // decompresses it again for every operator applied to it: a summary reads some 40 parts of each span. The document
+    // at the empty path is the whole document, returned decompressed, and kept so by the CTE it is selected into.
+    public override string Detoasted(string document) => $"({document} #> '{{}}')";
+
     public override string ParseJson(string text) => $"braid_jsonb({text})";
 
     public override string Lower(string text) => $"lower({text})";

@@ -146,6 +146,9 @@ public abstract class QueryDialect
     /// <summary>The first <paramref name="length"/> characters of a text.</summary>
     public abstract string Left(string text, string length);
 
+    /// <summary>A stored JSON document as a value that many reads of its parts can share (see PostgreSQL's).</summary>
+    public abstract string Detoasted(string document);
+
     /// <summary>Parses JSON text held in a text value (NULL when it isn't JSON).</summary>
     public abstract string ParseJson(string text);
 
