@@ -33,6 +33,8 @@ public sealed class MigrationsTests
         "postgres 0008_object_versions ea60fe936abdedee30eee94d65fe666a34655809b07c8e298ac6ee4f9ab195e6",
         "sqlite 0010_parallel_unsafe_functions e2302c1b0d4e8d882c1fca92d2312248beafc1d7e0bd314ebd500b9957f9aadb",
         "postgres 0010_parallel_unsafe_functions d8271687fa8633d86bf8dde872e54485bc11ffde225a04b35fa9d27de9b535a0",
+        "sqlite 0011_object_statistics e35edd0e8e436eddeae42f6eae20863fb78fa9e73af291ac6fc5abea817c01b4",
+        "postgres 0011_object_statistics 3d6a63dbbe88006ede2c0d0a0af82b7f223c14cbc8955184bbb04984463363cc",
     ];
 
     [Fact]
