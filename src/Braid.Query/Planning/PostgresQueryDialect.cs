@@ -129,12 +129,12 @@ public sealed class PostgresQueryDialect : QueryDialect
     public override string BuildObject(IReadOnlyList<(string NameParameter, string Json)> fields) =>
         "jsonb_build_object(" + string.Join(", ", fields.Select(f => $"CAST({f.NameParameter} AS text), {f.Json}")) + ")";
 
-    public override string EachMember(string document, string pathParameter, string alias) =>
-        $"LATERAL jsonb_each(CASE WHEN jsonb_typeof({document} #> CAST({pathParameter} AS text[])) = 'object' THEN {document} #> CAST({pathParameter} AS text[]) END) {alias}";
+    // jsonb_each fails on anything but an object, and a condition beside it need not run first: the CASE guards it.
+    public override (string Join, string Where) EachNumber(string document, string pathParameter, string alias) =>
+        ($" CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof({document} #> CAST({pathParameter} AS text[])) = 'object' THEN {document} #> CAST({pathParameter} AS text[]) END) {alias}",
+         $"jsonb_typeof({alias}.value) = 'number'");
 
     public override string EachValue(string alias) => $"CAST({alias}.value AS float8)";
-
-    public override string EachIsNumber(string alias) => $"jsonb_typeof({alias}.value) = 'number'";
 
     public override string ObjectAggregate(string key, string json) => $"jsonb_object_agg({key}, {json})";
 

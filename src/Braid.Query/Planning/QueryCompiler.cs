@@ -666,7 +666,7 @@ public static partial class QueryCompiler
             var aggregates = string.Join(", ", metrics.Select((m, i) => $"{m.Sql} AS m{i}"));
             var rootSeq = $"MAX(CASE WHEN {isRoot} THEN sp.history_seq END) AS root_seq";
             var firstSeq = "MIN(sp.history_seq) AS first_seq";
-            var each = _dialect.EachMember("sp.data", _parameters.Add(_dialect.PathParameter(["scores"])), "e");
+            var each = _dialect.EachNumber("sp.data", _parameters.Add(_dialect.PathParameter(["scores"])), "e");
             var join = $"c.object_type = {type} AND c.object_id = r.object_id AND c.root_span_id = r.root_span_id";
             var preview = _dialect.NumberParameter(_parameters.Add((long)(query.PreviewLength ?? context.Options.PreviewLength)));
             string Preview(string field)
@@ -701,7 +701,6 @@ public static partial class QueryCompiler
                     (Name("num_spans"), _dialect.ToJson(new SqlValue("a.spans", ValueKind.Number))),
                 ])),
             ]);
-            var lateral = _dialect.Name == "postgres" ? "CROSS JOIN " : ", ";
             // The traces' spans are read once (sp), for the aggregates and for the scores; r is then used only there,
             // so PostgreSQL can inline it and estimate the join from event_traces' statistics.
             var sql = new StringBuilder($"""
@@ -716,8 +715,8 @@ public static partial class QueryCompiler
                 sc AS (
                     SELECT x.object_id, x.root_span_id, {_dialect.ObjectAggregate("x.k", "x.v")} AS scores FROM (
                         SELECT sp.object_id, sp.root_span_id, e.key AS k, AVG({_dialect.EachValue("e")}) AS v
-                        FROM sp {lateral}{each}
-                        WHERE {_dialect.EachIsNumber("e")}
+                        FROM sp{each.Join}
+                        WHERE {each.Where}
                         GROUP BY sp.object_id, sp.root_span_id, e.key) x
                     GROUP BY x.object_id, x.root_span_id),
                 s AS (
