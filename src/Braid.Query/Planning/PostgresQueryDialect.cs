@@ -106,7 +106,8 @@ public sealed class PostgresQueryDialect : QueryDialect
         if (bucketSeconds > 0 && unit != "week")
         {
             var bucket = parameters.Add(bucketSeconds);
-            var seconds = $"extract(epoch FROM braid_timestamptz({timestamp}))::bigint + {offset}";
+            // Whole seconds, rounded down: a cast to bigint rounds, and 23:59:59.5 would land in the next day.
+            var seconds = $"floor(extract(epoch FROM braid_timestamptz({timestamp})))::bigint + {offset}";
             return Canonical($"to_timestamp(floor(({seconds}) / CAST({bucket} AS float8)) * {bucket} - {offset})");
         }
 
