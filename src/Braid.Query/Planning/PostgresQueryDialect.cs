@@ -106,7 +106,8 @@ public sealed class PostgresQueryDialect : QueryDialect
         if (bucketSeconds > 0 && unit != "week")
         {
             var bucket = parameters.Add(bucketSeconds);
-            var seconds = $"extract(epoch FROM braid_timestamptz({timestamp}))::bigint + {offset}";
+            // Whole seconds, rounded down: a cast to bigint rounds, and 23:59:59.5 would land in the next day.
+            var seconds = $"floor(extract(epoch FROM braid_timestamptz({timestamp})))::bigint + {offset}";
             return Canonical($"to_timestamp(floor(({seconds}) / CAST({bucket} AS float8)) * {bucket} - {offset})");
         }
 
@@ -129,12 +130,12 @@ public sealed class PostgresQueryDialect : QueryDialect
     public override string BuildObject(IReadOnlyList<(string NameParameter, string Json)> fields) =>
         "jsonb_build_object(" + string.Join(", ", fields.Select(f => $"CAST({f.NameParameter} AS text), {f.Json}")) + ")";
 
-    public override string EachMember(string document, string pathParameter, string alias) =>
-        $"LATERAL jsonb_each(CASE WHEN jsonb_typeof({document} #> CAST({pathParameter} AS text[])) = 'object' THEN {document} #> CAST({pathParameter} AS text[]) END) {alias}";
+    // jsonb_each fails on anything but an object, and a condition beside it need not run first: the CASE guards it.
+    public override (string Join, string Where) EachNumber(string document, string pathParameter, string alias) =>
+        ($" CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof({document} #> CAST({pathParameter} AS text[])) = 'object' THEN {document} #> CAST({pathParameter} AS text[]) END) {alias}",
+         $"jsonb_typeof({alias}.value) = 'number'");
 
     public override string EachValue(string alias) => $"CAST({alias}.value AS float8)";
-
-    public override string EachIsNumber(string alias) => $"jsonb_typeof({alias}.value) = 'number'";
 
     public override string ObjectAggregate(string key, string json) => $"jsonb_object_agg({key}, {json})";
 
@@ -148,6 +149,11 @@ public sealed class PostgresQueryDialect : QueryDialect
         $"({document} || jsonb_build_object('audit_data', jsonb_build_object('action', CAST({action} AS text))))";
 
     public override string Left(string text, string length) => $"left({text}, CAST({length} AS integer))";
+
+    // A document of more than about 2 KB is stored compressed, often in the TOAST table, and PostgreSQL fetches and
+    // decompresses it again for every operator applied to it: a summary reads some 40 parts of each span. The document
+    // at the empty path is the whole document, returned decompressed, and kept so by the CTE it is selected into.
+    public override string Detoasted(string document) => $"({document} #> '{{}}')";
 
     public override string ParseJson(string text) => $"braid_jsonb({text})";
 

@@ -578,7 +578,9 @@ public static partial class QueryCompiler
 
             var sorted = summary && query.Sort.Count > 0;
             var match = spanFilter.Count == 0 ? "" : " AND " + string.Join(" AND ", spanFilter);
-            traceWhere.Add($"EXISTS (SELECT 1 FROM {Rows()} WHERE c.object_type = t.object_type AND c.object_id = t.object_id AND c.root_span_id = t.root_span_id{match})");
+            // A trace is listed while it has a row; without a filter on them, the rows' history (always there) is not read.
+            var spans = spanFilter.Count == 0 ? RowSource("c", "h").Row : Rows();
+            traceWhere.Add($"EXISTS (SELECT 1 FROM {spans} WHERE c.object_type = t.object_type AND c.object_id = t.object_id AND c.root_span_id = t.root_span_id{match})");
             Sample(traceWhere, "t.first_xact", "event_traces t", "t.object_id, t.root_span_id");
             if (cursor is { Kind: CursorKind.Keyset } after)
             {
@@ -633,13 +635,13 @@ public static partial class QueryCompiler
             var type = _parameters.Add(_source.ObjectType);
             SqlValue At(string doc, params object[] path) =>
                 _dialect.JsonAt(doc, _parameters.Add(_dialect.PathParameter(path)), path[0] as string ?? "", path.Length);
-            string Num(params object[] path) => _dialect.JsonNumber(At("h.data", path));
-            string Text(params object[] path) => _dialect.JsonText(At("h.data", path));
+            string Num(params object[] path) => _dialect.JsonNumber(At("sp.data", path));
+            string Text(params object[] path) => _dialect.JsonText(At("sp.data", path));
             var spanType = Text("span_attributes", "type");
             var isLlm = $"{spanType} = {_dialect.TextParameter(_parameters.Add("llm"))}";
             var isTool = $"{spanType} = {_dialect.TextParameter(_parameters.Add("tool"))}";
-            var hasError = $"NOT {_dialect.JsonIsNull(At("h.data", "error"))}";
-            var isRoot = $"{_dialect.JsonBool(At("h.data", "is_root"))} = {_dialect.BoolLiteral(true)}";
+            var hasError = $"NOT {_dialect.JsonIsNull(At("sp.data", "error"))}";
+            var isRoot = $"{_dialect.JsonBool(At("sp.data", "is_root"))} = {_dialect.BoolLiteral(true)}";
             var start = Num("metrics", "start");
             var end = Num("metrics", "end");
             var metrics = new (string Name, string Sql)[]
@@ -662,9 +664,9 @@ public static partial class QueryCompiler
                 ("time_to_first_token", $"AVG({Num("metrics", "time_to_first_token")})"),
             };
             var aggregates = string.Join(", ", metrics.Select((m, i) => $"{m.Sql} AS m{i}"));
-            var rootSeq = $"MAX(CASE WHEN {isRoot} THEN c.history_seq END) AS root_seq";
-            var firstSeq = "MIN(c.history_seq) AS first_seq";
-            var each = _dialect.EachMember("h.data", _parameters.Add(_dialect.PathParameter(["scores"])), "e");
+            var rootSeq = $"MAX(CASE WHEN {isRoot} THEN sp.history_seq END) AS root_seq";
+            var firstSeq = "MIN(sp.history_seq) AS first_seq";
+            var each = _dialect.EachNumber("sp.data", _parameters.Add(_dialect.PathParameter(["scores"])), "e");
             var join = $"c.object_type = {type} AND c.object_id = r.object_id AND c.root_span_id = r.root_span_id";
             var preview = _dialect.NumberParameter(_parameters.Add((long)(query.PreviewLength ?? context.Options.PreviewLength)));
             string Preview(string field)
@@ -681,7 +683,7 @@ public static partial class QueryCompiler
             [
                 (Name("id"), Json("id")),
                 (Name("span_id"), Json("span_id")),
-                (Name("root_span_id"), _dialect.ToJson(new SqlValue("r.root_span_id", ValueKind.Text))),
+                (Name("root_span_id"), _dialect.ToJson(new SqlValue("a.root_span_id", ValueKind.Text))),
                 (Name("created"), Json("created")),
                 (Name("_xact_id"), _dialect.ToJson(new SqlValue(_dialect.XactText("a.xact"), ValueKind.Text))),
                 (Name("input"), Preview("input")),
@@ -699,24 +701,27 @@ public static partial class QueryCompiler
                     (Name("num_spans"), _dialect.ToJson(new SqlValue("a.spans", ValueKind.Number))),
                 ])),
             ]);
-            var lateral = _dialect.Name == "postgres" ? "CROSS JOIN " : ", ";
+            // The traces' spans are read once (sp), for the aggregates and for the scores; r is then used only there,
+            // so PostgreSQL can inline it and estimate the join from event_traces' statistics.
             var sql = new StringBuilder($"""
                 WITH r AS ({roots}),
+                sp AS (
+                    SELECT r.object_id, r.root_span_id, r.first_xact, c.xact_id, c.history_seq, {_dialect.Detoasted("h.data")} AS data
+                    FROM r {JoinRows("INNER", join)}),
                 a AS (
-                    SELECT r.object_id, r.root_span_id, r.first_xact, MAX(c.xact_id) AS xact, COUNT(*) AS spans, {rootSeq}, {firstSeq}, {aggregates}
-                    FROM r {JoinRows("INNER", join)}
-                    GROUP BY r.object_id, r.root_span_id, r.first_xact),
+                    SELECT sp.object_id, sp.root_span_id, sp.first_xact, MAX(sp.xact_id) AS xact, COUNT(*) AS spans, {rootSeq}, {firstSeq}, {aggregates}
+                    FROM sp
+                    GROUP BY sp.object_id, sp.root_span_id, sp.first_xact),
                 sc AS (
                     SELECT x.object_id, x.root_span_id, {_dialect.ObjectAggregate("x.k", "x.v")} AS scores FROM (
-                        SELECT r.object_id, r.root_span_id, e.key AS k, AVG({_dialect.EachValue("e")}) AS v
-                        FROM r {JoinRows("INNER", join)} {lateral}{each}
-                        WHERE {_dialect.EachIsNumber("e")}
-                        GROUP BY r.object_id, r.root_span_id, e.key) x
+                        SELECT sp.object_id, sp.root_span_id, e.key AS k, AVG({_dialect.EachValue("e")}) AS v
+                        FROM sp{each.Join}
+                        WHERE {each.Where}
+                        GROUP BY sp.object_id, sp.root_span_id, e.key) x
                     GROUP BY x.object_id, x.root_span_id),
                 s AS (
                     SELECT a.object_id, a.root_span_id, a.first_xact, {rowObject} AS row
-                    FROM a JOIN r ON r.object_id = a.object_id AND r.root_span_id = a.root_span_id
-                    JOIN event_history rh ON rh.seq = COALESCE(a.root_seq, a.first_seq)
+                    FROM a JOIN event_history rh ON rh.seq = COALESCE(a.root_seq, a.first_seq)
                     LEFT JOIN sc ON sc.object_id = a.object_id AND sc.root_span_id = a.root_span_id)
                 """);
             var rows = new ExpressionCompiler(context, new JsonRowScope("s.row")) { TraceFunctions = null };

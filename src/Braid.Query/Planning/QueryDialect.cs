@@ -119,14 +119,12 @@ public abstract class QueryDialect
     public abstract string BuildObject(IReadOnlyList<(string NameParameter, string Json)> fields);
 
     /// <summary>
-    /// A FROM item over the numeric members of the JSON object at a path (none when it is not an object), as
-    /// (<c>alias.key</c>, <see cref="EachValue"/>), with <see cref="EachIsNumber"/> to keep only numbers.
+    /// The numeric members of the JSON object at a path (none when it is not an object), as (<c>alias.key</c>,
+    /// <see cref="EachValue"/>): a join to append to a FROM clause, and the condition that keeps only those members.
     /// </summary>
-    public abstract string EachMember(string document, string pathParameter, string alias);
+    public abstract (string Join, string Where) EachNumber(string document, string pathParameter, string alias);
 
     public abstract string EachValue(string alias);
-
-    public abstract string EachIsNumber(string alias);
 
     /// <summary>Aggregates (key, JSON value) rows into one JSON object.</summary>
     public abstract string ObjectAggregate(string key, string json);
@@ -145,6 +143,9 @@ public abstract class QueryDialect
 
     /// <summary>The first <paramref name="length"/> characters of a text.</summary>
     public abstract string Left(string text, string length);
+
+    /// <summary>A stored JSON document as a value that many reads of its parts can share (see PostgreSQL's).</summary>
+    public abstract string Detoasted(string document);
 
     /// <summary>Parses JSON text held in a text value (NULL when it isn't JSON).</summary>
     public abstract string ParseJson(string text);

@@ -208,12 +208,11 @@ public sealed class SqliteQueryDialect : QueryDialect
     public override string BuildObject(IReadOnlyList<(string NameParameter, string Json)> fields) =>
         "json_object(" + string.Join(", ", fields.Select(f => $"{f.NameParameter}, {f.Json}")) + ")";
 
-    public override string EachMember(string document, string pathParameter, string alias) =>
-        $"json_each(CASE WHEN json_type({document}, {pathParameter}) = 'object' THEN json_extract({document}, {pathParameter}) END) {alias}";
+    // json_each at the path walks the parsed document; json_each of json_extract would print the object and parse it again.
+    public override (string Join, string Where) EachNumber(string document, string pathParameter, string alias) =>
+        ($", json_each({document}, {pathParameter}) {alias}", $"json_type({document}, {pathParameter}) = 'object' AND {alias}.type IN ('integer', 'real')");
 
     public override string EachValue(string alias) => $"{alias}.value";
-
-    public override string EachIsNumber(string alias) => $"{alias}.type IN ('integer', 'real')";
 
     public override string ObjectAggregate(string key, string json) => $"json_group_object({key}, {json})";
 
@@ -227,6 +226,9 @@ public sealed class SqliteQueryDialect : QueryDialect
         $"json_set({document}, '$.audit_data', json_object('action', {action}))";
 
     public override string Left(string text, string length) => $"substr({text}, 1, {length})";
+
+    // SQLite keeps the documents it parsed last, so reads of one row's parts parse it once anyway.
+    public override string Detoasted(string document) => document;
 
     public override string ParseJson(string text) => $"(CASE WHEN json_valid({text}) THEN json({text}) END)";
 

@@ -231,7 +231,8 @@ public sealed class BtqlTests(BraidApp app) : IClassFixture<BraidApp>
     {
         var (api, project) = await LogsAsync(app,
             new { id = "a", created = "2024-03-01T10:00:00Z", metadata = new { model = "x" }, metrics = new { tokens = 10 } },
-            new { id = "b", created = "2024-03-01T23:59:59Z", metadata = new { model = "y" }, metrics = new { tokens = 20 } },
+            // The day's last second, past its half: a bucket must not round it into the next day.
+            new { id = "b", created = "2024-03-01T23:59:59.700Z", metadata = new { model = "y" }, metrics = new { tokens = 20 } },
             new { id = "c", created = "2024-03-02T00:00:01Z", metadata = new { model = "x" }, metrics = new { tokens = 30 } },
             new { id = "d", created = "2024-03-02T12:00:00Z", metadata = new { model = "x" }, metrics = new { tokens = 40 } });
 

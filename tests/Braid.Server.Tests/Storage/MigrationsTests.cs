@@ -35,6 +35,8 @@ public sealed class MigrationsTests
         "postgres 0009_org_settings_service_accounts e1a79325c9066818a997439da760440452bdae6792050036ec5bd9af2a36b849",
         "sqlite 0010_parallel_unsafe_functions e2302c1b0d4e8d882c1fca92d2312248beafc1d7e0bd314ebd500b9957f9aadb",
         "postgres 0010_parallel_unsafe_functions d8271687fa8633d86bf8dde872e54485bc11ffde225a04b35fa9d27de9b535a0",
+        "sqlite 0011_object_statistics e35edd0e8e436eddeae42f6eae20863fb78fa9e73af291ac6fc5abea817c01b4",
+        "postgres 0011_object_statistics 3d6a63dbbe88006ede2c0d0a0af82b7f223c14cbc8955184bbb04984463363cc",
     ];
 
     [Fact]
