@@ -113,14 +113,21 @@ internal sealed class SpanScope(QuerySource source, string rowAlias = "c", strin
     }
 }
 
-/// <summary>Rows that are one JSON document each (summary rows): every field is read from the document.</summary>
-internal sealed class JsonRowScope(string document) : FieldScope
+/// <summary>
+/// Summary rows: one JSON document each, whose <c>scores</c> and <c>metrics</c> are also kept as small documents of their
+/// own. A sort or filter on a score then reads a few bytes per trace instead of parsing the whole row, and the row itself
+/// is built only for the rows that are returned.
+/// </summary>
+internal sealed class SummaryRowScope(string row, IReadOnlyDictionary<string, string> parts) : FieldScope
 {
     public override SqlValue Resolve(FieldPath path, ExpressionCompiler compiler)
     {
         var segments = Segments(path.Segments, compiler, path);
         var first = segments[0] as string ?? throw compiler.Error("a field path must start with a name", path);
-        return compiler.Dialect.JsonAt(document, compiler.Parameters.Add(compiler.Dialect.PathParameter(segments)), first, segments.Count);
+        var dialect = compiler.Dialect;
+        return segments.Count > 1 && parts.TryGetValue(first, out var part)
+            ? dialect.JsonAt(part, compiler.Parameters.Add(dialect.PathParameter(segments[1..])), first, segments.Count)
+            : dialect.JsonAt(row, compiler.Parameters.Add(dialect.PathParameter(segments)), first, segments.Count);
     }
 }
 

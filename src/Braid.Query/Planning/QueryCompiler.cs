@@ -594,8 +594,9 @@ public static partial class QueryCompiler
 
             var traceOrder = string.Join(", ", TraceKey("t").Select(k => k + " DESC"));
             var pageInRoots = !summary || (query.Having is null && !sorted);
-            var roots = $"SELECT t.object_id, t.root_span_id, t.first_xact FROM event_traces t WHERE {string.Join(" AND ", traceWhere)} ORDER BY {traceOrder}"
-                + (pageInRoots ? Paging(limit, Offset) : "");
+            // Roots that are not paged here are all aggregated, and ordered only at the end.
+            var roots = $"SELECT t.object_id, t.root_span_id, t.first_xact FROM event_traces t WHERE {string.Join(" AND ", traceWhere)}"
+                + (pageInRoots ? $" ORDER BY {traceOrder}{Paging(limit, Offset)}" : "");
             return summary ? Summary(roots, pageInRoots, sorted) : TraceSpans(roots, narrow);
         }
 
@@ -720,11 +721,11 @@ public static partial class QueryCompiler
                         GROUP BY sp.object_id, sp.root_span_id, e.key) x
                     GROUP BY x.object_id, x.root_span_id),
                 s AS (
-                    SELECT a.object_id, a.root_span_id, a.first_xact, {rowObject} AS row
+                    SELECT a.object_id, a.root_span_id, a.first_xact, {rowObject} AS row, {metricObject} AS metrics, sc.scores AS scores
                     FROM a JOIN event_history rh ON rh.seq = COALESCE(a.root_seq, a.first_seq)
                     LEFT JOIN sc ON sc.object_id = a.object_id AND sc.root_span_id = a.root_span_id)
                 """);
-            var rows = new ExpressionCompiler(context, new JsonRowScope("s.row")) { TraceFunctions = null };
+            var rows = new ExpressionCompiler(context, new SummaryRowScope("s.row", new Dictionary<string, string> { ["scores"] = "s.scores", ["metrics"] = "s.metrics" })) { TraceFunctions = null };
             var (layout, columns, outputs) = query.Select is [{ Expression: StarExpr }]
                 ? (RowLayout.Summary, new List<OutputColumn>(), "s.object_id, s.row")
                 : Select(rows, query.Select);
