@@ -23,6 +23,8 @@ public sealed class ServerOptions
 
     public IngestOptions Ingest { get; set; } = new();
 
+    public RateLimitOptions RateLimits { get; set; } = new();
+
     /// <summary>Where attachments and overflowing payloads are kept; empty means <c>{DataDirectory}/blobs</c>.</summary>
     public string? BlobDirectory { get; set; }
 
@@ -81,4 +83,21 @@ public sealed class IngestOptions
 
     /// <summary>Requests committed together in one transaction at most.</summary>
     public int MaxBatchJobs { get; set; } = 256;
+}
+
+/// <summary>
+/// Requests per minute each organization may make in each endpoint class (<see cref="RateLimits.EndpointClass"/>); 0
+/// turns a class's limit off. A bucket holds a minute's worth, so a client may also spend it in one burst. The
+/// defaults are far above what the SDKs send (they batch their writes), so only a runaway client meets them.
+/// </summary>
+public sealed class RateLimitOptions
+{
+    /// <summary>Event inserts and feedback, <c>/logs3</c>, OTLP traces.</summary>
+    public int IngestPerMinute { get; set; } = 60_000;
+
+    /// <summary><c>/btql</c> and the fetch endpoints.</summary>
+    public int QueryPerMinute { get; set; } = 6_000;
+
+    /// <summary>Every other authenticated endpoint.</summary>
+    public int ControlPlanePerMinute { get; set; } = 30_000;
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Braid.Server.Auth;
 using Braid.Server.Http;
+using Braid.Server.RateLimits;
 using Braid.Storage.Blobs;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
@@ -22,7 +23,7 @@ public static class BlobsApi
         routes.MapPost("/attachment", RequestUploadAsync);
         routes.MapPost("/attachment/status", SetStatusAsync);
         routes.MapGet("/attachment", GetAsync);
-        routes.MapPost("/logs3/overflow", RequestOverflowAsync);
+        routes.MapPost("/logs3/overflow", RequestOverflowAsync).RateLimited(EndpointClass.Ingest);
         routes.MapPut(UrlSigner.PathPrefix + "{**key}", UploadAsync).AllowAnonymous();
         routes.MapGet(UrlSigner.PathPrefix + "{**key}", DownloadAsync).AllowAnonymous();
         return routes;

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Braid.Server.Auth;
 using Braid.Server.Http;
+using Braid.Server.RateLimits;
 using Braid.Storage.Events;
 using Braid.Storage.Objects;
 using Braid.Storage.Xact;
@@ -24,15 +25,19 @@ public static class EventsApi
         foreach (var (type, segment, idParameter) in EventLogs.Routes)
         {
             var group = routes.MapGroup($"/v1/{segment}/{{{idParameter}}}").WithTags(segment);
-            group.MapPost("insert", (HttpContext http, ObjectStore objects) => InsertAsync(http, objects, type, idParameter));
-            group.MapGet("fetch", (HttpContext http, ObjectStore objects) => FetchAsync(http, objects, type, idParameter, fromBody: false));
-            group.MapPost("fetch", (HttpContext http, ObjectStore objects) => FetchAsync(http, objects, type, idParameter, fromBody: true));
-            group.MapPost("feedback", (HttpContext http, ObjectStore objects) => FeedbackAsync(http, objects, type, idParameter));
+            group.MapPost("insert", (HttpContext http, ObjectStore objects) => InsertAsync(http, objects, type, idParameter))
+                .RateLimited(EndpointClass.Ingest);
+            group.MapGet("fetch", (HttpContext http, ObjectStore objects) => FetchAsync(http, objects, type, idParameter, fromBody: false))
+                .RateLimited(EndpointClass.Query);
+            group.MapPost("fetch", (HttpContext http, ObjectStore objects) => FetchAsync(http, objects, type, idParameter, fromBody: true))
+                .RateLimited(EndpointClass.Query);
+            group.MapPost("feedback", (HttpContext http, ObjectStore objects) => FeedbackAsync(http, objects, type, idParameter))
+                .RateLimited(EndpointClass.Ingest);
         }
 
         routes.MapGet("/v1/experiment/{experiment_id}/summarize", Summaries.ExperimentAsync);
         routes.MapGet("/v1/dataset/{dataset_id}/summarize", Summaries.DatasetAsync);
-        routes.MapPost("/v1/insert", CrossObjectInsertAsync);
+        routes.MapPost("/v1/insert", CrossObjectInsertAsync).RateLimited(EndpointClass.Ingest);
         return routes;
     }
 

@@ -10,9 +10,11 @@ using Braid.Server.Tenancy;
 using Braid.Storage;
 using Braid.Storage.Blobs;
 using Braid.Server.Query;
+using Braid.Server.RateLimits;
 using Braid.Storage.Events;
 using Braid.Storage.Query;
 using Braid.Storage.Objects;
+using Braid.Storage.RateLimits;
 using Braid.Storage.Tenancy;
 using Microsoft.Extensions.Options;
 
@@ -31,7 +33,10 @@ public static class ServerSetup
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
-        builder.Services.AddOptions<ServerOptions>().BindConfiguration(ServerOptions.Section);
+        builder.Services.AddOptions<ServerOptions>().BindConfiguration(ServerOptions.Section)
+            .Validate(static o => o.RateLimits is { IngestPerMinute: >= 0, QueryPerMinute: >= 0, ControlPlanePerMinute: >= 0 },
+                $"{ServerOptions.Section}:{nameof(ServerOptions.RateLimits)}: a limit is a number of requests per minute, or 0 for none")
+            .ValidateOnStart();
         var maxBody = builder.Configuration.GetValue<long?>($"{ServerOptions.Section}:{nameof(ServerOptions.MaxRequestBodyBytes)}")
             ?? new ServerOptions().MaxRequestBodyBytes;
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = maxBody);
@@ -57,12 +62,15 @@ public static class ServerSetup
         builder.Services.AddSingleton<EventStore>();
         builder.Services.AddSingleton<IngestQueue>();
         builder.Services.AddSingleton<QueryRunner>();
+        builder.Services.AddSingleton<TokenBuckets>();
+        builder.Services.AddSingleton<RateLimiter>();
         builder.Services.AddHostedService(static services => services.GetRequiredService<IngestQueue>());
         builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy => policy
             .AllowAnyOrigin()
             .AllowAnyHeader()
             .AllowAnyMethod()
-            .WithExposedHeaders(ObjectsApi.FoundExistingHeader, "x-bt-cursor")));
+            .WithExposedHeaders(ObjectsApi.FoundExistingHeader, "x-bt-cursor", "Retry-After",
+                RateLimiter.LimitHeader, RateLimiter.RemainingHeader, RateLimiter.ResetHeader)));
         return builder;
     }
 
@@ -72,6 +80,7 @@ public static class ServerSetup
         app.UseCors();
         app.UseRouting();
         app.UseApiKeys();
+        app.UseRateLimits();
 
         // GET /v1 is the spec's unauthenticated hello endpoint.
         app.MapGet("/v1", static () => Results.Text("Hello, World!", "text/plain")).AllowAnonymous();

@@ -28,6 +28,9 @@ public sealed class ApiException(int status, string message) : Exception(message
 
     public static ApiException UnsupportedMediaType(string message) => new(StatusCodes.Status415UnsupportedMediaType, message);
 
+    public static ApiException TooManyRequests(string message, int retryAfterSeconds) =>
+        new(StatusCodes.Status429TooManyRequests, message) { RetryAfterSeconds = retryAfterSeconds };
+
     public static ApiException Unavailable(string message, int retryAfterSeconds = 1) =>
         new(StatusCodes.Status503ServiceUnavailable, message) { RetryAfterSeconds = retryAfterSeconds };
 }

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Braid.Server.Auth;
 using Braid.Server.Events;
 using Braid.Server.Http;
+using Braid.Server.RateLimits;
 using Braid.Storage.Events;
 using Braid.Storage.Objects;
 using Microsoft.Extensions.Options;
@@ -26,7 +27,7 @@ public static class OtelApi
 
     public static IEndpointRouteBuilder MapOtelApi(this IEndpointRouteBuilder routes)
     {
-        routes.MapPost("/otel/v1/traces", ExportTracesAsync).WithTags("otel");
+        routes.MapPost("/otel/v1/traces", ExportTracesAsync).WithTags("otel").RateLimited(EndpointClass.Ingest);
         return routes;
     }
 

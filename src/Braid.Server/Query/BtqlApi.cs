@@ -7,6 +7,7 @@ using Braid.Query.Planning;
 using Braid.Query.Syntax;
 using Braid.Server.Auth;
 using Braid.Server.Http;
+using Braid.Server.RateLimits;
 using Braid.Storage.Objects;
 using Braid.Storage.Query;
 
@@ -23,7 +24,7 @@ public static class BtqlApi
 
     public static IEndpointRouteBuilder MapBtqlApi(this IEndpointRouteBuilder routes)
     {
-        routes.MapPost("/btql", QueryAsync);
+        routes.MapPost("/btql", QueryAsync).RateLimited(EndpointClass.Query);
         return routes;
     }
 

@@ -4,6 +4,7 @@ using Braid.Server.Auth;
 using Braid.Server.Blobs;
 using Braid.Server.Events;
 using Braid.Server.Http;
+using Braid.Server.RateLimits;
 using Braid.Storage.Blobs;
 using Braid.Storage.Events;
 using Braid.Storage.Objects;
@@ -26,7 +27,7 @@ public static class Logs3Api
     public static IEndpointRouteBuilder MapLogs3Api(this IEndpointRouteBuilder routes)
     {
         routes.MapGet("/version", Version);
-        routes.MapPost("/logs3", WriteAsync);
+        routes.MapPost("/logs3", WriteAsync).RateLimited(EndpointClass.Ingest);
         return routes;
     }
 

@@ -1,6 +1,7 @@
 using Braid.Storage.Tenancy;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Braid.Server.Tests.Infrastructure;
@@ -12,6 +13,7 @@ namespace Braid.Server.Tests.Infrastructure;
 public sealed class BraidApp : WebApplicationFactory<Program>, IAsyncLifetime
 {
     private readonly Dictionary<string, string?> _settings = [];
+    private readonly List<Action<IServiceCollection>> _services = [];
     private bool _ownsStore = true;
 
     public string DataDirectory { get; private set; } = Path.Combine(Path.GetTempPath(), "braid-test-" + Guid.NewGuid().ToString("N"));
@@ -22,6 +24,13 @@ public sealed class BraidApp : WebApplicationFactory<Program>, IAsyncLifetime
     public BraidApp With(string key, string value)
     {
         _settings[key] = value;
+        return this;
+    }
+
+    /// <summary>Replaces services (e.g. the <see cref="TimeProvider"/> with a <see cref="ShiftedClock"/>), before the first request.</summary>
+    public BraidApp WithServices(Action<IServiceCollection> configure)
+    {
+        _services.Add(configure);
         return this;
     }
 
@@ -36,6 +45,8 @@ public sealed class BraidApp : WebApplicationFactory<Program>, IAsyncLifetime
         {
             next._settings[key] = value;
         }
+
+        next._services.AddRange(_services);
 
         return next;
     }
@@ -60,6 +71,8 @@ public sealed class BraidApp : WebApplicationFactory<Program>, IAsyncLifetime
         {
             builder.UseSetting(key, value);
         }
+
+        builder.ConfigureTestServices(services => _services.ForEach(configure => configure(services)));
     }
 
     async Task IAsyncLifetime.DisposeAsync()

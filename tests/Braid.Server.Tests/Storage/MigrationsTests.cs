@@ -37,6 +37,8 @@ public sealed class MigrationsTests
         "postgres 0010_parallel_unsafe_functions d8271687fa8633d86bf8dde872e54485bc11ffde225a04b35fa9d27de9b535a0",
         "sqlite 0011_object_statistics e35edd0e8e436eddeae42f6eae20863fb78fa9e73af291ac6fc5abea817c01b4",
         "postgres 0011_object_statistics 3d6a63dbbe88006ede2c0d0a0af82b7f223c14cbc8955184bbb04984463363cc",
+        "sqlite 0012_rate_limits 12ed3abc2ebf9342d985ffd314cb63e0da703a90480328f0b3acd6fdfe4417c7",
+        "postgres 0012_rate_limits 5ac6a2c51a99f156115dac9d2e3feab8ab71d9920bc64adcb0e422dc6a3e5d88",
     ];
 
     [Fact]

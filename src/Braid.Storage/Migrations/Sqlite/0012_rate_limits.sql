@@ -1,0 +1,2 @@
+-- No schema change on SQLite: one process owns the file, so rate-limit buckets live in that process's memory
+-- (a table would add a synchronous write to every request). The number is kept so both stores share versions.
