@@ -32,6 +32,9 @@ public sealed class PostgresQueryDialect : QueryDialect
 
     public override string JsonIsNull(SqlValue json) => $"(COALESCE(jsonb_typeof({json.Sql}), 'null') = 'null')";
 
+    public override string PreviewText(SqlValue json) =>
+        $"(CASE jsonb_typeof({json.Sql}) WHEN 'string' THEN {json.Sql} #>> '{{}}' WHEN 'null' THEN NULL ELSE CAST({json.Sql} AS text) END)";
+
     public override string JsonOutput(SqlValue json) => $"CAST({json.Sql} AS text)";
 
     public override string ToJson(SqlValue value) => value.Kind switch

@@ -673,20 +673,19 @@ public static partial class QueryCompiler
             string Preview(string field)
             {
                 var value = At("rh.data", field);
-                var text = $"COALESCE({_dialect.JsonText(value)}, {_dialect.JsonOutput(value)})";
-                return _dialect.ToJson(new SqlValue(_dialect.Left(text, preview), ValueKind.Text));
+                return _dialect.Member(new SqlValue(_dialect.Left(_dialect.PreviewText(value), preview), ValueKind.Text));
             }
 
             string Json(string field) => _dialect.ToJson(At("rh.data", field));
             string Name(string name) => _dialect.TextParameter(_parameters.Add(name));
-            var metricObject = _dialect.BuildObject(metrics.Select((m, i) => (Name(m.Name), _dialect.ToJson(new SqlValue($"a.m{i}", ValueKind.Number)))).ToList());
+            var metricObject = _dialect.BuildObject(metrics.Select((m, i) => (Name(m.Name), _dialect.Member(new SqlValue($"a.m{i}", ValueKind.Number)))).ToList());
             var rowObject = _dialect.BuildObject(
             [
                 (Name("id"), Json("id")),
                 (Name("span_id"), Json("span_id")),
-                (Name("root_span_id"), _dialect.ToJson(new SqlValue("a.root_span_id", ValueKind.Text))),
+                (Name("root_span_id"), _dialect.Member(new SqlValue("a.root_span_id", ValueKind.Text))),
                 (Name("created"), Json("created")),
-                (Name("_xact_id"), _dialect.ToJson(new SqlValue(_dialect.XactText("a.xact"), ValueKind.Text))),
+                (Name("_xact_id"), _dialect.Member(new SqlValue(_dialect.XactText("a.xact"), ValueKind.Text))),
                 (Name("input"), Preview("input")),
                 (Name("output"), Preview("output")),
                 (Name("expected"), Preview("expected")),
@@ -699,7 +698,7 @@ public static partial class QueryCompiler
                 (Name("span_type_info"), _dialect.BuildObject(
                 [
                     (Name("has_error"), _dialect.ToJson(new SqlValue($"(a.m8 > 0)", ValueKind.Bool))),
-                    (Name("num_spans"), _dialect.ToJson(new SqlValue("a.spans", ValueKind.Number))),
+                    (Name("num_spans"), _dialect.Member(new SqlValue("a.spans", ValueKind.Number))),
                 ])),
             ]);
             // The traces' spans are read once (sp), for the aggregates and for the scores; r is then used only there,

@@ -32,11 +32,20 @@ public abstract class QueryDialect
     /// <summary>A predicate: the JSON value is missing or JSON null.</summary>
     public abstract string JsonIsNull(SqlValue json);
 
+    /// <summary>A JSON string's text, any other JSON value's JSON text, and NULL for JSON null or a missing value.</summary>
+    public abstract string PreviewText(SqlValue json);
+
     /// <summary>The JSON value as JSON text, for output and for grouping.</summary>
     public abstract string JsonOutput(SqlValue json);
 
     /// <summary>A JSON value from a SQL value of another kind.</summary>
     public abstract string ToJson(SqlValue value);
+
+    /// <summary>
+    /// A value as a member of <see cref="BuildObject"/>: as <see cref="ToJson"/>, except that a NULL may come out as JSON
+    /// null, which is what an object member holding a NULL is anyway.
+    /// </summary>
+    public virtual string Member(SqlValue value) => ToJson(value);
 
     /// <summary>JSON from a parameter holding JSON text.</summary>
     public abstract string JsonParameter(string parameter);

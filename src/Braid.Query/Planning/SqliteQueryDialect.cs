@@ -57,6 +57,9 @@ public sealed class SqliteQueryDialect : QueryDialect
 
     public override string JsonIsNull(SqlValue json) => $"({Extract(json)} IS NULL)";
 
+    public override string PreviewText(SqlValue json) =>
+        $"(CASE {TypeOf(json)} WHEN 'text' THEN {Extract(json)} WHEN 'null' THEN NULL ELSE {json.Sql} END)";
+
     public override string JsonOutput(SqlValue json) => json.Sql;
 
     public override string ToJson(SqlValue value) => value.Kind switch
@@ -66,6 +69,15 @@ public sealed class SqliteQueryDialect : QueryDialect
         ValueKind.Null => "NULL",
         ValueKind.Number => $"json(CAST({value.Sql} AS TEXT))",
         _ => $"(CASE WHEN {value.Sql} IS NOT NULL THEN json_quote({value.Sql}) END)",
+    };
+
+    // ToJson keeps a NULL a NULL, which takes its operand twice; in an object both become null, so one evaluation does.
+    // json_object writes integers and reals as JSON numbers itself.
+    public override string Member(SqlValue value) => value.Kind switch
+    {
+        ValueKind.Number => value.Sql,
+        ValueKind.Text or ValueKind.Timestamp => $"json_quote({value.Sql})",
+        _ => ToJson(value),
     };
 
     public override string JsonParameter(string parameter) => $"json({parameter})";

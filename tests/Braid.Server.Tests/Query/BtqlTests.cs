@@ -227,6 +227,29 @@ public sealed class BtqlTests(BraidApp app) : IClassFixture<BraidApp>
     }
 
     [Fact]
+    public async Task Summary_PreviewsRootFields_AndSortsAndFiltersByScoresAndMetrics()
+    {
+        var (api, project) = await LogsAsync(app,
+            new { id = "a", span_id = "a", root_span_id = "a", input = (string?)null, output = new { answer = 42 }, scores = new { acc = 0.2 }, metrics = new { prompt_tokens = 5 } },
+            new { id = "b", span_id = "b", root_span_id = "b", input = "question", output = (string?)null, scores = new { acc = 0.9 }, metrics = new { prompt_tokens = 1 } },
+            new { id = "c", span_id = "c", root_span_id = "c", input = "other", scores = new { acc = 0.5 }, metrics = new { prompt_tokens = 3 } });
+
+        var rows = Data(await QueryAsync(api, $"select: * | from: project_logs('{project}') summary")).ToDictionary(r => (string)r["id"]!);
+        // A JSON null is no preview at all, not the text "null"; a non-string value previews as its JSON text.
+        Assert.Null(rows["a"]["input"]);
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("{\"answer\":42}"), JsonNode.Parse((string)rows["a"]["output"]!)));
+        Assert.Equal("question", (string)rows["b"]["input"]!);
+        Assert.Null(rows["b"]["output"]);
+
+        var byScore = await QueryAsync(api, $"select: id | from: project_logs('{project}') summary | sort: scores.acc desc");
+        Assert.Equal(["b", "c", "a"], Data(byScore).Select(r => (string)r["id"]!));
+        var byMetric = Data(await QueryAsync(api,
+            $"SELECT id, metrics.prompt_tokens AS tokens FROM project_logs('{project}', shape => 'summary') HAVING metrics.prompt_tokens >= 3 ORDER BY metrics.prompt_tokens"));
+        Assert.Equal(["c", "a"], byMetric.Select(r => (string)r["id"]!));
+        Assert.Equal([3, 5], byMetric.Select(r => (int)r["tokens"]!));
+    }
+
+    [Fact]
     public async Task DimensionsAndMeasures_GroupSpanRows()
     {
         var (api, project) = await LogsAsync(app,
