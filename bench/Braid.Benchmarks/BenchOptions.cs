@@ -22,7 +22,7 @@ public sealed record BenchOptions(string Store, string? Postgres, int Spans, int
 
     /// <summary>
     /// Seconds after which a query's first run is cut off and the side reported as timed out: by default the server's
-    /// own limit (QueryRunner.Timeout), past which POST /btql fails on PostgreSQL anyway.
+    /// own limit (QueryRunner.DefaultTimeout), past which POST /btql fails on PostgreSQL anyway.
     /// </summary>
     public double Limit { get; init; } = 30;
 

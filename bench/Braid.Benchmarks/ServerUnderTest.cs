@@ -20,7 +20,7 @@ public sealed class ServerUnderTest : IDisposable
 
     public HttpClient Http { get; }
 
-    public static async Task<ServerUnderTest> StartAsync(string workDirectory, string? databaseUrl)
+    public static async Task<ServerUnderTest> StartAsync(string workDirectory, string? databaseUrl, double? queryTimeoutSeconds = null)
     {
         int port;
         using (var listener = new TcpListener(IPAddress.Loopback, 0))
@@ -34,6 +34,10 @@ public sealed class ServerUnderTest : IDisposable
         info.ArgumentList.Add("--urls");
         info.ArgumentList.Add($"http://127.0.0.1:{port}");
         info.ArgumentList.Add("--Logging:LogLevel:Default=Warning");
+        if (queryTimeoutSeconds is { } timeout)
+        {
+            info.ArgumentList.Add($"--Braid:QueryTimeoutSeconds={timeout.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        }
         if (databaseUrl is not null)
         {
             info.ArgumentList.Add("--database-url");

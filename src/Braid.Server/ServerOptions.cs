@@ -21,6 +21,9 @@ public sealed class ServerOptions
     /// <summary>Event rows above this many bytes (serialized) get a 413.</summary>
     public long MaxRowBytes { get; set; } = 16L * 1024 * 1024;
 
+    /// <summary>A query (<c>/btql</c>, exports' pages) running longer than this is stopped with a 400.</summary>
+    public double QueryTimeoutSeconds { get; set; } = 30;
+
     public IngestOptions Ingest { get; set; } = new();
 
     public RateLimitOptions RateLimits { get; set; } = new();

@@ -56,7 +56,7 @@ public sealed class QueryBench(BenchOptions options) : IAsyncDisposable
             {
                 result = await MeasureAsync(question, data);
             }
-            catch (Exception e) when (e is DbException or TimeoutException or InvalidOperationException)
+            catch (Exception e) when (e is DbException or TimeoutException or InvalidOperationException or Braid.Storage.Events.StoreException)
             {
                 // A timed run can still pass the limit its first run kept under (on PostgreSQL the runner then fails).
                 Console.WriteLine($"  {question.Name}: failed: {e.Message}");
@@ -120,7 +120,7 @@ public sealed class QueryBench(BenchOptions options) : IAsyncDisposable
         if (File.Exists(manifest))
         {
             Console.WriteLine($"reusing the generated store in {directory}");
-            _server = await ServerUnderTest.StartAsync(directory, url);
+            _server = await ServerUnderTest.StartAsync(directory, url, options.Limit);
             return JsonSerializer.Deserialize<QueryData>(await File.ReadAllTextAsync(manifest))!;
         }
 
@@ -130,7 +130,7 @@ public sealed class QueryBench(BenchOptions options) : IAsyncDisposable
         }
 
         Directory.CreateDirectory(directory);
-        _server = await ServerUnderTest.StartAsync(directory, url);
+        _server = await ServerUnderTest.StartAsync(directory, url, options.Limit);
         var projectId = await _server.CreateProjectAsync("query-bench");
         var orgId = (string)(await GetJsonAsync($"/v1/project/{projectId}"))["org_id"]!;
         var experimentId = await CreateExperimentAsync(projectId);
@@ -362,7 +362,7 @@ public sealed class QueryBench(BenchOptions options) : IAsyncDisposable
         var watch = Stopwatch.StartNew();
         var (compiled, identity) = Compile(question, data);
         long rows = 0, chars = 0;
-        await new QueryRunner(_database!).RunAsync(compiled, identity, row =>
+        await new QueryRunner(_database!, TimeSpan.FromSeconds(options.Limit)).RunAsync(compiled, identity, row =>
         {
             rows++;
             chars += row.Length;

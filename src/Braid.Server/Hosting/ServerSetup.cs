@@ -36,6 +36,7 @@ public static class ServerSetup
         builder.Services.AddOptions<ServerOptions>().BindConfiguration(ServerOptions.Section)
             .Validate(static o => o.RateLimits is { IngestPerMinute: >= 0, QueryPerMinute: >= 0, ControlPlanePerMinute: >= 0 },
                 $"{ServerOptions.Section}:{nameof(ServerOptions.RateLimits)}: a limit is a number of requests per minute, or 0 for none")
+            .Validate(static o => o.QueryTimeoutSeconds > 0, $"{ServerOptions.Section}:{nameof(ServerOptions.QueryTimeoutSeconds)}: must be a positive number of seconds")
             .ValidateOnStart();
         var maxBody = builder.Configuration.GetValue<long?>($"{ServerOptions.Section}:{nameof(ServerOptions.MaxRequestBodyBytes)}")
             ?? new ServerOptions().MaxRequestBodyBytes;
@@ -61,7 +62,9 @@ public static class ServerSetup
         builder.Services.AddSingleton<AttachmentStore>();
         builder.Services.AddSingleton<EventStore>();
         builder.Services.AddSingleton<IngestQueue>();
-        builder.Services.AddSingleton<QueryRunner>();
+        builder.Services.AddSingleton(static services => new QueryRunner(
+            services.GetRequiredService<Database>(),
+            TimeSpan.FromSeconds(services.GetRequiredService<IOptions<ServerOptions>>().Value.QueryTimeoutSeconds)));
         builder.Services.AddSingleton<TokenBuckets>();
         builder.Services.AddSingleton<RateLimiter>();
         builder.Services.AddHostedService(static services => services.GetRequiredService<IngestQueue>());

@@ -20,7 +20,12 @@ public static partial class ErrorHandling
             }
             catch (StoreException e) when (!context.Response.HasStarted)
             {
-                var status = e.Error == StoreError.NotFound ? StatusCodes.Status404NotFound : StatusCodes.Status503ServiceUnavailable;
+                var status = e.Error switch
+                {
+                    StoreError.NotFound => StatusCodes.Status404NotFound,
+                    StoreError.TooLong => StatusCodes.Status400BadRequest,
+                    _ => StatusCodes.Status503ServiceUnavailable,
+                };
                 await WriteAsync(context, status, e.Message, e.Error == StoreError.Busy ? 1 : null);
             }
             catch (BadHttpRequestException e) when (!context.Response.HasStarted)

@@ -73,6 +73,9 @@ public enum StoreError
 
     /// <summary>Try again later: the store is overloaded or shutting down (a 503).</summary>
     Busy,
+
+    /// <summary>A query ran past its time limit and was stopped; asking again will not help, a narrower query will (a 400).</summary>
+    TooLong,
 }
 
 /// <summary>An expected failure of one write, reported to its request without touching the others in its batch.</summary>

@@ -1,13 +1,16 @@
 using Braid.Query.Planning;
+using Braid.Storage.Events;
 using Microsoft.Data.Sqlite;
 
 namespace Braid.Storage.Query;
 
 /// <summary>Runs compiled queries against the store, streaming rows as they are read.</summary>
-public sealed class QueryRunner(Database database)
+public sealed class QueryRunner(Database database, TimeSpan? timeout = null)
 {
-    /// <summary>The longest a query may run, as on Braintrust (30 s).</summary>
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    /// <summary>The longest a query may run by default, as on Braintrust (30 s).</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+
+    public TimeSpan Timeout { get; } = timeout ?? DefaultTimeout;
 
     public QueryDialect Dialect { get; } = database.Dialect.Name == "sqlite" ? QueryDialect.Sqlite : QueryDialect.Postgres;
 
@@ -18,7 +21,34 @@ public sealed class QueryRunner(Database database)
     public async Task<string?> RunAsync(
         CompiledQuery query, IReadOnlyDictionary<string, string> identityByObject, Func<string, ValueTask> emit, CancellationToken cancellationToken)
     {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(Timeout);
+        try
+        {
+            return await RunWithinAsync(query, identityByObject, emit, limit.Token);
+        }
+        catch (Exception e) when (limit.IsCancellationRequested && !cancellationToken.IsCancellationRequested && IsStop(e))
+        {
+            throw new StoreException(StoreError.TooLong,
+                $"the query ran longer than the {Timeout.TotalSeconds:0} s limit and was stopped: narrow it (a range of created or _xact_id, a filter on an id or a tag) or ask for fewer rows");
+        }
+    }
+
+    /// <summary>How each store reports a statement stopped by the limit: cancelled, interrupted (SQLite) or timed out (Npgsql).</summary>
+    private static bool IsStop(Exception e) =>
+        e is OperationCanceledException or SqliteException { SqliteErrorCode: SQLitePCL.raw.SQLITE_INTERRUPT } or Npgsql.NpgsqlException { InnerException: TimeoutException };
+
+    private async Task<string?> RunWithinAsync(
+        CompiledQuery query, IReadOnlyDictionary<string, string> identityByObject, Func<string, ValueTask> emit, CancellationToken cancellationToken)
+    {
         await using var connection = await database.OpenAsync(cancellationToken);
+
+        // SQLite checks no token while a statement runs (its CommandTimeout only bounds waiting for a lock): the limit
+        // interrupts the connection. Registered after the connection is opened, so disposed before it goes back to the
+        // pool, where an interrupt could stop another request's statement.
+        using var interrupt = connection is SqliteConnection open
+            ? cancellationToken.Register(static state => SQLitePCL.raw.sqlite3_interrupt(((SqliteConnection)state!).Handle), open)
+            : default;
         if (connection is SqliteConnection sqlite)
         {
             Percentile.Register(sqlite);
@@ -41,7 +71,7 @@ public sealed class QueryRunner(Database database)
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = query.Sql;
-        command.CommandTimeout = (int)Timeout.TotalSeconds;
+        command.CommandTimeout = (int)Math.Ceiling(Timeout.TotalSeconds);
         // Microsoft.Data.Sqlite finds each parameter by name, scanning the statement's list of names, and looks a name
         // without its '@' up four times (bare, then with ':', '@' and '$' to rule out ambiguity): a query with 20,000
         // values took 8 s to bind, with the '@' 3 s.
