@@ -250,6 +250,27 @@ public sealed class BtqlTests(BraidApp app) : IClassFixture<BraidApp>
     }
 
     [Fact]
+    public async Task CastToTimestamp_ReadsIsoDatesAndZones_AndIsNullForAnythingElse()
+    {
+        var (api, project) = await LogsAsync(app,
+            new { id = "utc", metadata = new { when = "2024-03-01T10:00:00Z" } },
+            new { id = "offset", metadata = new { when = "2024-03-01 12:30:00+02:00" } },
+            new { id = "no-zone", metadata = new { when = "2024-03-01T10:00:00" } },
+            new { id = "date", metadata = new { when = "2024-03-01" } },
+            new { id = "month-13", metadata = new { when = "2024-13-01T00:00:00Z" } },
+            new { id = "words", metadata = new { when = "yesterday" } });
+
+        var rows = Data(await QueryAsync(api, $"SELECT id, CAST(metadata.when AS timestamp) AS t FROM project_logs('{project}')"))
+            .ToDictionary(r => (string)r["id"]!, r => (string?)r["t"]);
+        Assert.Equal("2024-03-01T10:00:00.000Z", rows["utc"]);
+        Assert.Equal("2024-03-01T10:30:00.000Z", rows["offset"]);
+        Assert.Equal("2024-03-01T10:00:00.000Z", rows["no-zone"]);
+        Assert.Equal("2024-03-01T00:00:00.000Z", rows["date"]);
+        Assert.Null(rows["month-13"]);
+        Assert.Null(rows["words"]);
+    }
+
+    [Fact]
     public async Task DimensionsAndMeasures_GroupSpanRows()
     {
         var (api, project) = await LogsAsync(app,

@@ -39,6 +39,8 @@ public sealed class MigrationsTests
         "postgres 0011_object_statistics 3d6a63dbbe88006ede2c0d0a0af82b7f223c14cbc8955184bbb04984463363cc",
         "sqlite 0012_rate_limits 12ed3abc2ebf9342d985ffd314cb63e0da703a90480328f0b3acd6fdfe4417c7",
         "postgres 0012_rate_limits 5ac6a2c51a99f156115dac9d2e3feab8ab71d9920bc64adcb0e422dc6a3e5d88",
+        "sqlite 0013_timestamp_check 4a9b09327acddb9699c78924a565e188777d9d3914da2e1bcfd8accfb4495c18",
+        "postgres 0013_timestamp_check e905bcdea2d131925583918d912d2bd1750cdc21f7a1fcbcd443c2ad166c4091",
     ];
 
     [Fact]
