@@ -37,6 +37,8 @@ public sealed class MigrationsTests
         "postgres 0010_parallel_unsafe_functions d8271687fa8633d86bf8dde872e54485bc11ffde225a04b35fa9d27de9b535a0",
         "sqlite 0011_object_statistics e35edd0e8e436eddeae42f6eae20863fb78fa9e73af291ac6fc5abea817c01b4",
         "postgres 0011_object_statistics 3d6a63dbbe88006ede2c0d0a0af82b7f223c14cbc8955184bbb04984463363cc",
+        "sqlite 0012_access_control b4cb0c168e044e6c225b46affe5e9185bed86d46fc4ceace2566277e7c7ee9f6",
+        "postgres 0012_access_control 75e01363865600a84f7d3a74af5d2db0440288191a8dac347e48ee19927db711",
     ];
 
     [Fact]
