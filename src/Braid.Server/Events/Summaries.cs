@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Braid.Server.AccessControl;
 using Braid.Server.Auth;
 using Braid.Server.Http;
 using Braid.Server.Objects;
@@ -63,7 +64,7 @@ public static class Summaries
     private static async Task<(EventLog Log, JsonObject Project, JsonObject Response)> HeaderAsync(
         HttpContext http, ObjectStore objects, EventObjectType type, string kind)
     {
-        var log = await EventsApi.ResolveAsync(http, objects, type, kind + "_id");
+        var log = await EventsApi.ResolveAsync(http, objects, type, kind + "_id", Access.Read);
         var principal = http.GetPrincipal();
         var project = await ProjectAsync(objects, principal.OrgId, log.ProjectId);
         var projectUrl = ProjectUrl(http, principal.OrgName, project);
