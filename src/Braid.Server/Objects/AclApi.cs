@@ -43,6 +43,7 @@ public static class AclApi
         }
 
         var principal = await http.InOrganizationAsync(QueryArgs.Single(http.Request, "org_name"));
+        await ObjectScopes.CheckObjectAsync(type, id, principal, store, "object_id");
         var access = http.RequestServices.GetRequiredService<Access>();
         await access.RequireAsync(principal, await access.TargetAsync(principal.OrgId, type, id), Access.ReadAcls);
         return await ObjectsApi.ListAsync(Kind, http, store);

@@ -94,10 +94,12 @@ public static class ObjectsApi
             return (ObjectDocuments.Render(kind, builtIn), true);
         }
 
+        // Only a key the body names finds an existing object: a generated one (an unnamed experiment) asks for a new one.
         var access = services.GetRequiredService<Access>();
         if (!await ObjectAccess.CanCreateAsync(access, principal, kind, scopeId, doc))
         {
-            if (await store.GetByNaturalKeyAsync(principal.OrgId, kind.Name, scopeId, key) is { } found
+            if (body[kind.KeyField] is not null
+                && await store.GetByNaturalKeyAsync(principal.OrgId, kind.Name, scopeId, key) is { } found
                 && await ObjectAccess.CanReadAsync(access, principal, kind, found))
             {
                 return (ObjectDocuments.Render(kind, found), true);
