@@ -70,6 +70,9 @@ public sealed class Access(AccessCache cache, ObjectStore objects)
             "project_log" => InProject(type, id, orgId, id),
             "experiment" or "dataset" => await InProjectAsync(orgId, type, id, [type]),
             "prompt" => await InProjectAsync(orgId, type, id, [ObjectKinds.Prompt.Name, ObjectKinds.Function.Name]),
+
+            // Env vars hang on functions, which are checked as prompts.
+            "function" => await InProjectAsync(orgId, ObjectKinds.Function.AclType!, id, [ObjectKinds.Function.Name]),
             _ => new AccessTarget(type, id, [("organization", orgId)]),
         };
         _targets[(orgId, type, id)] = target;

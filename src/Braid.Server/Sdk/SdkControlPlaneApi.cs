@@ -225,7 +225,7 @@ public static class SdkControlPlaneApi
         var principal = await SdkArgs.OrganizationAsync(http, body);
         var id = SdkArgs.OptionalUuid(body, "id") ?? throw ApiException.BadRequest("id: is required");
         var log = await EventLogs.ResolveAsync(store, principal, EventObjectType.Experiment, id, "id", EventsApi.AccessOf(http), Access.Read);
-        var baseline = await Summaries.BaseExperimentAsync(store, principal.OrgId, log)
+        var baseline = await Summaries.BaseExperimentAsync(store, principal, log, EventsApi.AccessOf(http))
             ?? throw ApiException.BadRequest($"id: experiment '{id}' has no base experiment");
         return JsonResults.Ok(new JsonObject { ["base_exp_id"] = (string)baseline["id"]!, ["base_exp_name"] = (string)baseline["name"]! });
     }

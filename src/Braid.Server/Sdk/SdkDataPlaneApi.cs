@@ -178,9 +178,13 @@ public static class SdkDataPlaneApi
         var datasetId = SdkArgs.OptionalUuid(body, "dataset_id") ?? throw ApiException.BadRequest("dataset_id: is required");
         var query = new ObjectQuery(principal.OrgId, ObjectKinds.DatasetSnapshot.Name) { ScopeId = datasetId, Name = SdkArgs.OptionalString(body, "name") };
         var snapshots = new JsonArray();
+        var access = EventsApi.AccessOf(http);
         await foreach (var row in store.ListAsync(query, null))
         {
-            snapshots.Add(ObjectDocuments.Render(ObjectKinds.DatasetSnapshot, row));
+            if (await ObjectAccess.CanReadAsync(access, principal, ObjectKinds.DatasetSnapshot, row))
+            {
+                snapshots.Add(ObjectDocuments.Render(ObjectKinds.DatasetSnapshot, row));
+            }
         }
 
         return JsonResults.Ok(snapshots);

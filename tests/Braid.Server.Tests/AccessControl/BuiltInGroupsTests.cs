@@ -1,6 +1,9 @@
 using System.Net;
 using Braid.Server.Tests.Infrastructure;
 using Braid.Server.Tests.Tenancy;
+using Braid.Storage;
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Braid.Server.Tests.AccessControl;
 
@@ -32,6 +35,28 @@ public sealed class BuiltInGroupsTests(BraidApp app) : IClassFixture<BraidApp>
                 ((string)groups["Viewers"]["id"]!, "organization", "read"),
             },
             acls);
+    }
+
+    [Fact]
+    public async Task OrganizationFromBeforeAccessControl_GetsTheGroupsAtStartup_WithEveryMemberAnOwner()
+    {
+        var owner = await app.NewTenantAsync();
+        var member = await app.AddMemberAsync(owner);
+
+        // The organization as a store from before migration 0012 holds it: no built-in groups, no grants.
+        await using (var connection = await app.Services.GetRequiredService<Database>().OpenAsync())
+        {
+            await connection.ExecuteAsync("DELETE FROM objects WHERE org_id = @orgId AND kind IN ('group', 'acl')", new { orgId = owner.OrgId });
+            await connection.ExecuteAsync("UPDATE organizations SET builtin_groups = NULL WHERE id = @orgId", new { orgId = owner.OrgId });
+        }
+
+        (await member.PostAsync("/v1/project", new { name = "before" })).AssertError(HttpStatusCode.Forbidden, "create");
+
+        await using var restarted = app.Reopen();
+        var memberAfter = new ApiClient(restarted.CreateClient(), member.Key);
+        var owners = (await memberAfter.GetAsync("/v1/group?group_name=Owners")).AssertOk().Objects.Single();
+        Assert.Equal(new[] { owner.UserId(), member.UserId() }.Order(), owners["member_users"]!.AsArray().Select(u => (string)u!).Order());
+        (await memberAfter.PostAsync("/v1/project", new { name = "after" })).AssertOk();
     }
 
     [Fact]
