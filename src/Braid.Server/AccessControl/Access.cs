@@ -40,9 +40,6 @@ public sealed class Access(AccessCache cache, ObjectStore objects)
         }
     }
 
-    /// <summary>Whether the caller may read every object of the organization (an unrestricted read on it), so lists need no filtering.</summary>
-    public Task<bool> ReadsEverythingAsync(Principal principal) => AllowsAsync(principal, Organization(principal.OrgId), Read);
-
     public static AccessTarget Organization(string orgId) => new("organization", orgId, []);
 
     /// <summary>A member of the organization (null: members in general, as when inviting one).</summary>

@@ -26,6 +26,13 @@ public static class ObjectAccess
         await access.RequireAsync(principal, target, needed);
     }
 
+    /// <summary>
+    /// Whether the caller may read every object of the kind in the organization, so a list needs no check per object:
+    /// an unrestricted read on the organization (read_acls for ACLs, which read does not cover).
+    /// </summary>
+    public static Task<bool> CanReadAllAsync(Access access, Principal principal, ObjectKind kind) =>
+        access.AllowsAsync(principal, Access.Organization(principal.OrgId), kind == ObjectKinds.Acl ? Access.ReadAcls : Access.Read);
+
     public static async Task<bool> CanCreateAsync(Access access, Principal principal, ObjectKind kind, string scopeId, JsonObject doc)
     {
         var (target, needed) = await CheckedAsAsync(access, principal.OrgId, kind, null, scopeId, doc, Access.Create);

@@ -264,7 +264,7 @@ public static class ObjectsApi
         {
             // Lists show only what the caller may read; a caller who may read the whole organization needs no check per row.
             var access = http.RequestServices.GetRequiredService<Access>();
-            var readsAll = await access.ReadsEverythingAsync(principal);
+            var readsAll = await ObjectAccess.CanReadAllAsync(access, principal, kind);
 
             // With an in-memory filter the SQL cannot apply the limit; rows stream until the page is full.
             var inMemory = metadata is not null || filters.Count > 0 || asOf is not null || byEnvironment || !readsAll;

@@ -91,6 +91,10 @@ public sealed class BuiltInGroupsTests(BraidApp app) : IClassFixture<BraidApp>
         (await engineer.PatchAsync($"/v1/group/{await owner.GroupIdAsync("Owners")}", new { add_member_users = new[] { engineer.UserId() } }))
             .AssertError(HttpStatusCode.Forbidden, "update");
         (await engineer.PostAsync("/v1/role", new { name = "mine" })).AssertError(HttpStatusCode.Forbidden, "create");
+
+        // Reading the organization is not reading its ACLs.
+        Assert.Empty((await engineer.GetAsync("/v1/acl/list_org")).AssertOk().Json.AsArray());
+        (await engineer.GetAsync($"/v1/acl?object_type=project&object_id={project}")).AssertError(HttpStatusCode.Forbidden, "read_acls");
     }
 
     [Fact]
