@@ -94,10 +94,10 @@ public static class ObjectsApi
             return (ObjectDocuments.Render(kind, builtIn), true);
         }
 
-        // Only a key the body names finds an existing object: a generated one (an unnamed experiment) asks for a new one.
         var access = services.GetRequiredService<Access>();
         if (!await ObjectAccess.CanCreateAsync(access, principal, kind, scopeId, doc))
         {
+            // Only a key the body names finds an existing object: a generated one (an unnamed experiment) asks for a new one.
             if (body[kind.KeyField] is not null
                 && await store.GetByNaturalKeyAsync(principal.OrgId, kind.Name, scopeId, key) is { } found
                 && await ObjectAccess.CanReadAsync(access, principal, kind, found))
@@ -157,9 +157,9 @@ public static class ObjectsApi
             throw ReadOnly(kind, builtIn);
         }
 
+        var access = http.RequestServices.GetRequiredService<Access>();
         while (true)
         {
-            var access = http.RequestServices.GetRequiredService<Access>();
             if (await store.GetByNaturalKeyAsync(principal.OrgId, kind.Name, scopeId, key) is { } row)
             {
                 await ObjectAccess.RequireAsync(access, principal, kind, row, Access.Update);
