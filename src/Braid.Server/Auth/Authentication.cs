@@ -1,3 +1,4 @@
+using Braid.Server.AccessControl;
 using Braid.Server.Http;
 using Braid.Storage.Tenancy;
 using Microsoft.AspNetCore.Authorization;
@@ -11,6 +12,8 @@ namespace Braid.Server.Auth;
 /// </summary>
 public static class Authentication
 {
+    public const string ImpersonateHeader = "x-bt-impersonate-user";
+
     private static readonly object PrincipalKey = new();
 
     public static IApplicationBuilder UseApiKeys(this IApplicationBuilder app) =>
@@ -22,12 +25,48 @@ public static class Authentication
                 var key = BearerToken(context.Request)
                     ?? throw ApiException.Unauthorized("missing API key: send the header 'Authorization: Bearer <api key>'");
                 var tenants = context.RequestServices.GetRequiredService<TenantStore>();
-                context.Items[PrincipalKey] = await tenants.AuthenticateAsync(key)
-                    ?? throw ApiException.Unauthorized("invalid API key");
+                var principal = await tenants.AuthenticateAsync(key) ?? throw ApiException.Unauthorized("invalid API key");
+                if (context.Request.Headers[ImpersonateHeader].ToString() is { Length: > 0 } impersonated)
+                {
+                    principal = await ImpersonateAsync(principal, impersonated.Trim(), tenants, context.RequestServices.GetRequiredService<Access>());
+                }
+
+                context.Items[PrincipalKey] = principal;
             }
 
             await next(context);
         });
+
+    /// <summary>
+    /// <c>x-bt-impersonate-user: &lt;user id or email&gt;</c> (landscape §5.5): the request runs as that user, allowed only
+    /// when the caller holds the Owner role on every organization the user belongs to, so the caller's permissions are a
+    /// superset of theirs. It runs in the caller's organization when the user belongs to it, else in the user's first.
+    /// An unknown user gets the same 403 as a refused one, so the header cannot probe for users.
+    /// </summary>
+    private static async Task<Principal> ImpersonateAsync(Principal caller, string idOrEmail, TenantStore tenants, Access access)
+    {
+        var refused = ApiException.Forbidden(
+            $"{ImpersonateHeader}: you may impersonate '{idOrEmail}' only with the Owner role on every organization they belong to");
+        var user = await tenants.FindUserAsync(idOrEmail) ?? throw refused;
+        var organizations = await tenants.ListOrganizationsAsync(user.Id, new TenantQuery());
+        if (organizations.Count == 0)
+        {
+            throw refused;
+        }
+
+        foreach (var org in organizations)
+        {
+            var model = await access.ModelAsync(org.Id);
+            if (!await tenants.IsMemberAsync(org.Id, caller.UserId)
+                || !model.HoldsRole(caller.UserId, "organization", org.Id, SystemRoles.OwnerId))
+            {
+                throw refused;
+            }
+        }
+
+        var home = organizations.FirstOrDefault(o => o.Id == caller.OrgId) ?? organizations[0];
+        return new Principal(user.Id, home.Id, home.Name, caller.ApiKeyId, caller.UserId);
+    }
 
     /// <summary>The authenticated caller; only endpoints behind <see cref="UseApiKeys"/> may ask.</summary>
     public static Principal GetPrincipal(this HttpContext context) =>

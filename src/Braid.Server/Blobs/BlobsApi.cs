@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Braid.Server.AccessControl;
 using Braid.Server.Auth;
 using Braid.Server.Http;
 using Braid.Server.RateLimits;
@@ -39,6 +40,7 @@ public static class BlobsApi
     {
         var body = await JsonBody.ReadObjectAsync(http);
         var orgId = RequireOwnOrg(http, body);
+        await RequireAsync(http, Access.Update);
         var key = RequireKey(body);
         var filename = RequireString(body, "filename");
         var contentType = RequireString(body, "content_type");
@@ -55,6 +57,7 @@ public static class BlobsApi
     {
         var body = await JsonBody.ReadObjectAsync(http);
         var orgId = RequireOwnOrg(http, body);
+        await RequireAsync(http, Access.Update);
         var key = RequireKey(body);
         var status = body["status"] as JsonObject ?? throw ApiException.BadRequest("status: is required (an object with upload_status)");
         var uploadStatus = RequireString(status, "upload_status");
@@ -76,6 +79,7 @@ public static class BlobsApi
     {
         var request = http.Request;
         var orgId = OwnOrg(http, QueryArgs.Single(request, "org_id") ?? http.GetPrincipal().OrgId);
+        await RequireAsync(http, Access.Read);
 
         // External attachments are links the client already holds; Braid only reports them as available.
         if (QueryArgs.Single(request, "url") is { } url)
@@ -103,6 +107,7 @@ public static class BlobsApi
     private static async Task<IResult> RequestOverflowAsync(HttpContext http, UrlSigner signer)
     {
         var body = await JsonBody.ReadObjectAsync(http);
+        await RequireAsync(http, Access.Update);
         var contentType = RequireString(body, "content_type");
         var max = http.RequestServices.GetRequiredService<IOptions<ServerOptions>>().Value.MaxBlobBytes;
         if (body["size_bytes"] is JsonValue size && size.TryGetValue<long>(out var bytes) && bytes > max)
@@ -145,6 +150,17 @@ public static class BlobsApi
         var stream = blobs.OpenRead(key) ?? throw ApiException.NotFound("no such blob (was the upload finished?)");
         return Results.Stream(stream, QueryArgs.Single(http.Request, "content_type") ?? "application/octet-stream",
             QueryArgs.Single(http.Request, "filename"));
+    }
+
+    /// <summary>
+    /// Attachments and overflow payloads are keyed by organization, not by the row that will refer to them, so they are
+    /// checked at that level: writing them needs <c>update</c> on the organization's projects (Engineers and Owners,
+    /// who log), reading them <c>read</c> there (Viewers too). A member granted only one project's logs gets neither.
+    /// </summary>
+    private static async Task RequireAsync(HttpContext http, string permission)
+    {
+        var principal = http.GetPrincipal();
+        await http.RequestServices.GetRequiredService<Access>().RequireAsync(principal, Access.Project(principal.OrgId, null), permission);
     }
 
     private static string RequireOwnOrg(HttpContext http, JsonObject body) => OwnOrg(http, RequireString(body, "org_id"));

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Braid.Server.AccessControl;
 using Braid.Server.Http;
 using Braid.Server.Objects;
 using Braid.Storage.Events;
@@ -27,15 +28,29 @@ public static class EventLogs
         (EventObjectType.Dataset, "dataset", "dataset_id"),
     ];
 
-    /// <summary>Finds the log's object in the caller's organization; another organization's id is a 404 like an unknown one.</summary>
-    public static async Task<EventLog> ResolveAsync(ObjectStore objects, Principal principal, EventObjectType type, string rawId, string parameter)
+    /// <summary>
+    /// Finds the log's object in the caller's organization (another organization's id is a 404 like an unknown one)
+    /// and checks the caller's <paramref name="permission"/> on it: <c>read</c> to fetch, <c>update</c> to write rows.
+    /// </summary>
+    public static async Task<EventLog> ResolveAsync(
+        ObjectStore objects, Principal principal, EventObjectType type, string rawId, string parameter, Access access, string permission)
     {
         var id = Ids.FromPath(rawId, parameter);
         var kind = KindOf(type);
         var row = await objects.GetAsync(principal.OrgId, kind.Name, id)
             ?? throw ApiException.NotFound($"{kind.Name} '{rawId}' not found");
-        return FromRow(principal.OrgId, type, row);
+        var log = FromRow(principal.OrgId, type, row);
+        await access.RequireAsync(principal, Target(principal.OrgId, log), permission);
+        return log;
     }
+
+    /// <summary>What access to a log is checked as: a project's logs are the ACL object type project_log.</summary>
+    public static AccessTarget Target(string orgId, EventLog log) => log.Object.Type switch
+    {
+        EventObjectType.ProjectLogs => Access.InProject("project_log", log.Object.Id, orgId, log.ProjectId),
+        EventObjectType.Experiment => Access.InProject("experiment", log.Object.Id, orgId, log.ProjectId),
+        _ => Access.InProject("dataset", log.Object.Id, orgId, log.ProjectId),
+    };
 
     public static ObjectKind KindOf(EventObjectType type) => type switch
     {

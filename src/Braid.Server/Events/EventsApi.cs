@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Braid.Server.AccessControl;
 using Braid.Server.Auth;
 using Braid.Server.Http;
 using Braid.Server.RateLimits;
@@ -41,12 +42,14 @@ public static class EventsApi
         return routes;
     }
 
-    public static Task<EventLog> ResolveAsync(HttpContext http, ObjectStore objects, EventObjectType type, string idParameter) =>
-        EventLogs.ResolveAsync(objects, http.GetPrincipal(), type, (string)http.GetRouteValue(idParameter)!, idParameter);
+    public static Task<EventLog> ResolveAsync(HttpContext http, ObjectStore objects, EventObjectType type, string idParameter, string permission) =>
+        EventLogs.ResolveAsync(objects, http.GetPrincipal(), type, (string)http.GetRouteValue(idParameter)!, idParameter, AccessOf(http), permission);
+
+    public static Access AccessOf(HttpContext http) => http.RequestServices.GetRequiredService<Access>();
 
     private static async Task<IResult> InsertAsync(HttpContext http, ObjectStore objects, EventObjectType type, string idParameter)
     {
-        var log = await ResolveAsync(http, objects, type, idParameter);
+        var log = await ResolveAsync(http, objects, type, idParameter, Access.Update);
         var (body, bytes) = await JsonBody.ReadSizedObjectAsync(http);
         var ops = new List<EventOp>();
         var rowIds = InsertOps(http, log, EventValidation.Array(body, "events"), "events", bytes, ops);
@@ -56,7 +59,7 @@ public static class EventsApi
 
     private static async Task<IResult> FeedbackAsync(HttpContext http, ObjectStore objects, EventObjectType type, string idParameter)
     {
-        var log = await ResolveAsync(http, objects, type, idParameter);
+        var log = await ResolveAsync(http, objects, type, idParameter, Access.Update);
         var (body, bytes) = await JsonBody.ReadSizedObjectAsync(http);
         var ops = new List<EventOp>();
         FeedbackOps(log, EventValidation.Array(body, "feedback"), "feedback", ops);
@@ -89,7 +92,7 @@ public static class EventsApi
             foreach (var (id, entry) in logs)
             {
                 var where = $"{segment}.{id}";
-                var log = await EventLogs.ResolveAsync(objects, http.GetPrincipal(), type, id, where);
+                var log = await EventLogs.ResolveAsync(objects, http.GetPrincipal(), type, id, where, AccessOf(http), Access.Update);
                 if (entry is not JsonObject writes)
                 {
                     throw ApiException.BadRequest($"{where}: must be an object with 'events' and/or 'feedback'");
@@ -167,7 +170,7 @@ public static class EventsApi
 
     private static async Task FetchAsync(HttpContext http, ObjectStore objects, EventObjectType type, string idParameter, bool fromBody)
     {
-        var log = await ResolveAsync(http, objects, type, idParameter);
+        var log = await ResolveAsync(http, objects, type, idParameter, Access.Read);
         var args = fromBody ? await JsonBody.ReadObjectAsync(http) : QueryAsJson(http.Request);
         var request = new FetchRequest(Limit(args["limit"]))
         {

@@ -1,9 +1,11 @@
 using System.Text.Json.Nodes;
+using Braid.Server.AccessControl;
 using Braid.Server.Auth;
 using Braid.Server.Http;
 using Braid.Server.Objects;
 using Braid.Storage.Events;
 using Braid.Storage.Objects;
+using Braid.Storage.Tenancy;
 
 namespace Braid.Server.Events;
 
@@ -63,7 +65,7 @@ public static class Summaries
     private static async Task<(EventLog Log, JsonObject Project, JsonObject Response)> HeaderAsync(
         HttpContext http, ObjectStore objects, EventObjectType type, string kind)
     {
-        var log = await EventsApi.ResolveAsync(http, objects, type, kind + "_id");
+        var log = await EventsApi.ResolveAsync(http, objects, type, kind + "_id", Access.Read);
         var principal = http.GetPrincipal();
         var project = await ProjectAsync(objects, principal.OrgId, log.ProjectId);
         var projectUrl = ProjectUrl(http, principal.OrgName, project);
@@ -85,20 +87,24 @@ public static class Summaries
         {
             var row = await objects.GetAsync(orgId, ObjectKinds.Experiment.Name, explicitId)
                 ?? throw ApiException.NotFound($"comparison_experiment_id: experiment '{explicitId}' not found");
+            await EventsApi.AccessOf(http).RequireAsync(http.GetPrincipal(), Target(orgId, row), Access.Read);
             return JsonNode.Parse(row.Data)!.AsObject();
         }
 
-        return await BaseExperimentAsync(objects, orgId, log);
+        return await BaseExperimentAsync(objects, http.GetPrincipal(), log, EventsApi.AccessOf(http));
     }
 
     /// <summary>
     /// An experiment's default baseline (Braintrust's rule, shared by summarize and the SDK's base experiment lookup):
-    /// its <c>base_exp_id</c>, else the newest other experiment of the project created before it.
+    /// its <c>base_exp_id</c>, else the newest other experiment of the project created before it; only experiments
+    /// the caller may read qualify.
     /// </summary>
-    public static async Task<JsonObject?> BaseExperimentAsync(ObjectStore objects, string orgId, EventLog log)
+    public static async Task<JsonObject?> BaseExperimentAsync(ObjectStore objects, Principal principal, EventLog log, Access access)
     {
+        var orgId = principal.OrgId;
         if ((string?)log.Owner["base_exp_id"] is { } baseId &&
-            await objects.GetAsync(orgId, ObjectKinds.Experiment.Name, baseId) is { } baseRow)
+            await objects.GetAsync(orgId, ObjectKinds.Experiment.Name, baseId) is { } baseRow &&
+            await access.AllowsAsync(principal, Target(orgId, baseRow), Access.Read))
         {
             return JsonNode.Parse(baseRow.Data)!.AsObject();
         }
@@ -106,7 +112,8 @@ public static class Summaries
         var created = (string)log.Owner["created"]!;
         await foreach (var row in objects.ListAsync(new ObjectQuery(orgId, ObjectKinds.Experiment.Name) { ScopeId = log.ProjectId }, null))
         {
-            if (row.Id != log.Object.Id && string.CompareOrdinal(row.Created, created) <= 0)
+            if (row.Id != log.Object.Id && string.CompareOrdinal(row.Created, created) <= 0
+                && await access.AllowsAsync(principal, Target(orgId, row), Access.Read))
             {
                 return JsonNode.Parse(row.Data)!.AsObject();
             }
@@ -114,6 +121,9 @@ public static class Summaries
 
         return null;
     }
+
+    private static AccessTarget Target(string orgId, ObjectRow experiment) =>
+        EventLogs.Target(orgId, EventLogs.FromRow(orgId, EventObjectType.Experiment, experiment));
 
     public static async Task<JsonObject> ProjectAsync(ObjectStore objects, string orgId, string projectId)
     {

@@ -1,3 +1,4 @@
+using Braid.Server.AccessControl;
 using Braid.Server.Auth;
 using Braid.Server.Blobs;
 using Braid.Server.Events;
@@ -49,6 +50,8 @@ public static class ServerSetup
         });
         builder.Services.AddSingleton<TenantStore>();
         builder.Services.AddSingleton<ObjectStore>();
+        builder.Services.AddSingleton<AccessCache>();
+        builder.Services.AddScoped<Access>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(static services => MasterKey.Load(services.GetRequiredService<IOptions<ServerOptions>>().Value));
         builder.Services.AddSingleton<UrlSigner>();

@@ -38,6 +38,11 @@ public static partial class Startup
     {
         var options = app.Services.GetRequiredService<IOptions<ServerOptions>>().Value;
         var tenants = app.Services.GetRequiredService<TenantStore>();
+        if (await tenants.CreateMissingBuiltInGroupsAsync() is > 0 and var upgraded)
+        {
+            LogBuiltInGroups(app.Logger, upgraded);
+        }
+
         var created = await tenants.BootstrapAsync(options.BootstrapOrganization, options.BootstrapUserEmail);
         if (created is null)
         {
@@ -73,6 +78,9 @@ public static partial class Startup
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Store: {Store}, schema version {Version}")]
     private static partial void LogStore(ILogger logger, string store, int version);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "Access control: {Organizations} organizations got their Owners, Engineers and Viewers groups, every member an Owner")]
+    private static partial void LogBuiltInGroups(ILogger logger, int organizations);
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "Search index: indexed {Versions} row versions stored before it, in {Seconds:F1} s")]
     private static partial void LogSearchBackfill(ILogger logger, long versions, double seconds);

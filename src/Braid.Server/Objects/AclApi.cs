@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Braid.Server.AccessControl;
 using Braid.Server.Auth;
 using Braid.Server.Http;
 using Braid.Storage.Objects;
@@ -32,14 +33,20 @@ public static class AclApi
         return routes;
     }
 
-    private static Task<IResult> ListAsync(HttpContext http, ObjectStore store)
+    // One object's ACLs: a 403 without read_acls on it, rather than an empty list that would pass for "no ACLs".
+    private static async Task<IResult> ListAsync(HttpContext http, ObjectStore store)
     {
-        if (QueryArgs.Single(http.Request, "object_type") is null || QueryArgs.Single(http.Request, "object_id") is null)
+        var (type, id) = ObjectScopes.ObjectArgs(Kind, http.Request);
+        if (type is null || id is null)
         {
             ApiException.ThrowBadRequest("object_type, object_id: both are required");
         }
 
-        return ObjectsApi.ListAsync(Kind, http, store);
+        var principal = await http.InOrganizationAsync(QueryArgs.Single(http.Request, "org_name"));
+        await ObjectScopes.CheckObjectAsync(type, id, principal, store, "object_id");
+        var access = http.RequestServices.GetRequiredService<Access>();
+        await access.RequireAsync(principal, await access.TargetAsync(principal.OrgId, type, id), Access.ReadAcls);
+        return await ObjectsApi.ListAsync(Kind, http, store);
     }
 
     private static async Task<IResult> DeleteByContentAsync(HttpContext http, ObjectStore store)
@@ -48,6 +55,7 @@ public static class AclApi
         var principal = http.GetPrincipal();
         var row = await FindByContentAsync(body, principal, store, http.RequestServices)
             ?? throw ApiException.NotFound("acl: no ACL with this content");
+        await ObjectAccess.RequireAsync(http.RequestServices.GetRequiredService<Access>(), principal, Kind, row, Access.Delete);
         var deleted = await store.DeleteAsync(principal.OrgId, Kind.Name, row.Id, DateTimeOffset.UtcNow)
             ?? throw ApiException.NotFound("acl: no ACL with this content");
         return JsonResults.Ok(ObjectDocuments.Render(Kind, deleted));
@@ -78,7 +86,13 @@ public static class AclApi
         for (var i = 0; i < removes.Count; i++)
         {
             var item = removes[i];
-            await ForItemAsync($"remove_acls[{i}]", () => FindByContentAsync(item, principal, store, services));
+            await ForItemAsync($"remove_acls[{i}]", async () =>
+            {
+                if (await FindByContentAsync(item, principal, store, services) is { } row)
+                {
+                    await ObjectAccess.RequireAsync(services.GetRequiredService<Access>(), principal, Kind, row, Access.Delete);
+                }
+            });
         }
 
         var added = new JsonArray();

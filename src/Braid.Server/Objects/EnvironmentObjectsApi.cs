@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using Braid.Server.AccessControl;
 using Braid.Server.Auth;
 using Braid.Server.Http;
 using Braid.Storage.Objects;
@@ -33,7 +34,7 @@ public static class EnvironmentObjectsApi
     private static async Task<IResult> ListAsync(HttpContext http, ObjectStore store)
     {
         var principal = await http.InOrganizationAsync(QueryArgs.Single(http.Request, "org_name"));
-        var (type, id) = await TargetAsync(http, principal, store);
+        var (type, id) = await TargetAsync(http, principal, store, Access.Read);
         var pins = await store.ListAssignmentsAsync(principal.OrgId, type, id);
         var environments = new Dictionary<string, ObjectRow>(StringComparer.Ordinal);
         if (pins.Count > 0)
@@ -61,7 +62,7 @@ public static class EnvironmentObjectsApi
     private static async Task<IResult> GetAsync(HttpContext http, ObjectStore store)
     {
         var principal = await http.InOrganizationAsync(QueryArgs.Single(http.Request, "org_name"));
-        var (type, id) = await TargetAsync(http, principal, store);
+        var (type, id) = await TargetAsync(http, principal, store, Access.Read);
         var environment = await EnvironmentAsync(http, principal, store);
         return JsonResults.Ok(await PinAsync(type, id, environment, principal, store));
     }
@@ -71,7 +72,7 @@ public static class EnvironmentObjectsApi
         var body = await JsonBody.ReadObjectAsync(http);
         var orgName = FieldValidation.Check(new Field("org_name", FieldType.String, FieldUse.Create), body["org_name"])?.GetValue<string>();
         var principal = await http.InOrganizationAsync(orgName ?? QueryArgs.Single(http.Request, "org_name"));
-        var (type, id) = await TargetAsync(http, principal, store);
+        var (type, id) = await TargetAsync(http, principal, store, Access.Update);
         var environment = await EnvironmentAsync(http, principal, store);
         var given = FieldValidation.Check(new Field("object_version", FieldType.String, FieldUse.Required, NonEmpty: true), body["object_version"])
             ?.GetValue<string>() ?? throw ApiException.BadRequest("object_version: is required");
@@ -91,7 +92,7 @@ public static class EnvironmentObjectsApi
     private static async Task<IResult> DeleteAsync(HttpContext http, ObjectStore store)
     {
         var principal = await http.InOrganizationAsync(QueryArgs.Single(http.Request, "org_name"));
-        var (type, id) = await TargetAsync(http, principal, store);
+        var (type, id) = await TargetAsync(http, principal, store, Access.Update);
         var environment = await EnvironmentAsync(http, principal, store);
         var pin = await PinAsync(type, id, environment, principal, store);
         return await store.DeleteAssignmentAsync(principal.OrgId, type, id, environment.Id)
@@ -99,8 +100,9 @@ public static class EnvironmentObjectsApi
             : throw NoPin(type, id, environment);
     }
 
-    // The live object the path names, in the caller's organization.
-    private static async Task<(string Type, string Id)> TargetAsync(HttpContext http, Principal principal, ObjectStore store)
+    // The live object the path names, in the caller's organization, once the caller is found to hold the permission
+    // on it: reading pins needs read, pinning or unpinning a version is an update of the object.
+    private static async Task<(string Type, string Id)> TargetAsync(HttpContext http, Principal principal, ObjectStore store, string permission)
     {
         var type = (string)http.GetRouteValue("object_type")!;
         if (!ObjectTypes.Contains(type))
@@ -109,7 +111,9 @@ public static class EnvironmentObjectsApi
         }
 
         var id = Ids.FromPath((string)http.GetRouteValue("object_id")!, "object_id");
-        _ = await store.GetAsync(principal.OrgId, type, id) ?? throw ApiException.NotFound($"{type} '{id}' not found");
+        var row = await store.GetAsync(principal.OrgId, type, id) ?? throw ApiException.NotFound($"{type} '{id}' not found");
+        var kind = ObjectKinds.All.First(k => k.Name == type);
+        await ObjectAccess.RequireAsync(http.RequestServices.GetRequiredService<Access>(), principal, kind, row, permission);
         return (type, id);
     }
 

@@ -110,6 +110,13 @@ public sealed class ObjectKind
 
     public required ObjectScope Scope { get; init; }
 
+    /// <summary>
+    /// The ACL object type objects of this kind are checked as (<c>project</c>, <c>experiment</c>, <c>prompt</c>...).
+    /// Null for kinds that are a part of the object they are scoped in (a project's scores and tags, a view on an
+    /// experiment, an organization's secrets): reading one needs <c>read</c> on that object, any change <c>update</c>.
+    /// </summary>
+    public string? AclType { get; init; }
+
     /// <summary>For <see cref="ObjectScope.Object"/>: the <c>object_type</c> values an object may hang on.</summary>
     public IReadOnlyList<string>? ScopeTypes { get; init; }
 

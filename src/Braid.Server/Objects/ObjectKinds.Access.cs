@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Braid.Server.Http;
+using Braid.Storage.Tenancy;
 using static Braid.Server.Objects.FieldUse;
 
 namespace Braid.Server.Objects;
@@ -20,6 +21,7 @@ public static partial class ObjectKinds
 
     public static readonly ObjectKind Role = new()
     {
+        AclType = "role",
         Name = "role",
         Scope = ObjectScope.Organization,
         NameFilter = "role_name",
@@ -40,6 +42,7 @@ public static partial class ObjectKinds
 
     public static readonly ObjectKind Group = new()
     {
+        AclType = "group",
         Name = "group",
         Scope = ObjectScope.Organization,
         NameFilter = "group_name",
@@ -85,8 +88,7 @@ public static partial class ObjectKinds
             new("restrict_object_type", FieldType.Enum, Create, Values: ObjectScopes.AclObjectTypes),
             new("role_id", FieldType.Uuid, Create, References: "role"),
         ],
-        Derive = static doc => doc["__key"] = string.Join(
-            "|", new[] { "object_type", "user_id", "group_id", "permission", "restrict_object_type", "role_id" }.Select(f => (string?)doc[f])),
+        Derive = static doc => doc["__key"] = AclKeys.Of(doc),
         Validate = ValidateAcl,
 
         // Objects never move between organizations, so the ACL's object is in the caller's.
@@ -111,10 +113,10 @@ public static partial class ObjectKinds
         // Fixed ids: ACLs and other roles refer to the system roles by id, in every organization and after restarts.
         return
         [
-            Role("6c7a3f0e-4b1d-4e7a-9c52-000000000001", "Owner", "Every permission, including managing members and access", Permissions),
-            Role("6c7a3f0e-4b1d-4e7a-9c52-000000000002", "Engineer", "Create, read, update and delete objects; no access management",
+            Role(Braid.Storage.Tenancy.SystemRoles.OwnerId, "Owner", "Every permission, including managing members and access", Permissions),
+            Role(Braid.Storage.Tenancy.SystemRoles.EngineerId, "Engineer", "Create, read, update and delete objects; no access management",
                 ["create", "read", "update", "delete"]),
-            Role("6c7a3f0e-4b1d-4e7a-9c52-000000000003", "Viewer", "Read only", ["read"]),
+            Role(Braid.Storage.Tenancy.SystemRoles.ViewerId, "Viewer", "Read only", ["read"]),
         ];
     }
 

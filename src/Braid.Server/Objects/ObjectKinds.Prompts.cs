@@ -21,8 +21,10 @@ public static partial class ObjectKinds
         ],
         supportsIfExists: true);
 
+    // Functions share the prompt ACL object type: in Braintrust both are rows of one table.
     private static ObjectKind PromptKind(string name, IReadOnlyList<Field> fields, bool supportsIfExists = false) => new()
     {
+        AclType = "prompt",
         Name = name,
         Scope = ObjectScope.Project,
         KeyField = "slug",

@@ -8,6 +8,7 @@ public static partial class ObjectKinds
 {
     public static readonly ObjectKind Project = new()
     {
+        AclType = "project",
         Name = "project",
         Scope = ObjectScope.Organization,
         NameFilter = "project_name",
@@ -22,6 +23,7 @@ public static partial class ObjectKinds
 
     public static readonly ObjectKind Experiment = new()
     {
+        AclType = "experiment",
         Name = "experiment",
         Scope = ObjectScope.Project,
         NameFilter = "experiment_name",
@@ -52,6 +54,7 @@ public static partial class ObjectKinds
 
     public static readonly ObjectKind Dataset = new()
     {
+        AclType = "dataset",
         Name = "dataset",
         Scope = ObjectScope.Project,
         NameFilter = "dataset_name",

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Braid.Server.AccessControl;
 using Braid.Server.Auth;
 using Braid.Server.Http;
 using Braid.Storage.Objects;
@@ -80,7 +81,8 @@ public static class ObjectsApi
 
     /// <summary>
     /// Register semantics (POST <c>/v1/{kind}</c>): creates the object from the create fields of <paramref name="body"/>
-    /// (a 400 names a bad one) in the scope, or returns the live object that already holds its natural key.
+    /// (a 400 names a bad one) in the scope, or returns the live object that already holds its natural key. Creating
+    /// needs <c>create</c>; without it, an existing object the caller may read is still returned.
     /// </summary>
     public static async Task<(JsonObject Object, bool Existing)> RegisterAsync(
         ObjectKind kind, JsonObject body, Principal principal, string scopeId, ObjectStore store, IServiceProvider services)
@@ -90,6 +92,20 @@ public static class ObjectsApi
         if (BuiltInObjects.FindByKey(kind, key) is { } builtIn)
         {
             return (ObjectDocuments.Render(kind, builtIn), true);
+        }
+
+        var access = services.GetRequiredService<Access>();
+        if (!await ObjectAccess.CanCreateAsync(access, principal, kind, scopeId, doc))
+        {
+            // Only a key the body names finds an existing object: a generated one (an unnamed experiment) asks for a new one.
+            if (body[kind.KeyField] is not null
+                && await store.GetByNaturalKeyAsync(principal.OrgId, kind.Name, scopeId, key) is { } found
+                && await ObjectAccess.CanReadAsync(access, principal, kind, found))
+            {
+                return (ObjectDocuments.Render(kind, found), true);
+            }
+
+            await ObjectAccess.RequireCreateAsync(access, principal, kind, scopeId, doc);
         }
 
         await ObjectReferences.CheckAsync(kind, body, doc["id"]!.GetValue<string>(), principal, services);
@@ -141,10 +157,12 @@ public static class ObjectsApi
             throw ReadOnly(kind, builtIn);
         }
 
+        var access = http.RequestServices.GetRequiredService<Access>();
         while (true)
         {
             if (await store.GetByNaturalKeyAsync(principal.OrgId, kind.Name, scopeId, key) is { } row)
             {
+                await ObjectAccess.RequireAsync(access, principal, kind, row, Access.Update);
                 var current = ObjectDocuments.Load(row);
                 ObjectDocuments.Replace(kind, current, body);
                 var (outcome, stored) = await WriteAsync(kind, row, current, body, principal, store, http.RequestServices);
@@ -157,6 +175,7 @@ public static class ObjectsApi
                 continue;
             }
 
+            await ObjectAccess.RequireCreateAsync(access, principal, kind, scopeId, doc);
             await ObjectReferences.CheckAsync(kind, body, doc["id"]!.GetValue<string>(), principal, http.RequestServices);
             kind.Derive?.Invoke(doc);
             if (await store.TryInsertAsync(ObjectDocuments.ToRow(kind, principal.OrgId, scopeId, doc), kind.Versioned) is { } inserted)
@@ -243,10 +262,19 @@ public static class ObjectsApi
         var objects = new List<JsonObject>();
         if (limit != 0)
         {
+            // Lists show only what the caller may read; a caller who may read the whole organization needs no check per row.
+            var access = http.RequestServices.GetRequiredService<Access>();
+            var readsAll = await ObjectAccess.CanReadAllAsync(access, principal, kind);
+
             // With an in-memory filter the SQL cannot apply the limit; rows stream until the page is full.
-            var inMemory = metadata is not null || filters.Count > 0 || asOf is not null || byEnvironment;
+            var inMemory = metadata is not null || filters.Count > 0 || asOf is not null || byEnvironment || !readsAll;
             await foreach (var row in BuiltInObjects.Around(kind, query, store.ListAsync(query, inMemory ? null : pageSize)))
             {
+                if (!readsAll && !BuiltInObjects.IsBuiltIn(row) && !await ObjectAccess.CanReadAsync(access, principal, kind, row))
+                {
+                    continue;
+                }
+
                 var doc = ObjectDocuments.Render(kind, row);
                 if ((metadata is null || metadata.Matches(doc["metadata"])) && filters.All(f => f(doc)))
                 {
@@ -321,7 +349,7 @@ public static class ObjectsApi
     internal static async Task<IResult> GetAsync(ObjectKind kind, string id, HttpContext http, ObjectStore store)
     {
         var principal = http.GetPrincipal();
-        var row = await FindAsync(kind, id, http, store, forWrite: false);
+        var row = await FindAsync(kind, id, http, store, Access.Read);
         if (kind.Versioned && ObjectVersions.IsRequested(http.Request))
         {
             return JsonResults.Ok(await VersionAsync(kind, row.Id, http, principal, store) ?? throw NotFound(kind, id));
@@ -344,7 +372,7 @@ public static class ObjectsApi
     internal static async Task<IResult> PatchAsync(ObjectKind kind, string id, JsonObject body, HttpContext http, ObjectStore store)
     {
         var principal = http.GetPrincipal();
-        var row = await FindAsync(kind, id, http, store, forWrite: true, body);
+        var row = await FindAsync(kind, id, http, store, Access.Update, body);
         var doc = ObjectDocuments.Load(row);
         ObjectDocuments.Patch(kind, doc, body);
         var (outcome, stored) = await WriteAsync(kind, row, doc, body, principal, store, http.RequestServices);
@@ -355,7 +383,7 @@ public static class ObjectsApi
     {
         var principal = http.GetPrincipal();
         var body = kind.ScopeRequiredOnReads && http.Request.ContentLength is > 0 ? await JsonBody.ReadObjectAsync(http) : null;
-        var row = await FindAsync(kind, id, http, store, forWrite: true, body);
+        var row = await FindAsync(kind, id, http, store, Access.Delete, body);
         return await SoftDeleteAsync(kind, principal, row, store);
     }
 
@@ -370,6 +398,7 @@ public static class ObjectsApi
             .GetValue<string>();
         var row = await store.GetByNaturalKeyAsync(principal.OrgId, kind.Name, scopeId, key)
             ?? throw ApiException.NotFound($"{kind.Name} with {kind.KeyField} '{key}' not found");
+        await ObjectAccess.RequireAsync(http.RequestServices.GetRequiredService<Access>(), principal, kind, row, Access.Delete);
         return await SoftDeleteAsync(kind, principal, row, store);
     }
 
@@ -380,18 +409,19 @@ public static class ObjectsApi
     }
 
     /// <summary>
-    /// The live object a path names in the caller's organization, or a built-in one (a 403 when about to be changed).
-    /// Kinds read through their parent object (views) must also name it, in the query or the body, and a different
-    /// parent is a 404.
+    /// The live object a path names in the caller's organization (another organization's is a 404, as if it did not
+    /// exist), once the caller is found to hold <paramref name="permission"/> on it (else a 403); or a built-in one,
+    /// which everyone may read and nobody change. Kinds read through their parent object (views) must also name it,
+    /// in the query or the body, and a different parent is a 404.
     /// </summary>
     private static async Task<ObjectRow> FindAsync(
-        ObjectKind kind, string id, HttpContext http, ObjectStore store, bool forWrite, JsonObject? body = null)
+        ObjectKind kind, string id, HttpContext http, ObjectStore store, string permission, JsonObject? body = null)
     {
         var principal = http.GetPrincipal();
         var normalized = Ids.FromPath(id, kind.IdParameter);
         if (BuiltInObjects.Find(kind, normalized) is { } builtIn)
         {
-            return forWrite ? throw ReadOnly(kind, builtIn) : builtIn;
+            return permission != Access.Read ? throw ReadOnly(kind, builtIn) : builtIn;
         }
 
         var row = await store.GetAsync(principal.OrgId, kind.Name, normalized) ?? throw NotFound(kind, id);
@@ -411,6 +441,7 @@ public static class ObjectsApi
             }
         }
 
+        await ObjectAccess.RequireAsync(http.RequestServices.GetRequiredService<Access>(), principal, kind, row, permission);
         return row;
     }
 

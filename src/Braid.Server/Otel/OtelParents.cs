@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Braid.Server.AccessControl;
 using Braid.Server.Events;
 using Braid.Server.Http;
 using Braid.Server.Objects;
@@ -21,6 +22,9 @@ public sealed class OtelParents(Principal principal, ObjectStore objects, IServi
     public const string Attribute = "braintrust.parent";
 
     private readonly Dictionary<(string Source, string Parent), (EventObject? Log, ApiException? Error)> _resolved = [];
+
+    // Writing spans into a log is an update of it.
+    private Access Access => services.GetRequiredService<Access>();
 
     /// <summary>The log <paramref name="parent"/> names, or the 400 (syntax) or 404 (no such object here) saying why it names none.</summary>
     public async Task<(EventObject? Log, ApiException? Error)> ResolveAsync(string parent, string source)
@@ -55,9 +59,9 @@ public sealed class OtelParents(Principal principal, ObjectStore objects, IServi
         switch (colon < 0 ? "" : parent[..colon])
         {
             case "project_id":
-                return (await EventLogs.ResolveAsync(objects, principal, EventObjectType.ProjectLogs, value, source)).Object;
+                return (await EventLogs.ResolveAsync(objects, principal, EventObjectType.ProjectLogs, value, source, Access, AccessControl.Access.Update)).Object;
             case "experiment_id":
-                return (await EventLogs.ResolveAsync(objects, principal, EventObjectType.Experiment, value, source)).Object;
+                return (await EventLogs.ResolveAsync(objects, principal, EventObjectType.Experiment, value, source, Access, AccessControl.Access.Update)).Object;
             case "project_name" when value.Length > 0:
                 var (project, _) = await ObjectsApi.RegisterAsync(
                     ObjectKinds.Project, new JsonObject { ["name"] = value }, principal, principal.OrgId, objects, services);
@@ -79,7 +83,7 @@ public sealed class OtelParents(Principal principal, ObjectStore objects, IServi
         };
         if ((parent.ObjectId ?? (type == EventObjectType.ProjectLogs ? parent.ProjectId : null)) is { } id)
         {
-            return (await EventLogs.ResolveAsync(objects, principal, type, id, source)).Object;
+            return (await EventLogs.ResolveAsync(objects, principal, type, id, source, Access, AccessControl.Access.Update)).Object;
         }
 
         return type == EventObjectType.ProjectLogs && parent.ProjectName is { Length: > 0 } name

@@ -5,11 +5,15 @@ using System.Text.Json.Nodes;
 using Braid.Query.Lint;
 using Braid.Query.Planning;
 using Braid.Query.Syntax;
+using Braid.Server.AccessControl;
 using Braid.Server.Auth;
+using Braid.Server.Events;
 using Braid.Server.Http;
+using Braid.Server.Objects;
 using Braid.Server.RateLimits;
 using Braid.Storage.Objects;
 using Braid.Storage.Query;
+using Braid.Storage.Tenancy;
 
 namespace Braid.Server.Query;
 
@@ -28,6 +32,27 @@ public static class BtqlApi
         return routes;
     }
 
+    // A query reads only sources the caller may read: each log, or the prompts of each project (of every project for org_*).
+    private static async Task RequireReadAsync(Access access, Principal principal, ResolvedSource resolved)
+    {
+        foreach (var log in resolved.Logs)
+        {
+            await access.RequireAsync(principal, EventLogs.Target(principal.OrgId, log), Access.Read);
+        }
+
+        if (resolved.Logs.Count == 0)
+        {
+            var type = ObjectKinds.Prompt.AclType!;
+            var targets = resolved.Source.Objects.Count == 0
+                ? [new AccessTarget(type, null, [("org_project", principal.OrgId), ("organization", principal.OrgId)])]
+                : resolved.Source.Objects.Select(p => Access.InProject(type, null, principal.OrgId, p.ProjectId));
+            foreach (var target in targets)
+            {
+                await access.RequireAsync(principal, target, Access.Read);
+            }
+        }
+    }
+
     private static async Task QueryAsync(HttpContext http, ObjectStore objects, QueryRunner runner)
     {
         var body = await JsonBody.ReadObjectAsync(http);
@@ -35,6 +60,7 @@ public static class BtqlApi
         var query = Parse(request.Query);
         var principal = http.GetPrincipal();
         var resolved = await QuerySources.ResolveAsync(objects, principal.OrgId, principal.OrgName, query.From);
+        await RequireReadAsync(http.RequestServices.GetRequiredService<Access>(), principal, resolved);
         CompiledQuery compiled;
         try
         {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Braid.Server.AccessControl;
 using Braid.Server.Auth;
 using Braid.Server.Blobs;
 using Braid.Server.Events;
@@ -70,7 +71,7 @@ public static class Logs3Api
             var (type, id, field) = Target(row, where);
             if (!logs.TryGetValue((type, id), out var log))
             {
-                logs[(type, id)] = log = await EventLogs.ResolveAsync(objects, principal, type, id, $"{where}.{field}");
+                logs[(type, id)] = log = await EventLogs.ResolveAsync(objects, principal, type, id, $"{where}.{field}", EventsApi.AccessOf(http), Access.Update);
             }
 
             AddOps(http, log, row, where, bytes, now, ops);

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Braid.Server.AccessControl;
 using Braid.Server.Auth;
 using Braid.Server.Events;
 using Braid.Server.Http;
@@ -90,6 +91,7 @@ public static class SdkControlPlaneApi
         var id = QueryArgs.Uuid(http.Request, "id") ?? throw ApiException.BadRequest("id: is required");
         var row = await store.GetAsync(http.GetPrincipal().OrgId, ObjectKinds.Project.Name, id)
             ?? throw ApiException.NotFound($"project '{id}' not found");
+        await ObjectAccess.RequireAsync(EventsApi.AccessOf(http), http.GetPrincipal(), ObjectKinds.Project, row, Access.Read);
         return JsonResults.Ok(ObjectDocuments.Render(ObjectKinds.Project, row));
     }
 
@@ -106,7 +108,7 @@ public static class SdkControlPlaneApi
         }
 
         var query = new ObjectQuery(principal.OrgId, ObjectKinds.Project.Name) { Ids = id is null ? null : [id], Name = name };
-        return JsonResults.Ok(await ListAsync(ObjectKinds.Project, store, query));
+        return JsonResults.Ok(await ListAsync(http, principal, ObjectKinds.Project, store, query));
     }
 
     /// <summary>
@@ -210,7 +212,7 @@ public static class SdkControlPlaneApi
             ScopeId = (string?)project?["id"],
             Name = SdkArgs.OptionalString(body, "experiment_name"),
         };
-        return JsonResults.Ok(await ListAsync(ObjectKinds.Experiment, store, query));
+        return JsonResults.Ok(await ListAsync(http, principal, ObjectKinds.Experiment, store, query));
     }
 
     /// <summary>
@@ -222,8 +224,8 @@ public static class SdkControlPlaneApi
         var body = await JsonBody.ReadObjectAsync(http);
         var principal = await SdkArgs.OrganizationAsync(http, body);
         var id = SdkArgs.OptionalUuid(body, "id") ?? throw ApiException.BadRequest("id: is required");
-        var log = await EventLogs.ResolveAsync(store, principal, EventObjectType.Experiment, id, "id");
-        var baseline = await Summaries.BaseExperimentAsync(store, principal.OrgId, log)
+        var log = await EventLogs.ResolveAsync(store, principal, EventObjectType.Experiment, id, "id", EventsApi.AccessOf(http), Access.Read);
+        var baseline = await Summaries.BaseExperimentAsync(store, principal, log, EventsApi.AccessOf(http))
             ?? throw ApiException.BadRequest($"id: experiment '{id}' has no base experiment");
         return JsonResults.Ok(new JsonObject { ["base_exp_id"] = (string)baseline["id"]!, ["base_exp_name"] = (string)baseline["name"]! });
     }
@@ -270,7 +272,9 @@ public static class SdkControlPlaneApi
         var infos = new JsonArray();
         foreach (var id in ids.Distinct())
         {
-            if (await store.GetAsync(principal.OrgId, kind.Name, id) is not { } row)
+            // What the caller may not read is left out like what does not exist.
+            if (await store.GetAsync(principal.OrgId, kind.Name, id) is not { } row
+                || !await ObjectAccess.CanReadAsync(EventsApi.AccessOf(http), principal, kind, row))
             {
                 continue;
             }
@@ -297,6 +301,7 @@ public static class SdkControlPlaneApi
         {
             var row = await store.GetAsync(principal.OrgId, ObjectKinds.Project.Name, projectId)
                 ?? throw ApiException.BadRequest($"project_id: no project with id '{projectId}' in this organization");
+            await ObjectAccess.RequireAsync(EventsApi.AccessOf(http), principal, ObjectKinds.Project, row, Access.Read);
             return ObjectDocuments.Render(ObjectKinds.Project, row);
         }
 
@@ -311,7 +316,9 @@ public static class SdkControlPlaneApi
         }
 
         var existing = await store.GetByNaturalKeyAsync(principal.OrgId, ObjectKinds.Project.Name, principal.OrgId, name);
-        return existing is null ? null : ObjectDocuments.Render(ObjectKinds.Project, existing);
+        return existing is null || !await ObjectAccess.CanReadAsync(EventsApi.AccessOf(http), principal, ObjectKinds.Project, existing)
+            ? null
+            : ObjectDocuments.Render(ObjectKinds.Project, existing);
     }
 
     private static async Task<JsonObject> EnsureProjectAsync(HttpContext http, Principal principal, ObjectStore store, string name)
@@ -321,12 +328,17 @@ public static class SdkControlPlaneApi
         return project;
     }
 
-    private static async Task<JsonArray> ListAsync(ObjectKind kind, ObjectStore store, ObjectQuery query)
+    // The matching objects the caller may read.
+    private static async Task<JsonArray> ListAsync(HttpContext http, Principal principal, ObjectKind kind, ObjectStore store, ObjectQuery query)
     {
         var objects = new JsonArray();
+        var access = EventsApi.AccessOf(http);
         await foreach (var row in store.ListAsync(query, null))
         {
-            objects.Add(ObjectDocuments.Render(kind, row));
+            if (await ObjectAccess.CanReadAsync(access, principal, kind, row))
+            {
+                objects.Add(ObjectDocuments.Render(kind, row));
+            }
         }
 
         return objects;

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Braid.Server.AccessControl;
 using Braid.Server.Auth;
 using Braid.Server.Events;
 using Braid.Server.Http;
@@ -40,11 +41,11 @@ public static class SdkDataPlaneApi
     {
         var principal = http.GetPrincipal();
         var id = QueryArgs.Single(http.Request, "experiment_id") ?? throw ApiException.BadRequest("experiment_id: is required");
-        var log = await EventLogs.ResolveAsync(objects, principal, EventObjectType.Experiment, id, "experiment_id");
+        var log = await EventLogs.ResolveAsync(objects, principal, EventObjectType.Experiment, id, "experiment_id", EventsApi.AccessOf(http), Access.Read);
         string? baselineId = null;
         if (QueryArgs.Single(http.Request, "base_experiment_id") is { } baseId)
         {
-            baselineId = (await EventLogs.ResolveAsync(objects, principal, EventObjectType.Experiment, baseId, "base_experiment_id")).Object.Id;
+            baselineId = (await EventLogs.ResolveAsync(objects, principal, EventObjectType.Experiment, baseId, "base_experiment_id", EventsApi.AccessOf(http), Access.Read)).Object.Id;
         }
 
         var project = await Summaries.ProjectAsync(objects, principal.OrgId, log.ProjectId);
@@ -55,7 +56,7 @@ public static class SdkDataPlaneApi
     private static async Task<IResult> DatasetSummaryAsync(HttpContext http, ObjectStore objects, EventStore events)
     {
         var id = QueryArgs.Single(http.Request, "dataset_id") ?? throw ApiException.BadRequest("dataset_id: is required");
-        var log = await EventLogs.ResolveAsync(objects, http.GetPrincipal(), EventObjectType.Dataset, id, "dataset_id");
+        var log = await EventLogs.ResolveAsync(objects, http.GetPrincipal(), EventObjectType.Dataset, id, "dataset_id", EventsApi.AccessOf(http), Access.Read);
         return JsonResults.Ok(new JsonObject { ["total_records"] = await events.CountAsync(log.Object) });
     }
 
@@ -72,7 +73,7 @@ public static class SdkDataPlaneApi
     /// </summary>
     private static async Task<IResult> RestoreAsync(HttpContext http, ObjectStore objects, bool apply)
     {
-        var log = await EventsApi.ResolveAsync(http, objects, EventObjectType.Dataset, "dataset_id");
+        var log = await EventsApi.ResolveAsync(http, objects, EventObjectType.Dataset, "dataset_id", Access.Update);
         var (body, bytes) = await JsonBody.ReadSizedObjectAsync(http);
         var text = body["version"] is JsonValue v ? v.ToString() : null;
         if (!XactId.TryParse(text, out var version))
@@ -177,9 +178,13 @@ public static class SdkDataPlaneApi
         var datasetId = SdkArgs.OptionalUuid(body, "dataset_id") ?? throw ApiException.BadRequest("dataset_id: is required");
         var query = new ObjectQuery(principal.OrgId, ObjectKinds.DatasetSnapshot.Name) { ScopeId = datasetId, Name = SdkArgs.OptionalString(body, "name") };
         var snapshots = new JsonArray();
+        var access = EventsApi.AccessOf(http);
         await foreach (var row in store.ListAsync(query, null))
         {
-            snapshots.Add(ObjectDocuments.Render(ObjectKinds.DatasetSnapshot, row));
+            if (await ObjectAccess.CanReadAsync(access, principal, ObjectKinds.DatasetSnapshot, row))
+            {
+                snapshots.Add(ObjectDocuments.Render(ObjectKinds.DatasetSnapshot, row));
+            }
         }
 
         return JsonResults.Ok(snapshots);

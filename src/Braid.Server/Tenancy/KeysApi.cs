@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Braid.Server.AccessControl;
 using Braid.Server.Auth;
 using Braid.Server.Http;
 using Braid.Server.Objects;
@@ -58,8 +59,12 @@ public static class KeysApi
             group.MapGet("", (HttpContext http, TenantStore tenants) => ListAsync(kind, http, tenants));
             var byId = $"{{{kind.IdParameter}}}";
             group.MapGet(byId, async (HttpContext http, TenantStore tenants) =>
-                JsonResults.Ok(kind.Render(await tenants.GetKeyAsync(http.GetPrincipal().OrgId, PathId(kind, http), kind.ServiceTokens)
-                    ?? throw NotFound(kind, PathId(kind, http)))));
+            {
+                var key = await tenants.GetKeyAsync(http.GetPrincipal().OrgId, PathId(kind, http), kind.ServiceTokens)
+                    ?? throw NotFound(kind, PathId(kind, http));
+                await RequireAsync(http, http.GetPrincipal(), key.UserId, Access.Read);
+                return JsonResults.Ok(kind.Render(key));
+            });
             group.MapDelete(byId, (HttpContext http, TenantStore tenants) => RevokeAsync(kind, PathId(kind, http), http, tenants));
         }
 
@@ -72,8 +77,7 @@ public static class KeysApi
             return Minted(ApiKey, await tenants.MintKeyAsync(principal.OrgId, principal.UserId, name));
         });
 
-        // Braintrust requires a service token with org-owner permission here; permissions are not enforced yet,
-        // so any member may mint a token for a service account of their organization.
+        // Minting a service account's token is acting for that member: update on it (Owners have it).
         routes.MapPost("/v1/service_token", static async (HttpContext http, TenantStore tenants) =>
         {
             var (principal, name, accountId) = await ServiceTokenRequestAsync(http, tenants);
@@ -102,12 +106,27 @@ public static class KeysApi
     {
         var request = http.Request;
         var principal = await http.InOrganizationAsync(QueryArgs.Single(request, "org_name"));
+        await UsersApi.ReadMembersAsync(http, principal);
         var query = TenancyApi.Query(request) with { Name = QueryArgs.Single(request, kind.Name + "_name") };
         return TenancyApi.Objects(await tenants.ListKeysAsync(principal.OrgId, kind.ServiceTokens, query), kind.Render);
     }
 
-    private static async Task<IResult> RevokeAsync(KeyKind kind, string id, HttpContext http, TenantStore tenants) =>
-        JsonResults.Ok(kind.Render(await tenants.RevokeKeyAsync(http.GetPrincipal().OrgId, id, kind.ServiceTokens) ?? throw NotFound(kind, id)));
+    private static async Task<IResult> RevokeAsync(KeyKind kind, string id, HttpContext http, TenantStore tenants)
+    {
+        var principal = http.GetPrincipal();
+        var key = await tenants.GetKeyAsync(principal.OrgId, id, kind.ServiceTokens) ?? throw NotFound(kind, id);
+        await RequireAsync(http, principal, key.UserId, Access.Update);
+        return JsonResults.Ok(kind.Render(await tenants.RevokeKeyAsync(principal.OrgId, id, kind.ServiceTokens) ?? throw NotFound(kind, id)));
+    }
+
+    // Callers always manage their own keys; another member's keys need the permission on that member.
+    private static async Task RequireAsync(HttpContext http, Principal principal, string keyUserId, string permission)
+    {
+        if (keyUserId != principal.UserId)
+        {
+            await http.RequestServices.GetRequiredService<Access>().RequireAsync(principal, Access.Member(principal.OrgId, keyUserId), permission);
+        }
+    }
 
     // The body of POST and PUT /v1/service_token: {name, service_account_id, org_name?}.
     private static async Task<(Principal Principal, string Name, string AccountId)> ServiceTokenRequestAsync(
@@ -121,6 +140,8 @@ public static class KeysApi
         {
             ApiException.ThrowBadRequest($"service_account_id: no service account of this organization has id '{accountId}'");
         }
+
+        await RequireAsync(http, principal, accountId, Access.Update);
 
         return (principal, name, accountId);
     }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Braid.Server.AccessControl;
 using Braid.Server.Auth;
 using Braid.Server.Http;
 using Braid.Server.Objects;
@@ -73,6 +74,8 @@ public static class OrganizationsApi
     {
         var body = await JsonBody.ReadObjectAsync(http);
         var org = await FindAsync(http, tenants);
+        await http.RequestServices.GetRequiredService<Access>()
+            .RequireAsync(http.GetPrincipal() with { OrgId = org.Id }, Access.Organization(org.Id), Access.Update);
         var name = body.TryGetPropertyValue(Name.Name, out var given) ? FieldValidation.Check(Name, given)!.GetValue<string>() : org.Name;
         var settings = JsonNode.Parse(org.Settings)!.AsObject();
         foreach (var field in Settings)
@@ -105,6 +108,18 @@ public static class OrganizationsApi
         var principal = await MembersOrganizationAsync(http, body, tenants);
         var invite = Section(body, "invite_users", InviteFields);
         var remove = Section(body, "remove_users", RemoveFields);
+
+        // Managing members is an owner's business (landscape §5.4): create on org_member to invite, delete to remove.
+        var access = http.RequestServices.GetRequiredService<Access>();
+        if (invite.Any(f => f.Value is not null))
+        {
+            await access.RequireAsync(principal, Access.Member(principal.OrgId, null), Access.Create);
+        }
+
+        if (remove.Any(f => f.Value is not null))
+        {
+            await access.RequireAsync(principal, Access.Member(principal.OrgId, null), Access.Delete);
+        }
 
         var inviteIds = Strings(invite["ids"]);
         var existing = await tenants.ExistingUserIdsAsync(inviteIds);

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Braid.Server.AccessControl;
 using Braid.Server.Auth;
 using Braid.Server.Http;
 using Braid.Storage.Tenancy;
@@ -15,6 +16,7 @@ public static class UsersApi
         {
             var request = http.Request;
             var principal = await http.InOrganizationAsync(QueryArgs.Single(request, "org_name"));
+            await ReadMembersAsync(http, principal);
             var query = TenancyApi.Query(request) with
             {
                 Emails = QueryArgs.List(request, "email")?.ToArray(),
@@ -26,12 +28,16 @@ public static class UsersApi
         group.MapGet("{user_id}", static async (HttpContext http, TenantStore tenants) =>
         {
             var id = (string)http.GetRouteValue("user_id")!;
+            await ReadMembersAsync(http, http.GetPrincipal());
             var user = await tenants.GetMemberAsync(http.GetPrincipal().OrgId, Ids.FromPath(id, "user_id"))
                 ?? throw ApiException.NotFound($"user '{id}' not found");
             return JsonResults.Ok(Render(user));
         });
         return routes;
     }
+
+    internal static Task ReadMembersAsync(HttpContext http, Principal principal) =>
+        http.RequestServices.GetRequiredService<Access>().RequireAsync(principal, Access.Member(principal.OrgId, null), Access.Read);
 
     private static JsonObject Render(User user) => new()
     {

@@ -40,6 +40,14 @@ public sealed partial class TenantStore
             "SELECT COUNT(*) FROM org_members WHERE org_id = @orgId AND user_id = @userId", new { orgId, userId }) > 0;
     }
 
+    /// <summary>A user of the deployment by id or email (what <c>x-bt-impersonate-user</c> names), or null.</summary>
+    public async Task<User?> FindUserAsync(string idOrEmail)
+    {
+        await using var connection = await database.OpenAsync();
+        return await connection.QuerySingleOrDefaultAsync<User>(
+            $"SELECT {UserColumns} FROM users u WHERE u.id = @idOrEmail OR u.email = @idOrEmail", new { idOrEmail });
+    }
+
     /// <summary>A member of the organization, or null for anyone else.</summary>
     public async Task<User?> GetMemberAsync(string orgId, string userId)
     {

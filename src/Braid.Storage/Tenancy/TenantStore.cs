@@ -9,8 +9,11 @@ public sealed record Organization(string Id, string Name, string Created);
 
 public sealed record User(string Id, string Email, string? GivenName, string? FamilyName, string Created);
 
-/// <summary>Who a request acts as: the key's user, in one organization that user belongs to.</summary>
-public sealed record Principal(string UserId, string OrgId, string OrgName, string ApiKeyId);
+/// <summary>
+/// Who a request acts as: the key's user, in one organization that user belongs to. Under impersonation
+/// (<c>x-bt-impersonate-user</c>) the user is the impersonated one and <see cref="ImpersonatorId"/> the key's.
+/// </summary>
+public sealed record Principal(string UserId, string OrgId, string OrgName, string ApiKeyId, string? ImpersonatorId = null);
 
 /// <summary>A freshly minted API key: the raw key exists only in this value, never in the store.</summary>
 public sealed record CreatedApiKey(string Id, string Key, string PreviewName, Organization Organization, User User);
@@ -46,12 +49,16 @@ public sealed partial class TenantStore(Database database)
 
         var user = await EnsureUserAsync(connection, transaction, ownerEmail);
         await AddMemberAsync(connection, transaction, org.Value.Id, user.Id);
+        await CreateBuiltInGroupsAsync(connection, transaction, org.Value.Id, [user.Id]);
         var key = await InsertKeyAsync(connection, transaction, org.Value, user, "initial");
         await transaction.CommitAsync();
         return key;
     }
 
-    /// <summary>Mints a key for a user in an organization, creating either when missing.</summary>
+    /// <summary>
+    /// Mints a key for a user in an organization, creating either when missing. The creator of an organization is its
+    /// first Owner; a user added to an existing one joins no group, so has only what ACLs grant them.
+    /// </summary>
     public async Task<CreatedApiKey> CreateApiKeyAsync(string organizationName, string userEmail, string keyName)
     {
         await using var connection = await database.OpenAsync();
@@ -59,6 +66,11 @@ public sealed partial class TenantStore(Database database)
         var org = await EnsureOrganizationAsync(connection, transaction, organizationName);
         var user = await EnsureUserAsync(connection, transaction, userEmail);
         await AddMemberAsync(connection, transaction, org.Value.Id, user.Id);
+        if (org.Inserted)
+        {
+            await CreateBuiltInGroupsAsync(connection, transaction, org.Value.Id, [user.Id]);
+        }
+
         var key = await InsertKeyAsync(connection, transaction, org.Value, user, keyName);
         await transaction.CommitAsync();
         return key;

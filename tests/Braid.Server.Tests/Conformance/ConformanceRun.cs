@@ -81,6 +81,19 @@ public sealed partial class ConformanceRun(BraidApp app, ApiClient tenant, SpecD
         return new(operation, status, problems);
     }
 
+    /// <summary>
+    /// Sends a valid request for the operation with another credential (null: none) and returns the status. The objects
+    /// it names are the tenant's, made as for the tenant's own requests; a delete gets an object of its own.
+    /// </summary>
+    public async Task<int> StatusAsAsync(SpecOperation operation, string? bearer)
+    {
+        var (path, body, _) = await BuildAsync(operation, fresh: operation.Method == "delete");
+        return (await SendAsync(operation.Method, path, body, bearer)).Status;
+    }
+
+    /// <summary>The id of the run's shared object of a kind (made now if the run has none yet).</summary>
+    public async Task<string> SharedIdAsync(string kind) => (string)(await SharedAsync(kind))["id"]!;
+
     /// <summary>The path (with query), body and credential of a valid request for <paramref name="operation"/>.</summary>
     private async Task<(string Path, JsonObject? Body, string Bearer)> BuildAsync(SpecOperation operation, bool fresh)
     {
@@ -267,13 +280,17 @@ public sealed partial class ConformanceRun(BraidApp app, ApiClient tenant, SpecD
             : throw new SetupException($"{purpose}: {method.ToUpperInvariant()} {path.Split('?')[0]} answered {status}: {Excerpt(text)}");
     }
 
-    private async Task<(int Status, string Body)> SendAsync(string method, string path, JsonObject? body, string bearer)
+    private async Task<(int Status, string Body)> SendAsync(string method, string path, JsonObject? body, string? bearer)
     {
         using var request = new HttpRequestMessage(new HttpMethod(method.ToUpperInvariant()), path)
         {
             Content = body is null ? null : new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),
         };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        if (bearer is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        }
+
         using var response = await _http.SendAsync(request);
         return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
     }

@@ -62,6 +62,9 @@ public sealed class ApiClient
 
     public CreatedApiKey? Key { get; }
 
+    /// <summary>The credential this client sends, if any.</summary>
+    public string? Bearer => _bearer;
+
     public string OrgId => Key!.Organization.Id;
 
     public string OrgName => Key!.Organization.Name;
