@@ -4,6 +4,7 @@ using Braid.Server.Events;
 using Braid.Server.Http;
 using Braid.Server.Objects;
 using Braid.Server.Otel;
+using Braid.Server.Proxy;
 using Braid.Server.Sdk;
 using Braid.Server.Secrets;
 using Braid.Server.Tenancy;
@@ -53,6 +54,10 @@ public static class ServerSetup
         builder.Services.AddSingleton<UrlSigner>();
         builder.Services.AddSingleton<SecretCipher>();
         builder.Services.AddSingleton<AiSecretReader>();
+        builder.Services.AddSingleton<Providers>();
+        builder.Services.AddSingleton<ProviderClient>();
+        builder.Services.AddSingleton<ProxyCache>();
+        builder.Services.AddSingleton<ProxyCredentials>();
         builder.Services.AddSingleton(static services =>
         {
             var options = services.GetRequiredService<IOptions<ServerOptions>>().Value;
@@ -70,7 +75,8 @@ public static class ServerSetup
             .AllowAnyHeader()
             .AllowAnyMethod()
             .WithExposedHeaders(ObjectsApi.FoundExistingHeader, "x-bt-cursor", "Retry-After",
-                RateLimiter.LimitHeader, RateLimiter.RemainingHeader, RateLimiter.ResetHeader)));
+                RateLimiter.LimitHeader, RateLimiter.RemainingHeader, RateLimiter.ResetHeader,
+                ProxyCache.CachedHeader, ProxyApi.UsedEndpointHeader, ProxySpans.SpanIdHeader, "Age")));
         return builder;
     }
 
@@ -95,6 +101,7 @@ public static class ServerSetup
         app.MapSdkControlPlaneApi();
         app.MapLogs3Api();
         app.MapSdkDataPlaneApi();
+        app.MapProxyApi();
         app.MapFallback(static (HttpContext http) =>
             ErrorHandling.WriteAsync(http, StatusCodes.Status404NotFound, $"no route for {http.Request.Method} {http.Request.Path}"))
             .AllowAnonymous();
