@@ -155,7 +155,8 @@ public static class ProxyApi
         if (policy is not null)
         {
             cacheKey = cache.KeyFor(caller.ApiKey);
-            entryName = ProxyCache.NameOf(cacheKey, resolved.ToString(), bodyBytes);
+            // One key may act in several organizations (x-bt-org-name); each has its own providers, so its own entries.
+            entryName = ProxyCache.NameOf(cacheKey, $"{resolved}\n{caller.Principal.OrgId}", bodyBytes);
         }
 
         string? spanId = parent is null ? null : Guid.NewGuid().ToString();

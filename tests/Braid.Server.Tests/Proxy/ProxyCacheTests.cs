@@ -1,6 +1,8 @@
 using System.Net;
 using Braid.Server.Proxy;
 using Braid.Server.Tests.Infrastructure;
+using Braid.Storage.Tenancy;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Braid.Server.Tests.Proxy;
 
@@ -124,6 +126,21 @@ public sealed class ProxyCacheTests(ProxyFixture fixture) : IClassFixture<ProxyF
         var otherOrg = await fixture.NewTenantAsync();
         Assert.Equal("MISS", (await otherOrg.PostAsync("/v1/proxy/chat/completions", Chat(text))).AssertOk().Header("x-bt-cached"));
         Assert.Equal(3, Calls(text));
+    }
+
+    [Fact]
+    public async Task Entries_AreScopedToTheOrganizationTheKeyActsIn()
+    {
+        var tenant = await fixture.NewTenantAsync();
+        var other = await fixture.NewTenantAsync();
+        await fixture.App.Services.GetRequiredService<TenantStore>().CreateApiKeyAsync(other.Api.OrgName, tenant.Api.Key!.User.Email, "join");
+        var text = ApiClient.Unique("orgs");
+        (await tenant.PostAsync("/v1/proxy/chat/completions", Chat(text))).AssertOk();
+
+        var inOther = (await tenant.PostAsync("/v1/proxy/chat/completions", Chat(text), new Dictionary<string, string> { ["x-bt-org-name"] = other.Api.OrgName })).AssertOk();
+
+        Assert.Equal("MISS", inOther.Header("x-bt-cached"));
+        Assert.Equal("Bearer " + other.OpenAIKey, fixture.Provider.Last("/v1/chat/completions").Headers["authorization"]);
     }
 
     [Fact]
