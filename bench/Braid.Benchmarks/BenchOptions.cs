@@ -7,6 +7,12 @@ public sealed record BenchOptions(string Store, string? Postgres, int Spans, int
     /// <summary>The query benchmark (<c>--queries</c>) instead of ingestion and fetch.</summary>
     public bool Queries { get; init; }
 
+    /// <summary>The AI proxy benchmark (<c>--proxy</c>): latency added over calling the provider directly.</summary>
+    public bool Proxy { get; init; }
+
+    /// <summary>Timed direct/proxy pairs per concurrency level and request shape in the proxy benchmark.</summary>
+    public int ProxyRequests { get; init; } = 5000;
+
     /// <summary>Spans of the generated project log, and of the experiment, in the query benchmark.</summary>
     public int LogSpans { get; init; } = 1_000_000;
 
@@ -48,7 +54,7 @@ public sealed record BenchOptions(string Store, string? Postgres, int Spans, int
         for (var i = 0; i < args.Length; i++)
         {
             var name = args[i].TrimStart('-');
-            if (name is "queries" or "explain")
+            if (name is "queries" or "explain" or "proxy")
             {
                 flags.Add(name);
                 continue;
@@ -74,6 +80,8 @@ public sealed record BenchOptions(string Store, string? Postgres, int Spans, int
         return new BenchOptions(store, postgres, Int("spans", 200_000), Int("fetch-spans", 1_000_000), Int("concurrency", 16), Int("batch", 100), Int("fetch-requests", 300))
         {
             Queries = flags.Contains("queries"),
+            Proxy = flags.Contains("proxy"),
+            ProxyRequests = Int("requests", defaults.ProxyRequests),
             Explain = flags.Contains("explain"),
             LogSpans = Int("log-spans", defaults.LogSpans),
             ExperimentSpans = Int("experiment-spans", defaults.ExperimentSpans),

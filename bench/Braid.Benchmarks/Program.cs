@@ -7,7 +7,15 @@ using Braid.Benchmarks.Queries;
 //                                                            [--spans N] [--fetch-spans N] [--concurrency N]
 //   ... -- --queries [--log-spans N] [--experiment-spans N] [--iterations N] [--cache DIR] [--only NAME] [--explain]
 //                                                            [--postgres-database NAME (kept, reused)]
+//   ... -- --proxy [--requests N]                              added latency of /v1/proxy at concurrency 1, 16, 64
 var options = BenchOptions.Parse(args);
+if (options.Proxy)
+{
+    await using var proxy = new ProxyBench(options);
+    await proxy.RunAsync();
+    return;
+}
+
 if (options.Queries)
 {
     await using var queries = new QueryBench(options);

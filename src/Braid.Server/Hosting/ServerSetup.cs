@@ -5,6 +5,7 @@ using Braid.Server.Events;
 using Braid.Server.Http;
 using Braid.Server.Objects;
 using Braid.Server.Otel;
+using Braid.Server.Proxy;
 using Braid.Server.Sdk;
 using Braid.Server.Secrets;
 using Braid.Server.Tenancy;
@@ -57,6 +58,10 @@ public static class ServerSetup
         builder.Services.AddSingleton<UrlSigner>();
         builder.Services.AddSingleton<SecretCipher>();
         builder.Services.AddSingleton<AiSecretReader>();
+        builder.Services.AddSingleton<Providers>();
+        builder.Services.AddSingleton<ProviderClient>();
+        builder.Services.AddSingleton<ProxyCache>();
+        builder.Services.AddSingleton<ProxyCredentials>();
         builder.Services.AddSingleton(static services =>
         {
             var options = services.GetRequiredService<IOptions<ServerOptions>>().Value;
@@ -76,7 +81,8 @@ public static class ServerSetup
             .AllowAnyHeader()
             .AllowAnyMethod()
             .WithExposedHeaders(ObjectsApi.FoundExistingHeader, "x-bt-cursor", "Retry-After",
-                RateLimiter.LimitHeader, RateLimiter.RemainingHeader, RateLimiter.ResetHeader)));
+                RateLimiter.LimitHeader, RateLimiter.RemainingHeader, RateLimiter.ResetHeader,
+                ProxyCache.CachedHeader, ProxyApi.UsedEndpointHeader, ProxySpans.SpanIdHeader, "Age")));
         return builder;
     }
 
@@ -101,6 +107,7 @@ public static class ServerSetup
         app.MapSdkControlPlaneApi();
         app.MapLogs3Api();
         app.MapSdkDataPlaneApi();
+        app.MapProxyApi();
         app.MapFallback(static (HttpContext http) =>
             ErrorHandling.WriteAsync(http, StatusCodes.Status404NotFound, $"no route for {http.Request.Method} {http.Request.Path}"))
             .AllowAnonymous();

@@ -1,8 +1,12 @@
+using System.Text.Json.Nodes;
 using Braid.Server.Http;
 using Braid.Server.Objects;
 using Braid.Storage.Objects;
 
 namespace Braid.Server.Secrets;
+
+/// <summary>An organization's ai_secret as the server reads it: its provider <c>type</c> and <c>metadata</c>, value still sealed.</summary>
+public sealed record StoredAiSecret(string Id, string Name, string? Type, JsonObject? Metadata, string? Sealed);
 
 /// <summary>The one way back from an ai_secret to its raw value, for the server's own use (the AI proxy's provider keys).</summary>
 public sealed class AiSecretReader(ObjectStore store, SecretCipher cipher)
@@ -12,18 +16,33 @@ public sealed class AiSecretReader(ObjectStore store, SecretCipher cipher)
     /// ai_secret or it holds no secret. One this server cannot decrypt (sealed under another master key) is a 400
     /// that says so: setting the secret again is the fix, and retrying is not.
     /// </summary>
-    public async Task<string?> RevealAsync(string orgId, string name)
+    public async Task<string?> RevealAsync(string orgId, string name) =>
+        await store.GetByNaturalKeyAsync(orgId, ObjectKinds.AiSecret.Name, orgId, name) is { } row ? Reveal(Read(row)) : null;
+
+    /// <summary>The organization's ai_secrets, newest first, without decrypting any.</summary>
+    public async Task<IReadOnlyList<StoredAiSecret>> ListAsync(string orgId)
     {
-        var kind = ObjectKinds.AiSecret;
-        if (await store.GetByNaturalKeyAsync(orgId, kind.Name, orgId, name) is not { } row ||
-            ObjectDocuments.Load(row)[SecretFields.Ciphertext] is not { } sealedValue)
+        var secrets = new List<StoredAiSecret>();
+        await foreach (var row in store.ListAsync(new ObjectQuery(orgId, ObjectKinds.AiSecret.Name), limit: null))
         {
-            return null;
+            secrets.Add(Read(row));
         }
 
-        return cipher.TryDecrypt(sealedValue.GetValue<string>(), row.Id, out var secret)
-            ? secret
-            : throw ApiException.BadRequest(
-                $"{kind.Name} '{name}': the stored secret cannot be decrypted with this server's master key (Braid:MasterKey changed?); set it again");
+        return secrets;
+    }
+
+    /// <summary>The raw value of <paramref name="secret"/>, or null when it holds none; see <see cref="RevealAsync"/> for the 400.</summary>
+    public string? Reveal(StoredAiSecret secret) =>
+        secret.Sealed is null ? null
+        : cipher.TryDecrypt(secret.Sealed, secret.Id, out var value) ? value
+        : throw ApiException.BadRequest(
+            $"{ObjectKinds.AiSecret.Name} '{secret.Name}': the stored secret cannot be decrypted with this server's master key (Braid:MasterKey changed?); set it again");
+
+    private static StoredAiSecret Read(ObjectRow row)
+    {
+        var doc = ObjectDocuments.Load(row);
+        return new StoredAiSecret(
+            row.Id, row.Name ?? (string)doc["name"]!, doc["type"] is JsonValue t ? t.ToString() : null,
+            doc["metadata"] as JsonObject, doc[SecretFields.Ciphertext] is JsonValue s ? s.GetValue<string>() : null);
     }
 }

@@ -76,6 +76,9 @@ public sealed class BlobStore(string directory)
 
     public bool Exists(string key) => File.Exists(PathOf(key));
 
+    /// <summary>Removes the blob under the key, if any.</summary>
+    public void Delete(string key) => File.Delete(PathOf(key));
+
     private string PathOf(string key) =>
         IsValidKey(key) ? Path.Combine(Directory, key.Replace('/', Path.DirectorySeparatorChar)) : throw new ArgumentException($"invalid blob key '{key}'", nameof(key));
 }

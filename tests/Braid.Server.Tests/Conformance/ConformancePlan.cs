@@ -35,9 +35,6 @@ public static class ConformancePlan
         // Function invocation: runs prompts against LLMs and code in a sandbox.
         "postFunctionIdInvoke",
 
-        // The AI proxy: forwards to LLM providers.
-        "proxychatCompletions", "proxycompletions", "proxyauto", "proxyembeddings", "proxycredentials", "proxy{path+}",
-
         // Server-side evals: run a task and scorers over a dataset.
         "evalLaunch",
     };
@@ -66,6 +63,14 @@ public static class ConformancePlan
         // Deletes by body name a new object by its name or id.
         ["deleteAiSecret"] = new("""{"name": "{new ai_secret.name}"}"""),
         ["deleteServiceToken"] = new("""{"id": "{new service_token}"}"""),
+
+        // The AI proxy: a request names a model (the run's OPENAI_API_KEY sends OpenAI models to a fake provider).
+        ["proxychatCompletions"] = new("""{"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "conformance"}]}"""),
+        ["proxycompletions"] = new("""{"model": "gpt-3.5-turbo-instruct", "prompt": "conformance"}"""),
+        ["proxyauto"] = new("""{"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "conformance"}]}"""),
+        ["proxyembeddings"] = new("""{"model": "text-embedding-3-small", "input": "conformance"}"""),
+        ["proxycredentials"] = new("""{"model": "gpt-4o-mini", "ttl_seconds": 600, "logging": null}"""),
+        ["proxy{path+}"] = new("""{"model": "gpt-4o-mini"}"""),
 
         // Service tokens are made with a service token that has organization-owner permission, never a user API key
         // (spec, POST /v1/service_token); PUT creates them too.

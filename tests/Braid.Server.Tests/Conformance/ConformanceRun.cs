@@ -107,7 +107,8 @@ public sealed partial class ConformanceRun(BraidApp app, ApiClient tenant, SpecD
         foreach (var segment in operation.Path.Split('/', StringSplitOptions.RemoveEmptyEntries))
         {
             var name = segment.Trim('{', '}');
-            path.Append('/').Append(segment.StartsWith('{')
+            // A greedy parameter ({path+}, the proxy's passthrough) takes any path; every other names an object.
+            path.Append('/').Append(name.EndsWith('+') ? "conformance/passthrough" : segment.StartsWith('{')
                 ? await IdForAsync(name, null, made, fresh) ?? throw new SetupException($"no rule gives the path parameter '{name}' an object")
                 : segment);
         }
@@ -129,7 +130,8 @@ public sealed partial class ConformanceRun(BraidApp app, ApiClient tenant, SpecD
         if (spec.RequestSchema(operation) is { } schema)
         {
             var given = extra?.Body is { } template ? JsonNode.Parse(await FillAsync(template, made))!.AsObject() : [];
-            body = (JsonObject)(await generator.GenerateAsync(schema, "", null, given.Select(p => p.Key).ToHashSet()))!;
+            // A body of any JSON (the proxy's) generates as null: the plan's fields are the whole body then.
+            body = await generator.GenerateAsync(schema, "", null, given.Select(p => p.Key).ToHashSet()) as JsonObject ?? [];
             foreach (var (key, value) in given)
             {
                 body[key] = value?.DeepClone();

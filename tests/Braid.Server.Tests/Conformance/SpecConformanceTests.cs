@@ -13,6 +13,9 @@ public sealed class SpecConformanceTests(BraidApp app, ITestOutputHelper output)
     public async Task EveryOperation_AnswersAValidRequestWith200AndABodyTheSpecAccepts()
     {
         var tenant = await app.NewTenantAsync();
+        await using var provider = await FakeProvider.StartAsync();
+        (await tenant.PostAsync("/v1/ai_secret", new { name = "OPENAI_API_KEY", type = "openai", secret = "sk-conformance", metadata = new { api_base = provider.Url + "/v1" } }))
+            .AssertOk();
         var results = await new ConformanceRun(app, tenant, SpecDocument.Shared).RunAsync();
 
         var failing = results.Where(r => !r.Passed).ToList();

@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json.Nodes;
+using Braid.Server.Tests.Infrastructure;
+
+namespace Braid.Benchmarks;
+
+/// <summary>
+/// The latency the AI proxy adds: each client sends the same chat completion to the fake provider directly and then
+/// through the proxy (the real server executable, cache off), back to back, and the per-pair difference is the
+/// proxy's cost at that load. Both calls end when the whole body has arrived; the stream case reads every chunk.
+/// </summary>
+public sealed class ProxyBench(BenchOptions options) : IAsyncDisposable
+{
+    private static readonly int[] Concurrencies = [1, 16, 64];
+
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "braid-bench-proxy-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public async Task RunAsync()
+    {
+        Directory.CreateDirectory(_root);
+        await using var provider = await FakeProvider.StartAsync();
+        provider.Record = false;
+        using var server = await ServerUnderTest.StartAsync(_root, options.Store == "postgres" ? options.Postgres : null);
+        var secret = new JsonObject { ["name"] = "OPENAI_API_KEY", ["type"] = "openai", ["secret"] = "sk-bench", ["metadata"] = new JsonObject { ["api_base"] = provider.Url + "/v1" } };
+        (await server.Http.PostAsync("/v1/ai_secret", Json(secret.ToJsonString()))).EnsureSuccessStatusCode();
+        using var direct = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = new Uri(provider.Url) };
+        direct.DefaultRequestHeaders.Authorization = new("Bearer", "sk-bench");
+
+        Console.WriteLine($"store: {options.Store}; {Environment.ProcessorCount} cores; {options.ProxyRequests} pairs per concurrency after {options.ProxyRequests / 10} warm-up pairs; cache off");
+        foreach (var stream in new[] { false, true })
+        {
+            var body = new JsonObject
+            {
+                ["model"] = "gpt-4o-mini",
+                ["stream"] = stream,
+                ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = "a benchmark question of about a dozen words to be echoed back" }),
+            }.ToJsonString();
+            foreach (var concurrency in Concurrencies)
+            {
+                await MeasureAsync(direct, server.Http, body, concurrency, Math.Max(concurrency, options.ProxyRequests / 10));
+                var (directMs, proxyMs, addedMs) = await MeasureAsync(direct, server.Http, body, concurrency, options.ProxyRequests);
+                Console.WriteLine(
+                    $"chat/completions{(stream ? " stream" : "")}, concurrency {concurrency}: added p50 {P(addedMs, 0.5):F2} ms, p95 {P(addedMs, 0.95):F2} ms, p99 {P(addedMs, 0.99):F2} ms" +
+                    $"  (direct p50 {P(directMs, 0.5):F2} / p99 {P(directMs, 0.99):F2} ms, proxy p50 {P(proxyMs, 0.5):F2} / p99 {P(proxyMs, 0.99):F2} ms)");
+            }
+        }
+    }
+
+    private static async Task<(List<double> Direct, List<double> Proxy, List<double> Added)> MeasureAsync(
+        HttpClient direct, HttpClient proxy, string body, int concurrency, int pairs)
+    {
+        var directMs = new List<double>[concurrency];
+        var proxyMs = new List<double>[concurrency];
+        var next = -1;
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(worker => Task.Run(async () =>
+        {
+            directMs[worker] = [];
+            proxyMs[worker] = [];
+            while (Interlocked.Increment(ref next) < pairs)
+            {
+                directMs[worker].Add(await TimeAsync(direct, "/v1/chat/completions", body));
+                proxyMs[worker].Add(await TimeAsync(proxy, "/v1/proxy/chat/completions", body));
+            }
+        })));
+        var d = directMs.SelectMany(l => l).ToList();
+        var p = proxyMs.SelectMany(l => l).ToList();
+        var added = d.Zip(p, (a, b) => b - a).Order().ToList();
+        return (d.Order().ToList(), p.Order().ToList(), added);
+    }
+
+    private static async Task<double> TimeAsync(HttpClient http, string path, string body)
+    {
+        var start = Stopwatch.GetTimestamp();
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = Json(body) };
+        request.Headers.TryAddWithoutValidation("x-bt-use-cache", "never");
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        await using var content = await response.Content.ReadAsStreamAsync();
+        await content.CopyToAsync(Stream.Null);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"{path} answered {(int)response.StatusCode}");
+        }
+
+        return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+    }
+
+    private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
+
+    private static double P(List<double> sorted, double p) => sorted[(int)Math.Min(sorted.Count - 1, Math.Floor(p * sorted.Count))];
+
+    public ValueTask DisposeAsync()
+    {
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // The server may still hold a file for a moment; the temp directory is cleaned up by the system.
+        }
+
+        return ValueTask.CompletedTask;
+    }
+}
