@@ -83,7 +83,9 @@ public sealed class AuthorizationMatrixTests(BraidApp app, ITestOutputHelper out
         var table = new StringBuilder();
         table.Append($"{"operation",-34}").AppendJoin("", Enum.GetValues<Caller>().Select(c => $"{c,14}")).AppendLine();
         var mismatches = new List<string>();
-        foreach (var operation in ConformancePlan.Ordered(SpecDocument.Shared))
+        // The AI proxy is not an object of the permission model: any member's key (or a temporary credential) calls the
+        // providers with the organization's secrets. Its 401/403 cases are in Proxy/ProxyErrorsTests and ProxyCredentialsTests.
+        foreach (var operation in ConformancePlan.Ordered(SpecDocument.Shared).Where(o => !o.Path.StartsWith("/v1/proxy", StringComparison.Ordinal)))
         {
             table.Append($"{operation.OperationId,-34}");
             foreach (var caller in Enum.GetValues<Caller>())

@@ -40,7 +40,7 @@ public sealed class MigrationsTests
         "sqlite 0012_rate_limits 12ed3abc2ebf9342d985ffd314cb63e0da703a90480328f0b3acd6fdfe4417c7",
         "postgres 0012_rate_limits 5ac6a2c51a99f156115dac9d2e3feab8ab71d9920bc64adcb0e422dc6a3e5d88",
         "sqlite 0013_timestamp_check 4a9b09327acddb9699c78924a565e188777d9d3914da2e1bcfd8accfb4495c18",
-        "postgres 0013_timestamp_check e905bcdea2d131925583918d912d2bd1750cdc21f7a1fcbcd443c2ad166c4091",
+        "postgres 0013_timestamp_check 9895c4d3c7b1990f2d55b0c6f67251f1cd5f4b904520369e82555d75b4be8b9f",
         "sqlite 0014_access_control b4cb0c168e044e6c225b46affe5e9185bed86d46fc4ceace2566277e7c7ee9f6",
         "postgres 0014_access_control 75e01363865600a84f7d3a74af5d2db0440288191a8dac347e48ee19927db711",
     ];
