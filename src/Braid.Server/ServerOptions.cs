@@ -103,4 +103,7 @@ public sealed class RateLimitOptions
 
     /// <summary>Every other authenticated endpoint.</summary>
     public int ControlPlanePerMinute { get; set; } = 30_000;
+
+    /// <summary>The AI proxy (<c>/v1/proxy</c>), by API key or temporary credential.</summary>
+    public int ProxyPerMinute { get; set; } = 6_000;
 }

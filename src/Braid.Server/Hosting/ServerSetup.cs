@@ -36,7 +36,7 @@ public static class ServerSetup
         }
 
         builder.Services.AddOptions<ServerOptions>().BindConfiguration(ServerOptions.Section)
-            .Validate(static o => o.RateLimits is { IngestPerMinute: >= 0, QueryPerMinute: >= 0, ControlPlanePerMinute: >= 0 },
+            .Validate(static o => o.RateLimits is { IngestPerMinute: >= 0, QueryPerMinute: >= 0, ControlPlanePerMinute: >= 0, ProxyPerMinute: >= 0 },
                 $"{ServerOptions.Section}:{nameof(ServerOptions.RateLimits)}: a limit is a number of requests per minute, or 0 for none")
             .Validate(static o => o.QueryTimeoutSeconds > 0, $"{ServerOptions.Section}:{nameof(ServerOptions.QueryTimeoutSeconds)}: must be a positive number of seconds")
             .ValidateOnStart();

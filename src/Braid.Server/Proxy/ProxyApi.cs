@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Braid.Server.Http;
+using Braid.Server.RateLimits;
 using Braid.Storage.Tenancy;
 
 namespace Braid.Server.Proxy;
@@ -73,6 +74,7 @@ public static class ProxyApi
                 ?? throw ApiException.Forbidden($"x-bt-org-name: you are not a member of an organization named '{orgName}'");
         }
 
+        await http.RequestServices.GetRequiredService<RateLimiter>().TakeAsync(http, principal, EndpointClass.Proxy);
         return new ProxyCaller(principal, token, grant);
     }
 

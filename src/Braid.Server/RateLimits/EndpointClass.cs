@@ -15,6 +15,13 @@ public sealed class EndpointClass
     public static readonly EndpointClass ControlPlane =
         new("control_plane", "control-plane", nameof(RateLimitOptions.ControlPlanePerMinute), static o => o.ControlPlanePerMinute);
 
+    /// <summary>
+    /// The AI proxy. Its routes are anonymous to the middleware (they also take temporary credentials, which the proxy
+    /// reads itself), so the proxy takes the token once it knows the caller.
+    /// </summary>
+    public static readonly EndpointClass Proxy =
+        new("proxy", "AI proxy (/v1/proxy)", nameof(RateLimitOptions.ProxyPerMinute), static o => o.ProxyPerMinute);
+
     private readonly Func<RateLimitOptions, int> _perMinute;
 
     private EndpointClass(string name, string description, string option, Func<RateLimitOptions, int> perMinute)

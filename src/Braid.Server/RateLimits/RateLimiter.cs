@@ -2,6 +2,7 @@ using System.Globalization;
 using Braid.Server.Auth;
 using Braid.Server.Http;
 using Braid.Storage.RateLimits;
+using Braid.Storage.Tenancy;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 
@@ -19,7 +20,7 @@ public sealed class RateLimiter(TokenBuckets buckets, IOptions<ServerOptions> op
     public const string RemainingHeader = "X-RateLimit-Remaining";
     public const string ResetHeader = "X-RateLimit-Reset";
 
-    internal async Task TakeAsync(HttpContext context, EndpointClass endpointClass)
+    internal async Task TakeAsync(HttpContext context, Principal principal, EndpointClass endpointClass)
     {
         var limit = endpointClass.PerMinute(options.Value.RateLimits);
         if (limit <= 0)
@@ -27,7 +28,6 @@ public sealed class RateLimiter(TokenBuckets buckets, IOptions<ServerOptions> op
             return;
         }
 
-        var principal = context.GetPrincipal();
         var perSecond = limit / 60.0;
         var take = await buckets.TakeAsync(principal.OrgId, endpointClass.Name, limit, perSecond / 1000, time.GetUtcNow());
 
@@ -65,7 +65,7 @@ public static class RateLimiting
             if (endpoint is not null && endpoint.Metadata.GetMetadata<IAllowAnonymous>() is null)
             {
                 var endpointClass = endpoint.Metadata.GetMetadata<EndpointClass>() ?? EndpointClass.ControlPlane;
-                await context.RequestServices.GetRequiredService<RateLimiter>().TakeAsync(context, endpointClass);
+                await context.RequestServices.GetRequiredService<RateLimiter>().TakeAsync(context, context.GetPrincipal(), endpointClass);
             }
 
             await next(context);

@@ -15,6 +15,7 @@ public sealed class SmallLimitsApp : IAsyncLifetime
     public const int Query = 3;
     public const int Ingest = 2;
     public const int ControlPlane = 10;
+    public const int Proxy = 2;
 
     public ShiftedClock Clock { get; } = new();
 
@@ -26,6 +27,7 @@ public sealed class SmallLimitsApp : IAsyncLifetime
             .With("Braid:RateLimits:QueryPerMinute", Query.ToString(CultureInfo.InvariantCulture))
             .With("Braid:RateLimits:IngestPerMinute", Ingest.ToString(CultureInfo.InvariantCulture))
             .With("Braid:RateLimits:ControlPlanePerMinute", ControlPlane.ToString(CultureInfo.InvariantCulture))
+            .With("Braid:RateLimits:ProxyPerMinute", Proxy.ToString(CultureInfo.InvariantCulture))
             .WithServices(services => services.AddSingleton<TimeProvider>(Clock));
         await ((IAsyncLifetime)App).InitializeAsync();
     }
@@ -48,6 +50,24 @@ public sealed class RateLimitTests(SmallLimitsApp limited) : IClassFixture<Small
     {
         var api = await limited.App.NewTenantAsync();
         return (api, (string)(await api.CreateProjectAsync())["id"]!);
+    }
+
+    [Fact]
+    public async Task ProxyCallsPastTheLimit_Get429_ThoughTheProxyAuthenticatesItself()
+    {
+        var (api, _) = await TenantAsync();
+        var chat = new { model = "gpt-4o-mini", messages = new[] { new { role = "user", content = "hi" } } };
+
+        // No ai_secret here, so the calls the limit lets through are refused by the proxy itself, after taking a token.
+        for (var remaining = SmallLimitsApp.Proxy - 1; remaining >= 0; remaining--)
+        {
+            var passed = await api.PostAsync("/v1/proxy/chat/completions", chat);
+            Assert.Equal(HttpStatusCode.BadRequest, passed.Status);
+            Assert.Equal(remaining, Header(passed, "X-RateLimit-Remaining"));
+        }
+
+        var refused = (await api.PostAsync("/v1/proxy/chat/completions", chat)).AssertError(HttpStatusCode.TooManyRequests, "ProxyPerMinute");
+        Assert.Contains(api.OrgName, refused.Error, StringComparison.Ordinal);
     }
 
     [Fact]
