@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using Braid.Server.Tests.Infrastructure;
-using Braid.Storage;
 using Braid.Storage.Migrations;
 using Dapper;
 
@@ -96,31 +95,4 @@ public sealed class MigrationsTests
 
     private static string Hash(string sql) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sql.ReplaceLineEndings("\n"))));
-
-    /// <summary>An empty database of the suite's store kind, deleted afterwards.</summary>
-    private sealed class ScratchStore : IAsyncDisposable
-    {
-        private readonly string _directory = Path.Combine(Path.GetTempPath(), "braid-migrate-" + Guid.NewGuid().ToString("N"));
-        private string? _url;
-
-        public Database Database { get; private set; } = null!;
-
-        public static async Task<ScratchStore> CreateAsync()
-        {
-            var store = new ScratchStore();
-            store._url = await TestStore.CreateDatabaseAsync();
-            store.Database = Database.Open(store._directory, store._url);
-            return store;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await Database.DisposeAsync();
-            await TestStore.DropDatabaseAsync(_url);
-            if (Directory.Exists(_directory))
-            {
-                Directory.Delete(_directory, recursive: true);
-            }
-        }
-    }
 }
