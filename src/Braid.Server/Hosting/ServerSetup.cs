@@ -2,6 +2,7 @@ using Braid.Server.AccessControl;
 using Braid.Server.Auth;
 using Braid.Server.Blobs;
 using Braid.Server.Events;
+using Braid.Server.Functions;
 using Braid.Server.Http;
 using Braid.Server.Objects;
 using Braid.Server.Otel;
@@ -62,6 +63,9 @@ public static class ServerSetup
         builder.Services.AddSingleton<ProviderClient>();
         builder.Services.AddSingleton<ProxyCache>();
         builder.Services.AddSingleton<ProxyCredentials>();
+        builder.Services.AddSingleton<ChatClient>();
+        builder.Services.AddScoped<FunctionResolver>();
+        builder.Services.AddScoped<FunctionRunner>();
         builder.Services.AddSingleton(static services =>
         {
             var options = services.GetRequiredService<IOptions<ServerOptions>>().Value;
@@ -108,6 +112,7 @@ public static class ServerSetup
         app.MapLogs3Api();
         app.MapSdkDataPlaneApi();
         app.MapProxyApi();
+        app.MapInvokeApi();
         app.MapFallback(static (HttpContext http) =>
             ErrorHandling.WriteAsync(http, StatusCodes.Status404NotFound, $"no route for {http.Request.Method} {http.Request.Path}"))
             .AllowAnonymous();

@@ -245,7 +245,7 @@ public static class ProxyApi
         }
     }
 
-    private static (string Path, HttpContent Content) UpstreamRequest(
+    internal static (string Path, HttpContent Content) UpstreamRequest(
         ProviderEndpoint endpoint, ProxyRoute route, string? passthroughPath, string? model, JsonObject body, ArraySegment<byte> bodyBytes, bool stream)
     {
         switch (endpoint.Format)

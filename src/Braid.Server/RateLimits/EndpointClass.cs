@@ -20,7 +20,7 @@ public sealed class EndpointClass
     /// reads itself), so the proxy takes the token once it knows the caller.
     /// </summary>
     public static readonly EndpointClass Proxy =
-        new("proxy", "AI proxy (/v1/proxy)", nameof(RateLimitOptions.ProxyPerMinute), static o => o.ProxyPerMinute);
+        new("proxy", "AI proxy and function invoke (/v1/proxy, invoke)", nameof(RateLimitOptions.ProxyPerMinute), static o => o.ProxyPerMinute);
 
     private readonly Func<RateLimitOptions, int> _perMinute;
 

@@ -91,11 +91,22 @@ public sealed class FakeProvider : IAsyncDisposable
             case "v1/chat/completions":
             {
                 var text = LastText(request["messages"], "content");
-                if (!await FailedAsync(http, text, google: false))
+                if (await FailedAsync(http, text, google: false))
                 {
-                    await OpenAIAsync(http, request, stream, Reply(text), Words(request["messages"]), chat: true);
+                    return;
                 }
 
+                if (ForcedTool(request) is { } tool)
+                {
+                    await ToolCallAsync(http, request, stream, tool, text, Words(request["messages"]));
+                    return;
+                }
+
+                // A JSON response format gets JSON back: the echo wrapped in an object.
+                var reply = (string?)request["response_format"]?["type"] is "json_object" or "json_schema"
+                    ? new JsonObject { ["answer"] = Reply(text) }.ToJsonString()
+                    : Reply(text);
+                await OpenAIAsync(http, request, stream, reply, Words(request["messages"]), chat: true);
                 return;
             }
 
@@ -153,6 +164,77 @@ public sealed class FakeProvider : IAsyncDisposable
                 await Results.Json(new JsonObject { ["path"] = "/" + path, ["received"] = request.DeepClone() }).ExecuteAsync(http);
                 return;
         }
+    }
+
+    // tool_choice naming one function: the fake calls it.
+    private static JsonObject? ForcedTool(JsonObject request)
+    {
+        var name = (string?)request["tool_choice"]?["function"]?["name"];
+        return name is null ? null : (request["tools"] as JsonArray)?.OfType<JsonObject>().FirstOrDefault(t => (string?)t["function"]?["name"] == name);
+    }
+
+    /// <summary>
+    /// Answers a forced tool call. Each argument with an <c>enum</c> takes the value the last user message names as
+    /// <c>choose:VALUE</c> (the first value otherwise); other arguments get the echo text.
+    /// </summary>
+    private static async Task ToolCallAsync(HttpContext http, JsonObject request, bool stream, JsonObject tool, string text, int promptTokens)
+    {
+        var arguments = new JsonObject();
+        foreach (var (name, schema) in tool["function"]?["parameters"]?["properties"] as JsonObject ?? [])
+        {
+            if (schema?["enum"] is JsonArray choices)
+            {
+                var named = choices.Select(c => (string?)c).FirstOrDefault(c => text.Contains("choose:" + c, StringComparison.Ordinal));
+                arguments[name] = named ?? (string?)choices[0];
+            }
+            else
+            {
+                arguments[name] = Reply(text);
+            }
+        }
+
+        var call = new JsonObject
+        {
+            ["id"] = "call_fake", ["type"] = "function",
+            ["function"] = new JsonObject { ["name"] = (string?)tool["function"]!["name"], ["arguments"] = arguments.ToJsonString() },
+        };
+        var usage = new JsonObject { ["prompt_tokens"] = promptTokens, ["completion_tokens"] = 5, ["total_tokens"] = promptTokens + 5 };
+        var model = (string?)request["model"];
+        if (!stream)
+        {
+            await Results.Json(new JsonObject
+            {
+                ["id"] = "fake-tool", ["object"] = "chat.completion", ["created"] = 1700000000, ["model"] = model, ["usage"] = usage,
+                ["choices"] = new JsonArray(new JsonObject
+                {
+                    ["index"] = 0, ["finish_reason"] = "tool_calls",
+                    ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = null, ["tool_calls"] = new JsonArray(call) },
+                }),
+            }).ExecuteAsync(http);
+            return;
+        }
+
+        // Streamed as OpenAI does: the call's id and name first, then its arguments in two pieces.
+        http.Response.ContentType = "text/event-stream";
+        var json = (string)call["function"]!["arguments"]!;
+        JsonObject Chunk(JsonObject toolDelta, string? finish) => new()
+        {
+            ["id"] = "fake-tool", ["object"] = "chat.completion.chunk", ["created"] = 1700000000, ["model"] = model,
+            ["choices"] = new JsonArray(new JsonObject
+            {
+                ["index"] = 0, ["finish_reason"] = finish,
+                ["delta"] = new JsonObject { ["tool_calls"] = new JsonArray(toolDelta) },
+            }),
+        };
+        await SendAsync(http, null, Chunk(new JsonObject { ["index"] = 0, ["id"] = "call_fake", ["type"] = "function", ["function"] = new JsonObject { ["name"] = (string?)call["function"]!["name"], ["arguments"] = "" } }, null));
+        await SendAsync(http, null, Chunk(new JsonObject { ["index"] = 0, ["function"] = new JsonObject { ["arguments"] = json[..(json.Length / 2)] } }, null));
+        await SendAsync(http, null, Chunk(new JsonObject { ["index"] = 0, ["function"] = new JsonObject { ["arguments"] = json[(json.Length / 2)..] } }, "tool_calls"));
+        if ((bool?)request["stream_options"]?["include_usage"] == true)
+        {
+            await SendAsync(http, null, new JsonObject { ["id"] = "fake-tool", ["object"] = "chat.completion.chunk", ["choices"] = new JsonArray(), ["usage"] = usage });
+        }
+
+        await http.Response.WriteAsync("data: [DONE]\n\n");
     }
 
     private async Task OpenAIAsync(HttpContext http, JsonObject request, bool stream, string reply, int promptTokens, bool chat)

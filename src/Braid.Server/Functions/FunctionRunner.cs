@@ -1,0 +1,234 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Braid.Server.Http;
+using Braid.Server.Proxy;
+using Braid.Storage.Tenancy;
+
+namespace Braid.Server.Functions;
+
+/// <summary>What an invocation passes to the function, besides which function it is.</summary>
+public sealed record InvokeArgs
+{
+    public JsonNode? Input { get; init; }
+
+    public JsonNode? Expected { get; init; }
+
+    public JsonObject? Metadata { get; init; }
+
+    public JsonArray? Tags { get; init; }
+
+    /// <summary>Extra chat messages appended to a prompt's own.</summary>
+    public JsonArray? Messages { get; init; }
+
+    /// <summary><c>auto</c> (default), <c>parallel</c>, <c>json</c> or <c>text</c>: how a prompt's answer is returned.</summary>
+    public string? Mode { get; init; }
+
+    /// <summary>A template variable missing from the input is an error instead of empty text.</summary>
+    public bool Strict { get; init; }
+
+    /// <summary>Fields merged over the stored function for this run only.</summary>
+    public JsonObject? Overrides { get; init; }
+}
+
+/// <summary>
+/// Runs one function — a prompt through its model, JavaScript code in the sandbox, or a built-in scorer — and records
+/// it as spans under the parent: a span for the function (type <c>function</c>, or <c>score</c>/<c>tool</c>/<c>task</c>
+/// by its function_type) with input, output and timing, and for a prompt a child <c>llm</c> span with the messages,
+/// the answer, tokens, time to first token and estimated cost. The spans are committed before the answer is returned.
+/// </summary>
+public sealed class FunctionRunner(ChatClient chat, TimeProvider clock, IServiceProvider services)
+{
+    public async Task<JsonNode?> RunAsync(
+        Principal principal, ResolvedFunction function, InvokeArgs args, SpanParent? parent, InvokeStream events, CancellationToken cancellationToken)
+    {
+        var doc = function.Document.DeepClone().AsObject();
+        if (args.Overrides is { } overrides)
+        {
+            Merge(doc, overrides);
+        }
+
+        var start = clock.GetUtcNow();
+        var root = parent is null ? null : new InvokeSpan(parent, null, function.Name, SpanType(function.Type), start);
+        var spans = new List<InvokeSpan>();
+        if (root is not null)
+        {
+            spans.Add(root);
+            root.Row["input"] = args.Input?.DeepClone();
+            root.Row["expected"] = args.Expected?.DeepClone();
+            root.Row["metadata"] = FunctionMetadata(function, args.Metadata);
+            if (args.Tags is { Count: > 0 } tags)
+            {
+                root.Row["tags"] = tags.DeepClone();
+            }
+        }
+
+        try
+        {
+            var kind = (string?)doc["function_data"]?["type"] ?? "prompt";
+            var output = kind switch
+            {
+                "prompt" => await RunPromptAsync(principal, doc, function.Name, args, parent, root, spans, events, cancellationToken),
+                "code" => throw ApiException.BadRequest($"function '{function.Name}' is code; code functions cannot run on this server yet"),
+                "global" => throw ApiException.BadRequest($"'{function.Name}' is not a built-in function of this server"),
+                _ => throw ApiException.BadRequest(
+                    $"function '{function.Name}' has function_data of type '{kind}', which this server cannot run (prompt, code and global functions run)"),
+            };
+            if (root is not null)
+            {
+                root.Row["output"] = output?.DeepClone();
+            }
+
+            return output;
+        }
+        catch (Exception e) when (root is not null && e is ApiException or JsonException)
+        {
+            root.Row["error"] = e.Message;
+            throw;
+        }
+        finally
+        {
+            if (parent is not null && spans.Count > 0)
+            {
+                var end = clock.GetUtcNow();
+                root!.End(end);
+                await InvokeSpans.WriteAsync(services, principal, parent, spans, end);
+            }
+        }
+    }
+
+    private async Task<JsonNode?> RunPromptAsync(
+        Principal principal, JsonObject doc, string name, InvokeArgs args, SpanParent? parent, InvokeSpan? root, List<InvokeSpan> spans,
+        InvokeStream events, CancellationToken cancellationToken)
+    {
+        var call = PromptCall.Build(doc, args.Input, args.Messages, args.Strict);
+        var json = call.JsonContent(args.Mode);
+        var streamsText = events.Streaming && call.ChoiceScores is null;
+        var start = clock.GetUtcNow();
+        var llm = parent is null ? null : new InvokeSpan(parent, root, "Chat Completion", "llm", start);
+        if (llm is not null)
+        {
+            spans.Add(llm);
+            llm.Row["input"] = call.Request["messages"]?.DeepClone();
+            var metadata = new JsonObject();
+            foreach (var (field, value) in call.Request)
+            {
+                if (field is not "messages")
+                {
+                    metadata[field] = value?.DeepClone();
+                }
+            }
+
+            llm.Row["metadata"] = metadata;
+        }
+
+        Func<string, ValueTask>? onText = streamsText ? json ? events.JsonDeltaAsync : events.TextDeltaAsync : null;
+        ChatAnswer answer;
+        try
+        {
+            answer = await chat.CompleteAsync(principal.OrgId, call.Request, onText, cancellationToken);
+        }
+        catch (ApiException e) when (llm is not null)
+        {
+            llm.Row["error"] = e.Message;
+            llm.End(clock.GetUtcNow());
+            throw;
+        }
+
+        if (llm is not null)
+        {
+            llm.Row["output"] = answer.Choices();
+            llm.End(clock.GetUtcNow());
+            AddUsage(llm.Metrics, answer);
+        }
+
+        JsonNode? output;
+        if (call.ChoiceScores is not null)
+        {
+            output = call.Classify(answer, name);
+        }
+        else if (answer.ToolCalls is { } toolCalls)
+        {
+            output = toolCalls.DeepClone();
+        }
+        else if (json)
+        {
+            try
+            {
+                output = JsonNode.Parse(answer.Content);
+            }
+            catch (JsonException) when (args.Mode != "json")
+            {
+                output = answer.Content;
+            }
+        }
+        else
+        {
+            return answer.Content;
+        }
+
+        // Answers that were not streamed as they came (scores, tool calls) go out whole at the end.
+        if (events.Streaming && (call.ChoiceScores is not null || answer.ToolCalls is not null))
+        {
+            await events.JsonDeltaAsync(output?.ToJsonString() ?? "null");
+        }
+
+        return output;
+    }
+
+    private static void AddUsage(JsonObject metrics, ChatAnswer answer)
+    {
+        if (answer.TimeToFirstToken is { } ttft)
+        {
+            metrics["time_to_first_token"] = ttft;
+        }
+
+        if (answer.Usage is not { } usage)
+        {
+            return;
+        }
+
+        var prompt = (long?)usage["prompt_tokens"] ?? 0;
+        var completion = (long?)usage["completion_tokens"] ?? 0;
+        metrics["prompt_tokens"] = prompt;
+        metrics["completion_tokens"] = completion;
+        metrics["tokens"] = (long?)usage["total_tokens"] ?? prompt + completion;
+        if (ModelPrices.Cost(answer.Model, prompt, completion) is { } cost)
+        {
+            metrics["estimated_cost"] = cost;
+        }
+    }
+
+    private static JsonObject FunctionMetadata(ResolvedFunction function, JsonObject? given)
+    {
+        var metadata = given?.DeepClone().AsObject() ?? [];
+        if (function.Id is { } id)
+        {
+            metadata["function"] = new JsonObject { ["id"] = id, ["project_id"] = function.ProjectId, ["version"] = function.Version };
+        }
+
+        return metadata;
+    }
+
+    private static string SpanType(string? functionType) => functionType switch
+    {
+        "scorer" => "score",
+        "tool" => "tool",
+        "task" => "task",
+        _ => "function",
+    };
+
+    private static void Merge(JsonObject into, JsonObject from)
+    {
+        foreach (var (name, value) in from)
+        {
+            if (into[name] is JsonObject target && value is JsonObject source)
+            {
+                Merge(target, source);
+            }
+            else
+            {
+                into[name] = value?.DeepClone();
+            }
+        }
+    }
+}
