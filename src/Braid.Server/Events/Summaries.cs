@@ -18,22 +18,32 @@ public static class Summaries
 {
     public static async Task<IResult> ExperimentAsync(HttpContext http, ObjectStore objects)
     {
-        var (log, project, response) = await HeaderAsync(http, objects, EventObjectType.Experiment, "experiment");
-        if (!Flag(http.Request, "summarize_scores"))
+        var log = await EventsApi.ResolveAsync(http, objects, EventObjectType.Experiment, "experiment_id", Access.Read);
+        var comparison = Flag(http.Request, "summarize_scores") ? await ComparisonAsync(http, objects, http.GetPrincipal().OrgId, log) : null;
+        return JsonResults.Ok(await SummarizeExperimentAsync(http, objects, log, Flag(http.Request, "summarize_scores"), comparison));
+    }
+
+    /// <summary>
+    /// The summary of an experiment already found (the spec's SummarizeExperimentResponse): names and URLs, and with
+    /// <paramref name="scores"/> its score and metric summaries against <paramref name="comparison"/> when there is one.
+    /// </summary>
+    public static async Task<JsonObject> SummarizeExperimentAsync(HttpContext http, ObjectStore objects, EventLog log, bool scores, JsonObject? comparison)
+    {
+        var (project, response) = await HeaderAsync(http, objects, log, "experiment");
+        if (!scores)
         {
-            return JsonResults.Ok(response);
+            return response;
         }
 
-        var comparison = await ComparisonAsync(http, objects, http.GetPrincipal().OrgId, log);
         if (comparison is not null)
         {
             response["comparison_experiment_name"] = (string)comparison["name"]!;
         }
 
-        var (scores, metrics) = await ScoresAndMetricsAsync(http, project, log, (string?)comparison?["id"]);
-        response["scores"] = scores;
+        var (scoreSummaries, metrics) = await ScoresAndMetricsAsync(http, project, log, (string?)comparison?["id"]);
+        response["scores"] = scoreSummaries;
         response["metrics"] = metrics;
-        return JsonResults.Ok(response);
+        return response;
     }
 
     /// <summary>An experiment's score and metric summaries, with diffs, improvements and regressions against a baseline experiment when given.</summary>
@@ -66,6 +76,12 @@ public static class Summaries
         HttpContext http, ObjectStore objects, EventObjectType type, string kind)
     {
         var log = await EventsApi.ResolveAsync(http, objects, type, kind + "_id", Access.Read);
+        var (project, response) = await HeaderAsync(http, objects, log, kind);
+        return (log, project, response);
+    }
+
+    private static async Task<(JsonObject Project, JsonObject Response)> HeaderAsync(HttpContext http, ObjectStore objects, EventLog log, string kind)
+    {
         var principal = http.GetPrincipal();
         var project = await ProjectAsync(objects, principal.OrgId, log.ProjectId);
         var projectUrl = ProjectUrl(http, principal.OrgName, project);
@@ -77,7 +93,7 @@ public static class Summaries
             ["project_url"] = projectUrl,
             [kind + "_url"] = $"{projectUrl}/{kind}s/{Uri.EscapeDataString(name)}",
         };
-        return (log, project, response);
+        return (project, response);
     }
 
     /// <summary>The experiment to compare with: <c>comparison_experiment_id</c>, else the experiment's <see cref="BaseExperimentAsync"/>.</summary>

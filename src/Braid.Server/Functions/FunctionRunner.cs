@@ -38,8 +38,13 @@ public sealed record InvokeArgs
 /// </summary>
 public sealed class FunctionRunner(ChatClient chat, TimeProvider clock, IServiceProvider services)
 {
+    /// <summary>
+    /// Runs the function and returns its output, once its spans are committed. <paramref name="spanType"/> overrides the
+    /// span type its function_type gives (an eval's task is a <c>task</c> span whatever function runs it).
+    /// </summary>
     public async Task<JsonNode?> RunAsync(
-        Principal principal, ResolvedFunction function, InvokeArgs args, SpanParent? parent, InvokeStream events, CancellationToken cancellationToken)
+        Principal principal, ResolvedFunction function, InvokeArgs args, SpanParent? parent, InvokeStream events, CancellationToken cancellationToken,
+        string? spanType = null)
     {
         var doc = function.Document.DeepClone().AsObject();
         if (args.Overrides is { } overrides)
@@ -48,7 +53,7 @@ public sealed class FunctionRunner(ChatClient chat, TimeProvider clock, IService
         }
 
         var start = clock.GetUtcNow();
-        var root = parent is null ? null : new InvokeSpan(parent, null, function.Name, SpanType(function.Type), start);
+        var root = parent is null ? null : new InvokeSpan(parent, null, function.Name, spanType ?? SpanType(function.Type), start);
         var spans = new List<InvokeSpan>();
         if (root is not null)
         {

@@ -20,6 +20,9 @@ public sealed class InvokeStream(HttpResponse? response)
     /// <summary>Whether anything has been sent, after which errors can only be told as <c>error</c> events.</summary>
     public bool Started { get; private set; }
 
+    /// <summary>Sends <c>start</c> now, for a long run whose first result comes later.</summary>
+    public ValueTask StartAsync() => WriteAsync(null, "");
+
     public ValueTask TextDeltaAsync(string text) => WriteAsync("text_delta", JsonValue.Create(text).ToJsonString());
 
     public ValueTask JsonDeltaAsync(string json) => WriteAsync("json_delta", json);
@@ -31,7 +34,7 @@ public sealed class InvokeStream(HttpResponse? response)
 
     public ValueTask DoneAsync() => WriteAsync("done", "");
 
-    private async ValueTask WriteAsync(string name, string data)
+    private async ValueTask WriteAsync(string? name, string data)
     {
         if (response is null)
         {
@@ -47,13 +50,18 @@ public sealed class InvokeStream(HttpResponse? response)
             text.Append("event: start\ndata: \n\n");
         }
 
-        text.Append("event: ").Append(name).Append('\n');
-        foreach (var line in data.Split('\n'))
+        if (name is not null)
         {
-            text.Append("data: ").Append(line).Append('\n');
+            text.Append("event: ").Append(name).Append('\n');
+            foreach (var line in data.Split('\n'))
+            {
+                text.Append("data: ").Append(line).Append('\n');
+            }
+
+            text.Append('\n');
         }
 
-        await response.WriteAsync(text.Append('\n').ToString(), response.HttpContext.RequestAborted);
+        await response.WriteAsync(text.ToString(), response.HttpContext.RequestAborted);
         await response.Body.FlushAsync(response.HttpContext.RequestAborted);
     }
 }

@@ -113,6 +113,7 @@ public static class ServerSetup
         app.MapSdkDataPlaneApi();
         app.MapProxyApi();
         app.MapInvokeApi();
+        app.MapEvalApi();
         app.MapFallback(static (HttpContext http) =>
             ErrorHandling.WriteAsync(http, StatusCodes.Status404NotFound, $"no route for {http.Request.Method} {http.Request.Path}"))
             .AllowAnonymous();
