@@ -26,6 +26,17 @@ public static class AnthropicMessages
                 case "system" or "developer":
                     system.Add(text);
                     break;
+                case "assistant" when (message?["tool_calls"] is JsonArray { Count: > 0 } calls):
+                    messages.Add(new JsonObject { ["role"] = "assistant", ["content"] = ToolUseBlocks(text, calls) });
+                    break;
+                case "tool":
+                    // A tool's answer goes back to Anthropic as a tool_result block in a user turn.
+                    messages.Add(new JsonObject
+                    {
+                        ["role"] = "user",
+                        ["content"] = new JsonArray(new JsonObject { ["type"] = "tool_result", ["tool_use_id"] = (string?)message?["tool_call_id"], ["content"] = text }),
+                    });
+                    break;
                 case "user" or "assistant":
                     messages.Add(new JsonObject { ["role"] = role, ["content"] = text });
                     break;
@@ -52,6 +63,21 @@ public static class AnthropicMessages
             request["stop_sequences"] = stops;
         }
 
+        if (chat["tools"] is JsonArray tools)
+        {
+            request["tools"] = new JsonArray([.. tools.OfType<JsonObject>().Select(t => (JsonNode)new JsonObject
+            {
+                ["name"] = (string?)t["function"]?["name"],
+                ["description"] = t["function"]?["description"]?.DeepClone(),
+                ["input_schema"] = t["function"]?["parameters"]?.DeepClone() ?? new JsonObject { ["type"] = "object" },
+            })]);
+        }
+
+        if (ToolChoice(chat["tool_choice"]) is { } choice)
+        {
+            request["tool_choice"] = choice;
+        }
+
         if (stream)
         {
             request["stream"] = true;
@@ -60,12 +86,60 @@ public static class AnthropicMessages
         return request;
     }
 
+    // OpenAI's tool_choice in Anthropic's words: auto, required → any, none, or one named function → tool.
+    private static JsonObject? ToolChoice(JsonNode? choice) => choice switch
+    {
+        JsonValue v when v.ToString() == "required" => new JsonObject { ["type"] = "any" },
+        JsonValue v when v.ToString() is "auto" or "none" => new JsonObject { ["type"] = v.ToString() },
+        JsonObject o when (string?)o["function"]?["name"] is { } name => new JsonObject { ["type"] = "tool", ["name"] = name },
+        _ => null,
+    };
+
+    private static JsonArray ToolUseBlocks(string text, JsonArray calls)
+    {
+        var blocks = new JsonArray();
+        if (text.Length > 0)
+        {
+            blocks.Add(new JsonObject { ["type"] = "text", ["text"] = text });
+        }
+
+        foreach (var call in calls.OfType<JsonObject>())
+        {
+            JsonNode? input;
+            try
+            {
+                input = JsonNode.Parse((string?)call["function"]?["arguments"] is { Length: > 0 } args ? args : "{}");
+            }
+            catch (System.Text.Json.JsonException e)
+            {
+                throw ApiException.BadRequest($"messages: tool call '{call["id"]}' has arguments that are not JSON: {e.Message}");
+            }
+
+            blocks.Add(new JsonObject { ["type"] = "tool_use", ["id"] = (string?)call["id"], ["name"] = (string?)call["function"]?["name"], ["input"] = input });
+        }
+
+        return blocks;
+    }
+
     public static JsonObject ToCompletion(JsonObject message, string model, long created)
     {
-        var text = string.Concat((message["content"] as JsonArray ?? []).Where(b => (string?)b?["type"] == "text").Select(b => (string?)b!["text"]));
-        return ChatMessages.Completion(
+        var blocks = message["content"] as JsonArray ?? [];
+        var text = string.Concat(blocks.Where(b => (string?)b?["type"] == "text").Select(b => (string?)b!["text"]));
+        var completion = ChatMessages.Completion(
             (string?)message["id"] ?? "", model, created, text, FinishReason((string?)message["stop_reason"]),
             (long?)message["usage"]?["input_tokens"], (long?)message["usage"]?["output_tokens"]);
+        var toolCalls = new JsonArray([.. blocks.OfType<JsonObject>().Where(b => (string?)b["type"] == "tool_use").Select(b => (JsonNode)new JsonObject
+        {
+            ["id"] = (string?)b["id"],
+            ["type"] = "function",
+            ["function"] = new JsonObject { ["name"] = (string?)b["name"], ["arguments"] = b["input"]?.ToJsonString() ?? "{}" },
+        })]);
+        if (toolCalls.Count > 0)
+        {
+            completion["choices"]![0]!["message"]!["tool_calls"] = toolCalls;
+        }
+
+        return completion;
     }
 
     /// <summary>The OpenAI chunk for one Anthropic stream event, or null for events that carry nothing OpenAI sends.</summary>
@@ -79,6 +153,21 @@ public static class AnthropicMessages
                 return ChatMessages.Chunk(state.Id, state.Model, state.Created, new JsonObject { ["role"] = "assistant", ["content"] = "" }, null);
             case "content_block_delta" when IsTextDelta(streamEvent):
                 return ChatMessages.Chunk(state.Id, state.Model, state.Created, new JsonObject { ["content"] = (string?)streamEvent["delta"]!["text"] }, null);
+            case "content_block_start" when ((string?)streamEvent["content_block"]?["type"] == "tool_use"):
+                // Tool calls are numbered among themselves in OpenAI's chunks, not among all content blocks.
+                var toolIndex = state.ToolBlocks.Count;
+                state.ToolBlocks[(int?)streamEvent["index"] ?? 0] = toolIndex;
+                return ToolChunk(state, new JsonObject
+                {
+                    ["index"] = toolIndex, ["id"] = (string?)streamEvent["content_block"]!["id"], ["type"] = "function",
+                    ["function"] = new JsonObject { ["name"] = (string?)streamEvent["content_block"]!["name"], ["arguments"] = "" },
+                });
+            case "content_block_delta" when ((string?)streamEvent["delta"]?["type"] == "input_json_delta"
+                                             && state.ToolBlocks.TryGetValue((int?)streamEvent["index"] ?? 0, out var index)):
+                return ToolChunk(state, new JsonObject
+                {
+                    ["index"] = index, ["function"] = new JsonObject { ["arguments"] = (string?)streamEvent["delta"]!["partial_json"] },
+                });
             case "message_delta":
                 var output = (long?)streamEvent["usage"]?["output_tokens"];
                 var usage = state.PromptTokens is null && output is null ? null : ChatMessages.Usage(state.PromptTokens ?? 0, output ?? 0);
@@ -87,6 +176,9 @@ public static class AnthropicMessages
                 return null;
         }
     }
+
+    private static JsonObject ToolChunk(ChatStreamState state, JsonObject call) =>
+        ChatMessages.Chunk(state.Id, state.Model, state.Created, new JsonObject { ["tool_calls"] = new JsonArray(call) }, null);
 
     private static bool IsTextDelta(JsonObject streamEvent) => (string?)streamEvent["delta"]?["type"] == "text_delta";
 

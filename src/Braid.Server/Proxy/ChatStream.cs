@@ -16,6 +16,9 @@ public sealed class ChatStreamState(string id, string model, long created)
     public long? PromptTokens { get; set; }
 
     public int Chunks { get; set; }
+
+    /// <summary>Anthropic content-block index → the tool call's index among tool calls, for streamed tool_use blocks.</summary>
+    public Dictionary<int, int> ToolBlocks { get; } = [];
 }
 
 /// <summary>Server-sent events, read and written as the providers use them: only <c>data:</c> lines matter.</summary>

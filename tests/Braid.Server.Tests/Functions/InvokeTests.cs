@@ -192,6 +192,30 @@ public sealed class InvokeTests(ProxyFixture fixture) : IClassFixture<ProxyFixtu
         Assert.Equal(0, (double)streamedScore["score"]!);
     }
 
+    [Theory]
+    [InlineData("claude-3-5-haiku-latest")]
+    [InlineData("gpt-4o-mini")]
+    public async Task LlmClassifierScorer_WorksWithEachProvidersToolCalls_PlainAndStreamed(string model)
+    {
+        var tenant = await fixture.NewTenantAsync();
+        var project = (string)(await tenant.Api.CreateProjectAsync())["id"]!;
+        var data = new
+        {
+            prompt = new { type = "chat", messages = new[] { new { role = "system", content = "Judge." }, new { role = "user", content = "choose:{{input}}" } } },
+            options = new { model },
+            parser = new { type = "llm_classifier", use_cot = false, choice_scores = new { Good = 1, Bad = 0 } },
+        };
+        var scorer = await CreateFunctionAsync(tenant, project, "judge-" + model[..3], data, functionType: "scorer");
+
+        var plain = (await tenant.PostAsync("/function/invoke", new { function_id = scorer["id"], input = "Bad" })).AssertOk().Json;
+        var streamed = (await tenant.PostAsync("/function/invoke", new { function_id = scorer["id"], input = "Good", stream = true })).AssertOk();
+
+        Assert.Equal(0, (double)plain["score"]!);
+        Assert.Equal("Bad", (string)plain["metadata"]!["choice"]!);
+        var final = JsonNode.Parse(string.Concat(SseEvents(streamed.Body).Where(e => e.Event == "json_delta").Select(e => e.Data)))!;
+        Assert.Equal(1, (double)final["score"]!);
+    }
+
     [Fact]
     public async Task Invocation_IsLoggedUnderTheParent_WithAnLlmChildSpanCarryingTokensAndCost()
     {

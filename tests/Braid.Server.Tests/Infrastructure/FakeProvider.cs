@@ -22,7 +22,9 @@ public sealed record FakeRequest(string Path, string Query, IReadOnlyDictionary<
 /// completions, embeddings and moderations under <c>/v1</c>, Anthropic's <c>/v1/messages</c> (plain and SSE) and
 /// Gemini's <c>/v1beta/models/{model}:generateContent</c> and <c>:streamGenerateContent?alt=sse</c>. Answers are
 /// derived from the request — the reply is <c>echo: </c> + the last user message, streamed a word per chunk — so tests
-/// can predict them; a last message <c>fail:NNN</c> answers status NNN with the provider's error shape. Every request
+/// can predict them; a last message <c>fail:NNN</c> answers status NNN with the provider's error shape. A request that
+/// forces a tool (OpenAI or Anthropic) gets a call to it (see <see cref="ToolArguments"/>), and a JSON response format
+/// gets <c>{"answer": echo}</c>. Every request
 /// is recorded with its headers for tests to check what the proxy sent. Also used by the proxy benchmark.
 /// </summary>
 public sealed class FakeProvider : IAsyncDisposable
@@ -124,11 +126,19 @@ public sealed class FakeProvider : IAsyncDisposable
             case "v1/messages":
             {
                 var text = LastText(request["messages"], "content");
-                if (!await FailedAsync(http, text, google: false))
+                if (await FailedAsync(http, text, google: false))
                 {
-                    await AnthropicAsync(http, request, stream, Reply(text), Words(request["messages"]) + Count((string?)request["system"] ?? ""));
+                    return;
                 }
 
+                var named = (string?)request["tool_choice"]?["type"] == "tool" ? (string?)request["tool_choice"]?["name"] : null;
+                if ((request["tools"] as JsonArray)?.OfType<JsonObject>().FirstOrDefault(t => (string?)t["name"] == named) is { } anthropicTool)
+                {
+                    await AnthropicToolAsync(http, stream, anthropicTool, text);
+                    return;
+                }
+
+                await AnthropicAsync(http, request, stream, Reply(text), Words(request["messages"]) + Count((string?)request["system"] ?? ""));
                 return;
             }
 
@@ -179,20 +189,7 @@ public sealed class FakeProvider : IAsyncDisposable
     /// </summary>
     private static async Task ToolCallAsync(HttpContext http, JsonObject request, bool stream, JsonObject tool, string text, int promptTokens)
     {
-        var arguments = new JsonObject();
-        foreach (var (name, schema) in tool["function"]?["parameters"]?["properties"] as JsonObject ?? [])
-        {
-            if (schema?["enum"] is JsonArray choices)
-            {
-                var named = choices.Select(c => (string?)c).FirstOrDefault(c => text.Contains("choose:" + c, StringComparison.Ordinal));
-                arguments[name] = named ?? (string?)choices[0];
-            }
-            else
-            {
-                arguments[name] = Reply(text);
-            }
-        }
-
+        var arguments = ToolArguments(tool["function"]?["parameters"], text);
         var call = new JsonObject
         {
             ["id"] = "call_fake", ["type"] = "function",
@@ -235,6 +232,58 @@ public sealed class FakeProvider : IAsyncDisposable
         }
 
         await http.Response.WriteAsync("data: [DONE]\n\n");
+    }
+
+    private static JsonObject ToolArguments(JsonNode? parameters, string text)
+    {
+        var arguments = new JsonObject();
+        foreach (var (name, schema) in parameters?["properties"] as JsonObject ?? [])
+        {
+            if (schema?["enum"] is JsonArray choices)
+            {
+                var named = choices.Select(c => (string?)c).FirstOrDefault(c => text.Contains("choose:" + c, StringComparison.Ordinal));
+                arguments[name] = named ?? (string?)choices[0];
+            }
+            else
+            {
+                arguments[name] = Reply(text);
+            }
+        }
+
+        return arguments;
+    }
+
+    /// <summary>Anthropic's answer to a forced tool: a tool_use block, streamed as content_block_start and two input_json_delta pieces.</summary>
+    private static async Task AnthropicToolAsync(HttpContext http, bool stream, JsonObject tool, string text)
+    {
+        var input = ToolArguments(tool["input_schema"], text);
+        var usage = new JsonObject { ["input_tokens"] = 7, ["output_tokens"] = 5 };
+        if (!stream)
+        {
+            await Results.Json(new JsonObject
+            {
+                ["id"] = "msg_tool", ["type"] = "message", ["role"] = "assistant", ["stop_reason"] = "tool_use", ["usage"] = usage,
+                ["content"] = new JsonArray(new JsonObject { ["type"] = "tool_use", ["id"] = "toolu_fake", ["name"] = (string?)tool["name"], ["input"] = input }),
+            }).ExecuteAsync(http);
+            return;
+        }
+
+        http.Response.ContentType = "text/event-stream";
+        var json = input.ToJsonString();
+        await SendAsync(http, "message_start", new JsonObject { ["type"] = "message_start", ["message"] = new JsonObject { ["id"] = "msg_tool", ["usage"] = new JsonObject { ["input_tokens"] = 7 } } });
+        await SendAsync(http, "content_block_start", new JsonObject
+        {
+            ["type"] = "content_block_start", ["index"] = 0,
+            ["content_block"] = new JsonObject { ["type"] = "tool_use", ["id"] = "toolu_fake", ["name"] = (string?)tool["name"], ["input"] = new JsonObject() },
+        });
+        foreach (var piece in new[] { json[..(json.Length / 2)], json[(json.Length / 2)..] })
+        {
+            await SendAsync(http, "content_block_delta", new JsonObject { ["type"] = "content_block_delta", ["index"] = 0, ["delta"] = new JsonObject { ["type"] = "input_json_delta", ["partial_json"] = piece } });
+        }
+
+        await SendAsync(http, "content_block_stop", new JsonObject { ["type"] = "content_block_stop", ["index"] = 0 });
+        await SendAsync(http, "message_delta", new JsonObject { ["type"] = "message_delta", ["delta"] = new JsonObject { ["stop_reason"] = "tool_use" }, ["usage"] = new JsonObject { ["output_tokens"] = 5 } });
+        await SendAsync(http, "message_stop", new JsonObject { ["type"] = "message_stop" });
     }
 
     private async Task OpenAIAsync(HttpContext http, JsonObject request, bool stream, string reply, int promptTokens, bool chat)
