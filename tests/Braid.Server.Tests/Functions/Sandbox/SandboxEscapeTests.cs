@@ -127,6 +127,13 @@ public sealed class SandboxEscapeTests
     }
 
     [Fact]
+    public async Task RecursionWithinTheDefaultLimit_Works()
+    {
+        var value = await ValueAsync("function handler() { const depth = (n) => n === 0 ? 0 : 1 + depth(n - 1); return depth(900) }");
+        Assert.Equal("900", JsonText(value));
+    }
+
+    [Fact]
     public async Task DeepNativeRecursion_IsACatchableRangeError_NotAStackOverflow()
     {
         // JSON.stringify recurses in .NET, not through JavaScript calls: without the stack guard this kills the process.
