@@ -24,6 +24,12 @@ public sealed class ServerOptions
     /// <summary>A query (<c>/btql</c>, exports' pages) running longer than this is stopped with a 400.</summary>
     public double QueryTimeoutSeconds { get; set; } = 30;
 
+    /// <summary>Inline code functions (scorers, tools) are stopped after this many seconds (a 400 says so).</summary>
+    public double CodeTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Bytes one run of inline code may allocate before it is stopped.</summary>
+    public long CodeMemoryBytes { get; set; } = 256L * 1024 * 1024;
+
     public IngestOptions Ingest { get; set; } = new();
 
     public RateLimitOptions RateLimits { get; set; } = new();

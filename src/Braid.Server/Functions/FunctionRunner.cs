@@ -1,8 +1,11 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Braid.Server.Functions.Sandbox;
+using Braid.Server.Functions.Scorers;
 using Braid.Server.Http;
 using Braid.Server.Proxy;
 using Braid.Storage.Tenancy;
+using Microsoft.Extensions.Options;
 
 namespace Braid.Server.Functions;
 
@@ -36,8 +39,14 @@ public sealed record InvokeArgs
 /// by its function_type) with input, output and timing, and for a prompt a child <c>llm</c> span with the messages,
 /// the answer, tokens, time to first token and estimated cost. The spans are committed before the answer is returned.
 /// </summary>
-public sealed class FunctionRunner(ChatClient chat, TimeProvider clock, IServiceProvider services)
+public sealed class FunctionRunner(ChatClient chat, CodeSandbox sandbox, TimeProvider clock, IServiceProvider services, IOptions<ServerOptions> options)
 {
+    private readonly SandboxLimits _limits = SandboxLimits.Default with
+    {
+        Timeout = TimeSpan.FromSeconds(options.Value.CodeTimeoutSeconds),
+        MemoryBytes = options.Value.CodeMemoryBytes,
+    };
+
     /// <summary>
     /// Runs the function and returns its output, once its spans are committed. <paramref name="spanType"/> overrides the
     /// span type its function_type gives (an eval's task is a <c>task</c> span whatever function runs it).
@@ -70,17 +79,23 @@ public sealed class FunctionRunner(ChatClient chat, TimeProvider clock, IService
         try
         {
             var kind = (string?)doc["function_data"]?["type"] ?? "prompt";
-            var output = kind switch
+            var (output, streamed) = kind switch
             {
                 "prompt" => await RunPromptAsync(principal, doc, function.Name, args, parent, root, spans, events, cancellationToken),
-                "code" => throw ApiException.BadRequest($"function '{function.Name}' is code; code functions cannot run on this server yet"),
-                "global" => throw ApiException.BadRequest($"'{function.Name}' is not a built-in function of this server"),
+                "code" => (await RunCodeAsync(doc, function.Name, args, events, cancellationToken), false),
+                "global" => (RunBuiltIn(doc, args), false),
                 _ => throw ApiException.BadRequest(
                     $"function '{function.Name}' has function_data of type '{kind}', which this server cannot run (prompt, code and global functions run)"),
             };
             if (root is not null)
             {
                 root.Row["output"] = output?.DeepClone();
+            }
+
+            // Answers that were not streamed as they came (code results, scores, tool calls) go out whole at the end.
+            if (events.Streaming && !streamed)
+            {
+                await events.JsonDeltaAsync(output?.ToJsonString() ?? "null");
             }
 
             return output;
@@ -101,7 +116,7 @@ public sealed class FunctionRunner(ChatClient chat, TimeProvider clock, IService
         }
     }
 
-    private async Task<JsonNode?> RunPromptAsync(
+    private async Task<(JsonNode? Output, bool Streamed)> RunPromptAsync(
         Principal principal, JsonObject doc, string name, InvokeArgs args, SpanParent? parent, InvokeSpan? root, List<InvokeSpan> spans,
         InvokeStream events, CancellationToken cancellationToken)
     {
@@ -146,38 +161,74 @@ public sealed class FunctionRunner(ChatClient chat, TimeProvider clock, IService
             AddUsage(llm.Metrics, answer);
         }
 
-        JsonNode? output;
         if (call.ChoiceScores is not null)
         {
-            output = call.Classify(answer, name);
-        }
-        else if (answer.ToolCalls is { } toolCalls)
-        {
-            output = toolCalls.DeepClone();
-        }
-        else if (json)
-        {
-            try
-            {
-                output = JsonNode.Parse(answer.Content);
-            }
-            catch (JsonException) when (args.Mode != "json")
-            {
-                output = answer.Content;
-            }
-        }
-        else
-        {
-            return answer.Content;
+            return (call.Classify(answer, name), false);
         }
 
-        // Answers that were not streamed as they came (scores, tool calls) go out whole at the end.
-        if (events.Streaming && (call.ChoiceScores is not null || answer.ToolCalls is not null))
+        if (answer.ToolCalls is { } toolCalls)
         {
-            await events.JsonDeltaAsync(output?.ToJsonString() ?? "null");
+            return (toolCalls.DeepClone(), false);
         }
 
-        return output;
+        if (!json)
+        {
+            return (answer.Content, streamsText);
+        }
+
+        try
+        {
+            return (JsonNode.Parse(answer.Content), streamsText);
+        }
+        catch (JsonException) when (args.Mode != "json")
+        {
+            return (answer.Content, streamsText);
+        }
+    }
+
+    /// <summary>Inline JavaScript or TypeScript in the sandbox: <c>handler(input)</c>, its console streamed as <c>console</c> events.</summary>
+    private async Task<JsonNode?> RunCodeAsync(JsonObject doc, string name, InvokeArgs args, InvokeStream events, CancellationToken cancellationToken)
+    {
+        var data = doc["function_data"]?["data"] as JsonObject ?? [];
+        var runtime = (string?)data["runtime_context"]?["runtime"] ?? "node";
+        if ((string?)data["type"] != "inline" || (string?)data["code"] is not { } code)
+        {
+            throw ApiException.BadRequest(
+                $"function '{name}' is bundled code (uploaded by `braintrust push`), which runs in Braintrust's cloud runtimes; this server runs inline code only");
+        }
+
+        if (runtime is not ("node" or "javascript" or "typescript"))
+        {
+            throw ApiException.BadRequest($"function '{name}' is {runtime} code; this server runs inline JavaScript and TypeScript only");
+        }
+
+        var result = await sandbox.RunAsync(
+            code, args.Input?.DeepClone(), _limits,
+            events.Streaming ? entry => events.ConsoleAsync(entry.Stream, entry.Message) : null,
+            cancellationToken);
+        return result.Error is { } error
+            ? throw ApiException.BadRequest($"function '{name}' failed: {error}")
+            : result.Value;
+    }
+
+    /// <summary>A built-in scorer (autoevals' heuristics) on <c>{input, output, expected, metadata}</c>.</summary>
+    private static JsonNode RunBuiltIn(JsonObject doc, InvokeArgs args)
+    {
+        var name = (string?)doc["function_data"]?["name"] ?? "";
+        if (!BuiltInScorers.TryGet(name, out var scorer))
+        {
+            throw ApiException.BadRequest(
+                $"global_function: '{name}' is not a built-in function of this server; it has {string.Join(", ", BuiltInScorers.All.Select(s => s.Name))}");
+        }
+
+        try
+        {
+            return scorer.Score(ScorerArgs.FromJson(args.Input)).ToJson();
+        }
+        catch (ScorerException e)
+        {
+            throw ApiException.BadRequest($"{name}: {e.Message}");
+        }
     }
 
     private static void AddUsage(JsonObject metrics, ChatAnswer answer)

@@ -58,11 +58,6 @@ public static class InvokeApi
 
         if (stream)
         {
-            if (!events.Started && output is not null)
-            {
-                await events.JsonDeltaAsync(output.ToJsonString());
-            }
-
             await events.DoneAsync();
             return;
         }

@@ -3,6 +3,7 @@ using Braid.Server.Auth;
 using Braid.Server.Blobs;
 using Braid.Server.Events;
 using Braid.Server.Functions;
+using Braid.Server.Functions.Sandbox;
 using Braid.Server.Http;
 using Braid.Server.Objects;
 using Braid.Server.Otel;
@@ -40,6 +41,8 @@ public static class ServerSetup
             .Validate(static o => o.RateLimits is { IngestPerMinute: >= 0, QueryPerMinute: >= 0, ControlPlanePerMinute: >= 0, ProxyPerMinute: >= 0 },
                 $"{ServerOptions.Section}:{nameof(ServerOptions.RateLimits)}: a limit is a number of requests per minute, or 0 for none")
             .Validate(static o => o.QueryTimeoutSeconds > 0, $"{ServerOptions.Section}:{nameof(ServerOptions.QueryTimeoutSeconds)}: must be a positive number of seconds")
+            .Validate(static o => o.CodeTimeoutSeconds > 0, $"{ServerOptions.Section}:{nameof(ServerOptions.CodeTimeoutSeconds)}: must be a positive number of seconds")
+            .Validate(static o => o.CodeMemoryBytes > 0, $"{ServerOptions.Section}:{nameof(ServerOptions.CodeMemoryBytes)}: must be a positive number of bytes")
             .ValidateOnStart();
         var maxBody = builder.Configuration.GetValue<long?>($"{ServerOptions.Section}:{nameof(ServerOptions.MaxRequestBodyBytes)}")
             ?? new ServerOptions().MaxRequestBodyBytes;
@@ -64,6 +67,7 @@ public static class ServerSetup
         builder.Services.AddSingleton<ProxyCache>();
         builder.Services.AddSingleton<ProxyCredentials>();
         builder.Services.AddSingleton<ChatClient>();
+        builder.Services.AddSingleton<CodeSandbox>();
         builder.Services.AddScoped<FunctionResolver>();
         builder.Services.AddScoped<FunctionRunner>();
         builder.Services.AddSingleton(static services =>

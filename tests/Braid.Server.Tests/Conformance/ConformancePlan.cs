@@ -30,14 +30,7 @@ public static class ConformancePlan
     /// Operations not exercised, each pending its own issue. Nothing else belongs here: an operation that does not
     /// pass is a to-do, not an exclusion.
     /// </summary>
-    public static readonly IReadOnlySet<string> Excluded = new HashSet<string>(StringComparer.Ordinal)
-    {
-        // Function invocation: runs prompts against LLMs and code in a sandbox.
-        "postFunctionIdInvoke",
-
-        // Server-side evals: run a task and scorers over a dataset.
-        "evalLaunch",
-    };
+    public static readonly IReadOnlySet<string> Excluded = new HashSet<string>(StringComparer.Ordinal);
 
     /// <summary>Per-operation facts the schemas cannot express, keyed by operationId.</summary>
     public static readonly IReadOnlyDictionary<string, Override> Overrides = new Dictionary<string, Override>(StringComparer.Ordinal)
@@ -71,6 +64,13 @@ public static class ConformancePlan
         ["proxyembeddings"] = new("""{"model": "text-embedding-3-small", "input": "conformance"}"""),
         ["proxycredentials"] = new("""{"model": "gpt-4o-mini", "ttl_seconds": 600, "logging": null}"""),
         ["proxy{path+}"] = new("""{"model": "gpt-4o-mini"}"""),
+
+        // Invoke: the shared function, made runnable without a model for this call by overrides (a built-in scorer);
+        // generated versions and parents would name nothing.
+        ["postFunctionIdInvoke"] = new("""{"input": {"output": "a", "expected": "a"}, "overrides": {"function_data": {"type": "global", "name": "ExactMatch"}}, "version": null, "parent": null, "stream": false}"""),
+
+        // Evals: inline rows, an inline code task and a built-in scorer, so no model is needed.
+        ["evalLaunch"] = new("""{"project_id": "{project}", "experiment_name": "{unique}", "data": {"data": [{"input": "a", "expected": "a"}]}, "task": {"inline_context": {"runtime": "node", "version": "22"}, "code": "function handler(x) { return x; }"}, "scores": [{"global_function": "ExactMatch"}], "stream": false, "parent": null, "trial_count": 1, "max_concurrency": 1, "timeout": 10000, "base_experiment_id": null, "base_experiment_name": null}"""),
 
         // Service tokens are made with a service token that has organization-owner permission, never a user API key
         // (spec, POST /v1/service_token); PUT creates them too.

@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Braid.Server.Tests.Proxy;
 
-/// <summary>A Braid server on a clock tests can move, and the fake provider it reaches on loopback.</summary>
+/// <summary>A Braid server on a clock tests can move, and the fake provider it reaches on loopback; used by the proxy and function tests.</summary>
 public sealed class ProxyFixture : IAsyncLifetime
 {
     public ShiftedClock Clock { get; } = new();
@@ -20,7 +20,11 @@ public sealed class ProxyFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Provider = await FakeProvider.StartAsync();
-        App = new BraidApp().WithServices(services => services.AddSingleton<TimeProvider>(Clock));
+        // Short code limits, so the sandbox tests' runaway functions stop quickly.
+        App = new BraidApp()
+            .With("Braid:CodeTimeoutSeconds", "1")
+            .With("Braid:CodeMemoryBytes", (32L * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .WithServices(services => services.AddSingleton<TimeProvider>(Clock));
         await ((IAsyncLifetime)App).InitializeAsync();
     }
 
