@@ -32,6 +32,8 @@ public sealed class ServerOptions
 
     public IngestOptions Ingest { get; set; } = new();
 
+    public OnlineScoringOptions OnlineScoring { get; set; } = new();
+
     public RateLimitOptions RateLimits { get; set; } = new();
 
     /// <summary>Where attachments and overflowing payloads are kept; empty means <c>{DataDirectory}/blobs</c>.</summary>
@@ -79,6 +81,13 @@ public sealed class ServerOptions
             values[key] = value;
         }
     }
+}
+
+/// <summary>The background pass that runs online scoring rules over new log rows.</summary>
+public sealed class OnlineScoringOptions
+{
+    /// <summary>Seconds between passes; 0 turns online scoring off on this node (another node may still run it).</summary>
+    public double IntervalSeconds { get; set; } = 2;
 }
 
 /// <summary>The bounded ingest queue in front of the event store's group commit.</summary>

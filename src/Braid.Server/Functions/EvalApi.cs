@@ -154,7 +154,7 @@ public static class EvalApi
                 try
                 {
                     var result = await runner.RunAsync(principal, scorer, new InvokeArgs { Input = scorerInput }, under, InvokeStream.None, limit.Token, "score");
-                    AddScores(scores, scorer.Name, result);
+                    ScoreResults.Add(scores, scorer.Name, result);
                 }
                 catch (ApiException)
                 {
@@ -176,30 +176,6 @@ public static class EvalApi
         var end = clock.GetUtcNow();
         root.End(end);
         await InvokeSpans.WriteAsync(services, principal, new SpanParent(experiment, null, null, null), [root], end);
-    }
-
-    /// <summary>A scorer's answer as Eval reads it: a number, <c>{name?, score, metadata?}</c>, a list of those, or null for no score.</summary>
-    private static void AddScores(JsonObject scores, string scorerName, JsonNode? result)
-    {
-        switch (result)
-        {
-            case JsonValue v when v.GetValueKind() == JsonValueKind.Number:
-                scores[scorerName] = v.DeepClone();
-                break;
-            case JsonValue v when v.GetValueKind() is JsonValueKind.True or JsonValueKind.False:
-                scores[scorerName] = v.GetValue<bool>() ? 1 : 0;
-                break;
-            case JsonObject o when o.ContainsKey("score"):
-                scores[(string?)(o["name"] as JsonValue) ?? scorerName] = o["score"]?.DeepClone();
-                break;
-            case JsonArray many:
-                foreach (var item in many)
-                {
-                    AddScores(scores, scorerName, item);
-                }
-
-                break;
-        }
     }
 
     private static async Task<(List<EvalRow> Rows, string? DatasetId, string? Version)> DataAsync(

@@ -49,11 +49,13 @@ public sealed class FunctionRunner(ChatClient chat, CodeSandbox sandbox, TimePro
 
     /// <summary>
     /// Runs the function and returns its output, once its spans are committed. <paramref name="spanType"/> overrides the
-    /// span type its function_type gives (an eval's task is a <c>task</c> span whatever function runs it).
+    /// span type its function_type gives (an eval's task is a <c>task</c> span whatever function runs it);
+    /// <paramref name="recordScores"/> puts the scores a scorer returned in its span's <c>scores</c> (online scoring,
+    /// where that span is the only record of them).
     /// </summary>
     public async Task<JsonNode?> RunAsync(
         Principal principal, ResolvedFunction function, InvokeArgs args, SpanParent? parent, InvokeStream events, CancellationToken cancellationToken,
-        string? spanType = null)
+        string? spanType = null, bool recordScores = false)
     {
         var doc = function.Document.DeepClone().AsObject();
         if (args.Overrides is { } overrides)
@@ -90,6 +92,12 @@ public sealed class FunctionRunner(ChatClient chat, CodeSandbox sandbox, TimePro
             if (root is not null)
             {
                 root.Row["output"] = output?.DeepClone();
+                if (recordScores)
+                {
+                    var scores = new JsonObject();
+                    ScoreResults.Add(scores, function.Name, output);
+                    root.Row["scores"] = scores;
+                }
             }
 
             // Answers that were not streamed as they came (code results, scores, tool calls) go out whole at the end.

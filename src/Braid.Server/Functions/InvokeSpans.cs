@@ -132,16 +132,20 @@ public static class InvokeSpans
     }
 
     /// <summary>Writes the spans through the ingest queue and returns once they are committed.</summary>
-    public static async Task WriteAsync(IServiceProvider services, Principal principal, SpanParent parent, IEnumerable<InvokeSpan> spans, DateTimeOffset now)
+    public static Task WriteAsync(IServiceProvider services, Principal principal, SpanParent parent, IEnumerable<InvokeSpan> spans, DateTimeOffset now) =>
+        WriteAsync(services, principal, parent.Log, spans.Select(span => span.Row), now);
+
+    /// <summary>Writes rows (spans, or merges into them) to a log through the ingest queue; returns once they are committed.</summary>
+    public static async Task WriteAsync(IServiceProvider services, Principal principal, EventObject log, IEnumerable<JsonObject> rows, DateTimeOffset now)
     {
         var store = services.GetRequiredService<EventStore>();
         var ops = new List<EventOp>();
         var bytes = 0;
-        foreach (var span in spans)
+        foreach (var row in rows)
         {
-            var prepared = store.Prepare(span.Row, now);
+            var prepared = store.Prepare(row, now);
             bytes += prepared?.Text.Length ?? 0;
-            ops.Add(new InsertOp(parent.Log, span.Row) { Prepared = prepared });
+            ops.Add(new InsertOp(log, row) { Prepared = prepared });
         }
 
         await services.GetRequiredService<IngestQueue>().WriteAsync(new WriteJob(ops, principal.UserId, bytes));

@@ -19,6 +19,7 @@ using Braid.Storage.Events;
 using Braid.Storage.Query;
 using Braid.Storage.Objects;
 using Braid.Storage.RateLimits;
+using Braid.Storage.Scoring;
 using Braid.Storage.Tenancy;
 using Microsoft.Extensions.Options;
 
@@ -84,6 +85,9 @@ public static class ServerSetup
         builder.Services.AddSingleton<TokenBuckets>();
         builder.Services.AddSingleton<RateLimiter>();
         builder.Services.AddHostedService(static services => services.GetRequiredService<IngestQueue>());
+        builder.Services.AddSingleton<OnlineScoringStore>();
+        builder.Services.AddSingleton<OnlineScoring>();
+        builder.Services.AddHostedService(static services => services.GetRequiredService<OnlineScoring>());
         builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy => policy
             .AllowAnyOrigin()
             .AllowAnyHeader()

@@ -85,6 +85,14 @@ public sealed class ObjectStore(Database database)
             new { orgId, kind, id });
     }
 
+    /// <summary>Every live object of a kind in every organization, for background work (online scoring rules).</summary>
+    public async Task<IReadOnlyList<ObjectRow>> ListEveryOrganizationAsync(string kind)
+    {
+        await using var connection = await database.OpenAsync();
+        return [.. await connection.QueryAsync<ObjectRow>(
+            $"SELECT {Columns} FROM objects WHERE kind = @kind AND deleted_at IS NULL ORDER BY seq", new { kind })];
+    }
+
     public async Task<ObjectRow?> GetByNaturalKeyAsync(string orgId, string kind, string scopeId, string naturalKey)
     {
         await using var connection = await database.OpenAsync();

@@ -21,6 +21,13 @@ public sealed record CreatedApiKey(string Id, string Key, string PreviewName, Or
 /// <summary>Organizations, users, memberships and API keys.</summary>
 public sealed partial class TenantStore(Database database)
 {
+    public async Task<Organization?> FindOrganizationByIdAsync(string id)
+    {
+        await using var connection = await database.OpenAsync();
+        return await connection.QuerySingleOrDefaultAsync<Organization>(
+            "SELECT id, name, created FROM organizations WHERE id = @id", new { id });
+    }
+
     public async Task<Organization?> FindOrganizationAsync(string name)
     {
         await using var connection = await database.OpenAsync();

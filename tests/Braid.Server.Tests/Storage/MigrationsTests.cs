@@ -42,6 +42,8 @@ public sealed class MigrationsTests
         "postgres 0013_timestamp_check 9895c4d3c7b1990f2d55b0c6f67251f1cd5f4b904520369e82555d75b4be8b9f",
         "sqlite 0014_access_control b4cb0c168e044e6c225b46affe5e9185bed86d46fc4ceace2566277e7c7ee9f6",
         "postgres 0014_access_control 75e01363865600a84f7d3a74af5d2db0440288191a8dac347e48ee19927db711",
+        "sqlite 0015_online_scoring 955f14e52559a5d860f6a813bd4f9838334eb170ff89bd56c6052650fb286aca",
+        "postgres 0015_online_scoring b6bed69e96ad40427fec521048da31aab6949f600a02b21b1e989f5c0616e5cc",
     ];
 
     [Fact]
