@@ -163,41 +163,97 @@ public static class SdkDataPlaneApi
         return JsonResults.Ok(new JsonObject { ["status"] = "success", ["functions"] = written });
     }
 
+    /// <summary>
+    /// <c>dataset.createSnapshot()</c>: <c>{dataset_id, dataset_snapshot_name, xact_id, description?, update?}</c> →
+    /// <c>{dataset_snapshot, found_existing}</c>. Register semantics: a name the dataset already has comes back
+    /// unchanged, unless <c>update</c> asks to point it at the new version (and description).
+    /// </summary>
     private static async Task<IResult> RegisterSnapshotAsync(HttpContext http, ObjectStore store)
     {
         var body = await JsonBody.ReadObjectAsync(http);
-        var (doc, _) = await ObjectsApi.CreateAsync(ObjectKinds.DatasetSnapshot, body, http, store);
-        return JsonResults.Ok(doc);
+        var create = new JsonObject
+        {
+            ["dataset_id"] = body["dataset_id"]?.DeepClone(),
+            // The spec's create body says `name`; the SDK says `dataset_snapshot_name`.
+            ["name"] = (body["dataset_snapshot_name"] ?? body["name"])?.DeepClone(),
+            ["xact_id"] = body["xact_id"]?.DeepClone(),
+        };
+        foreach (var field in new[] { "description", "org_name" })
+        {
+            if (body.TryGetPropertyValue(field, out var value))
+            {
+                create[field] = value?.DeepClone();
+            }
+        }
+
+        if (create["name"] is null)
+        {
+            ApiException.ThrowBadRequest("dataset_snapshot_name: is required");
+        }
+
+        var ifExists = SdkArgs.OptionalBoolean(body, "update") == true ? "replace" : null;
+        var (snapshot, existing) = await ObjectsApi.UpsertAsync(ObjectKinds.DatasetSnapshot, create, ifExists, http, store);
+        return JsonResults.Ok(new JsonObject { ["dataset_snapshot"] = snapshot, ["found_existing"] = existing });
     }
 
-    /// <summary><c>{dataset_id, name?}</c> → the dataset's snapshots (of that name), newest first.</summary>
+    /// <summary>
+    /// <c>listSnapshots()</c> and <c>getSnapshot()</c>: <c>{dataset_id, name?, xact_id?}</c> (or <c>{id}</c>) → the
+    /// matching snapshots as an array, newest first. A name or version that matches none is an empty array: the SDK
+    /// reports "not found" itself.
+    /// </summary>
     private static async Task<IResult> ListSnapshotsAsync(HttpContext http, ObjectStore store)
     {
         var body = await JsonBody.ReadObjectAsync(http);
         var principal = await SdkArgs.OrganizationAsync(http, body);
-        var datasetId = SdkArgs.OptionalUuid(body, "dataset_id") ?? throw ApiException.BadRequest("dataset_id: is required");
-        var query = new ObjectQuery(principal.OrgId, ObjectKinds.DatasetSnapshot.Name) { ScopeId = datasetId, Name = SdkArgs.OptionalString(body, "name") };
+        var id = SdkArgs.OptionalUuid(body, "id");
+        var datasetId = SdkArgs.OptionalUuid(body, "dataset_id");
+        if (id is null && datasetId is null)
+        {
+            ApiException.ThrowBadRequest("dataset_id: is required (or id)");
+        }
+
+        var xactId = SdkArgs.OptionalString(body, "xact_id");
+        var query = new ObjectQuery(principal.OrgId, ObjectKinds.DatasetSnapshot.Name)
+        {
+            Ids = id is null ? null : [id],
+            ScopeId = datasetId,
+            Name = SdkArgs.OptionalString(body, "name"),
+        };
         var snapshots = new JsonArray();
         var access = EventsApi.AccessOf(http);
         await foreach (var row in store.ListAsync(query, null))
         {
-            if (await ObjectAccess.CanReadAsync(access, principal, ObjectKinds.DatasetSnapshot, row))
+            var snapshot = ObjectDocuments.Render(ObjectKinds.DatasetSnapshot, row);
+            if ((xactId is null || (string?)snapshot["xact_id"] == xactId)
+                && await ObjectAccess.CanReadAsync(access, principal, ObjectKinds.DatasetSnapshot, row))
             {
-                snapshots.Add(ObjectDocuments.Render(ObjectKinds.DatasetSnapshot, row));
+                snapshots.Add(snapshot);
             }
         }
 
         return JsonResults.Ok(snapshots);
     }
 
+    /// <summary><c>updateSnapshot(id, {name?, description?})</c> → the snapshot. A null name leaves it; a null description clears it.</summary>
     private static async Task<IResult> PatchSnapshotAsync(HttpContext http, ObjectStore store)
     {
         var body = await JsonBody.ReadObjectAsync(http);
         var id = SdkArgs.OptionalUuid(body, "id") ?? throw ApiException.BadRequest("id: is required");
-        body.Remove("id");
-        return await ObjectsApi.PatchAsync(ObjectKinds.DatasetSnapshot, id, body, http, store);
+        var patch = new JsonObject();
+        if (body["name"] is { } name)
+        {
+            patch["name"] = name.DeepClone();
+        }
+
+        if (body.TryGetPropertyValue("description", out var description))
+        {
+            patch["description"] = description?.DeepClone();
+        }
+
+        return await ObjectsApi.PatchAsync(ObjectKinds.DatasetSnapshot, id, patch, http, store);
     }
 
+    /// <summary><c>deleteSnapshot(id)</c> → the deleted snapshot. The dataset's rows are untouched.</summary>
     private static async Task<IResult> DeleteSnapshotAsync(HttpContext http, ObjectStore store)
     {
         var body = await JsonBody.ReadObjectAsync(http);
