@@ -126,13 +126,14 @@ public static class SdkDataPlaneApi
     /// <summary>
     /// <c>project.publish()</c>: each function is written by slug in its project through the function kind, or the prompt
     /// kind for <c>function_data.type = "prompt"</c>. Publishing is a deploy, so a slug that exists is replaced unless
-    /// the function says otherwise in <c>if_exists</c>. Functions are written one by one: an error names the one that failed.
+    /// the function says otherwise in <c>if_exists</c>. The batch is all or nothing: every function is checked before
+    /// any is written, and a 400 names the first bad one by its index.
     /// </summary>
     private static async Task<IResult> InsertFunctionsAsync(HttpContext http, ObjectStore store)
     {
         var body = await JsonBody.ReadObjectAsync(http);
         var functions = EventValidation.Array(body, "functions");
-        var written = new JsonArray();
+        var batch = new List<(ObjectKind Kind, JsonObject Function, string IfExists)>(functions.Count);
         for (var i = 0; i < functions.Count; i++)
         {
             if (functions[i] is not JsonObject function)
@@ -140,11 +141,22 @@ public static class SdkDataPlaneApi
                 throw ApiException.BadRequest($"functions[{i}]: must be an object, not {JsonBody.Describe(functions[i])}");
             }
 
-            try
+            await NamingTheFunctionAsync(i, async () =>
             {
                 var ifExists = FieldValidation.Check(ObjectsApi.IfExists, function["if_exists"])?.GetValue<string>() ?? "replace";
                 // A published prompt is what loadPrompt reads: the prompt kind, not a function.
                 var kind = (string?)(function["function_data"]?["type"] as JsonValue) == "prompt" ? ObjectKinds.Prompt : ObjectKinds.Function;
+                await ObjectsApi.UpsertAsync(kind, function, ifExists, http, store, checkOnly: true);
+                batch.Add((kind, function, ifExists));
+            });
+        }
+
+        var written = new JsonArray();
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var (kind, function, ifExists) = batch[i];
+            await NamingTheFunctionAsync(i, async () =>
+            {
                 var (doc, existing) = await ObjectsApi.UpsertAsync(kind, function, ifExists, http, store);
                 written.Add(new JsonObject
                 {
@@ -153,14 +165,23 @@ public static class SdkDataPlaneApi
                     ["project_id"] = doc["project_id"]?.DeepClone(),
                     ["found_existing"] = existing,
                 });
-            }
-            catch (ApiException e) when (e.Status < 500)
-            {
-                throw new ApiException(e.Status, $"functions[{i}].{e.Message}");
-            }
+            });
         }
 
         return JsonResults.Ok(new JsonObject { ["status"] = "success", ["functions"] = written });
+    }
+
+    // A client error about one function of the batch names it by index: "functions[2].slug: ...".
+    private static async Task NamingTheFunctionAsync(int index, Func<Task> action)
+    {
+        try
+        {
+            await action();
+        }
+        catch (ApiException e) when (e.Status < 500)
+        {
+            throw new ApiException(e.Status, $"functions[{index}].{e.Message}");
+        }
     }
 
     /// <summary>

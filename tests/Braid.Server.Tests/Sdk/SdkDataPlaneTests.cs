@@ -115,6 +115,37 @@ public sealed class SdkDataPlaneTests(BraidApp app) : IClassFixture<BraidApp>
     }
 
     [Fact]
+    public async Task InsertFunctions_WithOneBadFunction_WritesNoneOfTheBatch()
+    {
+        var api = await app.NewTenantAsync();
+        var project = (string)(await api.CreateProjectAsync())["id"]!;
+        object Prompt(string slug, string content, string? ifExists = null) => new
+        {
+            project_id = project, name = slug, slug, if_exists = ifExists, function_data = new { type = "prompt" },
+            prompt_data = new { prompt = new { type = "chat", messages = new[] { new { role = "user", content } } }, options = new { model = "gpt-4o" } },
+        };
+        var code = new
+        {
+            project_id = project, name = "Scorer", slug = "scorer",
+            function_data = new { type = "code", data = new { type = "inline", runtime_context = new { runtime = "node", version = "20" }, code = "x" } },
+        };
+        (await api.PostAsync("/insert-functions", new { functions = new[] { Prompt("kept", "before") } })).AssertOk();
+
+        // A new prompt, a replacement and a new code function ahead of the bad one: none of them is written.
+        (await api.PostAsync("/insert-functions", new { functions = new object[] { Prompt("fresh", "new"), Prompt("kept", "after"), code, new { project_id = project, name = "n", slug = "s" } } }))
+            .AssertError(HttpStatusCode.BadRequest, "functions[3].function_data");
+        (await api.PostAsync("/insert-functions", new { functions = new object[] { Prompt("fresh", "new"), Prompt("kept", "again", ifExists: "error") } }))
+            .AssertError(HttpStatusCode.BadRequest, "functions[1].slug");
+        (await api.PostAsync("/insert-functions", new { functions = new object[] { Prompt("fresh", "new"), Prompt("other", "x") } }))
+            .AssertOk();
+
+        var prompts = (await api.GetAsync($"/v1/prompt?project_id={project}")).AssertOk().Objects.ToDictionary(p => (string)p["slug"]!);
+        Assert.Equal(["fresh", "kept", "other"], prompts.Keys.Order());
+        Assert.Equal("before", (string)prompts["kept"]["prompt_data"]!["prompt"]!["messages"]![0]!["content"]!);
+        Assert.Empty((await api.GetAsync($"/v1/function?project_id={project}&slug=scorer")).AssertOk().Objects);
+    }
+
+    [Fact]
     public async Task DatasetSnapshotRegister_TakesTheSdkBody_AndAnswersDatasetSnapshotAndFoundExisting()
     {
         var api = await app.NewTenantAsync();
