@@ -13,6 +13,7 @@ namespace Braid.Server.Sdk;
 /// <summary>
 /// The SDK's calls on the api base outside the OpenAPI spec (sdk-protocol §3 data plane): summaries, the current
 /// transaction id, dataset restore, <c>project.publish()</c> and dataset snapshots. Each reuses the REST API's code.
+/// Also <c>registerSandbox()</c>'s call on the proxy base, which Braid refuses (Braid serves every base at its root).
 /// </summary>
 public static class SdkDataPlaneApi
 {
@@ -24,6 +25,7 @@ public static class SdkDataPlaneApi
         routes.MapPost("/v1/dataset/{dataset_id}/restore/preview", (HttpContext http, ObjectStore objects) => RestoreAsync(http, objects, apply: false));
         routes.MapPost("/v1/dataset/{dataset_id}/restore", (HttpContext http, ObjectStore objects) => RestoreAsync(http, objects, apply: true));
         routes.MapPost("/insert-functions", InsertFunctionsAsync);
+        routes.MapPost("/function/sandbox-list", SandboxListAsync);
 
         var snapshots = routes.MapGroup("/api/dataset_snapshot").WithTags("sdk");
         snapshots.MapPost("register", RegisterSnapshotAsync);
@@ -169,6 +171,21 @@ public static class SdkDataPlaneApi
         }
 
         return JsonResults.Ok(new JsonObject { ["status"] = "success", ["functions"] = written });
+    }
+
+    /// <summary>
+    /// <c>registerSandbox()</c> asks the server to list the evals inside a snapshot of an external cloud sandbox
+    /// (<c>sandbox_spec.provider</c>: Modal, Lambda) before it registers them as functions. Braid runs no sandboxes and
+    /// holds no provider's credentials, so it cannot look inside one: a 400 naming the provider, which the SDK throws.
+    /// </summary>
+    private static async Task SandboxListAsync(HttpContext http)
+    {
+        var body = await JsonBody.ReadObjectAsync(http);
+        var spec = body["sandbox_spec"] as JsonObject ?? throw ApiException.BadRequest("sandbox_spec: is required (an object with provider)");
+        var provider = SdkArgs.RequiredString(spec, "provider");
+        throw ApiException.BadRequest(
+            $"sandbox_spec.provider: '{provider}' sandboxes are not supported by this server: Braid cannot reach an external " +
+            "sandbox provider to list the evals in a snapshot. Run the evals with Eval() instead.");
     }
 
     // A client error about one function of the batch names it by index: "functions[2].slug: ...".

@@ -146,6 +146,29 @@ public sealed class SdkDataPlaneTests(BraidApp app) : IClassFixture<BraidApp>
     }
 
     [Fact]
+    public async Task SandboxList_UnderTheLoginsProxyUrl_Is400NamingTheProvider()
+    {
+        var api = await app.NewTenantAsync();
+        var project = (string)(await api.CreateProjectAsync())["id"]!;
+        // registerSandbox() joins the proxy base the login answer gave and "function/sandbox-list".
+        var proxyUrl = new Uri((string)(await api.PostAsync("/api/apikey/login", new { })).AssertOk().Json["org_info"]![0]!["proxy_url"]!);
+        var path = proxyUrl.AbsolutePath.TrimEnd('/') + "/function/sandbox-list";
+        var body = JsonSerializer.Serialize(new
+        {
+            sandbox_spec = new { provider = "modal", snapshot_ref = "im-123" },
+            runtime_context = new { runtime = "node", version = "22.0.0" },
+            entrypoints = new[] { "evals/math.eval.ts" },
+            project_id = project,
+        });
+
+        (await api.SendAsync(HttpMethod.Post, path, body, new Dictionary<string, string> { ["x-bt-org-name"] = api.OrgName }))
+            .AssertError(HttpStatusCode.BadRequest, "sandbox_spec.provider: 'modal'");
+        (await api.PostAsync(path, new { sandbox_spec = new { } })).AssertError(HttpStatusCode.BadRequest, "provider");
+        (await api.PostAsync(path, new { })).AssertError(HttpStatusCode.BadRequest, "sandbox_spec");
+        (await app.Anonymous().SendAsync(HttpMethod.Post, path, body)).AssertStatus(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
     public async Task DatasetSnapshotRegister_TakesTheSdkBody_AndAnswersDatasetSnapshotAndFoundExisting()
     {
         var api = await app.NewTenantAsync();
