@@ -8,22 +8,6 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Braid.Server.Tests.Blobs;
 
-/// <summary>A server whose clock the test moves past a signed URL's lifetime.</summary>
-public sealed class ClockedApp : IAsyncLifetime
-{
-    public ShiftedClock Clock { get; } = new();
-
-    public BraidApp App { get; private set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        App = new BraidApp().WithServices(services => services.AddSingleton<TimeProvider>(Clock));
-        await ((IAsyncLifetime)App).InitializeAsync();
-    }
-
-    public Task DisposeAsync() => ((IAsyncLifetime)App).DisposeAsync();
-}
-
 /// <summary>Overflow uploads that <c>/logs3</c> never referenced are removed once their signed URL has expired.</summary>
 public sealed class OverflowSweepTests(ClockedApp clocked) : IClassFixture<ClockedApp>
 {
