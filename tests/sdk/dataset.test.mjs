@@ -1,6 +1,8 @@
 // initDataset: insert (with and without a caller id), update (metadata deep-merged), delete, fetch,
 // version (max _xact_id by string comparison), summarize (/dataset-summary), a pinned version that
-// keeps reading the old rows, and reopening by id (/api/self/get_object_info).
+// keeps reading the old rows, and reopening by id (/api/self/get_object_info). Snapshots: createSnapshot
+// (/xact-id, /api/dataset_snapshot/register), list/get, initDataset({snapshotName}) pinned to the
+// snapshot's rows, updateSnapshot (rename) and deleteSnapshot.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { initDataset } from "braintrust";
@@ -52,4 +54,63 @@ test("initDataset insert/update/delete/fetch/version/summarize", async () => {
   const summary = await dataset.summarize();
   assert.equal(summary.dataSummary.totalRecords, 3);
   assert.equal(summary.dataSummary.newRecords, 4, "every insert this handle made");
+});
+
+test("dataset snapshots: create, list, get, pin by name, move, rename, delete", async () => {
+  guardFlushes();
+  const project = uniqueName("sdk-snapshot");
+  const name = uniqueName("ds");
+  const dataset = initDataset(project, { dataset: name });
+  dataset.insert({ id: "one", input: 1, expected: "a" });
+  dataset.insert({ id: "two", input: 2, expected: "b" });
+  await checkedFlush();
+
+  const baseline = await dataset.createSnapshot({ name: "baseline", description: "two rows" });
+  assert.equal(baseline.name, "baseline");
+  assert.equal(baseline.description, "two rows");
+  assert.equal(baseline.dataset_id, await dataset.id);
+  assert.equal(typeof baseline.xact_id, "string");
+
+  // After the snapshot: a new row, a changed row and a deleted row.
+  dataset.insert({ id: "three", input: 3, expected: "c" });
+  dataset.update({ id: "one", expected: "changed" });
+  await checkedFlush();
+  dataset.delete("two");
+  await checkedFlush();
+
+  const rowsOf = async (d) => Object.fromEntries((await d.fetchedData()).map((r) => [r.id, r.expected]));
+  assert.deepEqual(await rowsOf(dataset), { one: "changed", three: "c" });
+  const pinned = initDataset(project, { dataset: name, snapshotName: "baseline" });
+  assert.deepEqual(await rowsOf(pinned), { one: "a", two: "b" }, "the rows as they were at the snapshot");
+  assert.equal(await pinned.version(), baseline.xact_id);
+
+  const listed = await dataset.listSnapshots();
+  assert.deepEqual(listed.map((s) => s.id), [baseline.id]);
+  assert.equal((await dataset.getSnapshot({ snapshotName: "baseline" })).id, baseline.id);
+  assert.equal((await dataset.getSnapshot({ xactId: baseline.xact_id })).id, baseline.id);
+  assert.equal(await dataset.getSnapshot({ snapshotName: "missing" }), undefined);
+
+  // The same name again keeps the snapshot where it was, unless update moves it to now.
+  const again = await dataset.createSnapshot({ name: "baseline" });
+  assert.equal(again.id, baseline.id);
+  assert.equal(again.xact_id, baseline.xact_id);
+  const moved = await dataset.createSnapshot({ name: "baseline", update: true });
+  assert.equal(moved.id, baseline.id);
+  assert.ok(moved.xact_id > baseline.xact_id, `${moved.xact_id} > ${baseline.xact_id}`);
+  assert.deepEqual(await rowsOf(initDataset(project, { dataset: name, snapshotName: "baseline" })), { one: "changed", three: "c" });
+
+  const renamed = await dataset.updateSnapshot(baseline.id, { name: "release", description: null });
+  assert.equal(renamed.name, "release");
+  assert.equal(renamed.description, null);
+  assert.equal(await dataset.getSnapshot({ snapshotName: "baseline" }), undefined);
+  assert.equal((await dataset.getSnapshot({ snapshotName: "release" })).id, baseline.id);
+
+  const deleted = await dataset.deleteSnapshot(baseline.id);
+  assert.equal(deleted.id, baseline.id);
+  assert.deepEqual(await dataset.listSnapshots(), []);
+  await assert.rejects(
+    initDataset(project, { dataset: name, snapshotName: "release" }).fetchedData(),
+    /Dataset snapshot "release" not found/,
+  );
+  assert.deepEqual(await rowsOf(dataset), { one: "changed", three: "c" }, "deleting a snapshot leaves the rows");
 });

@@ -17,7 +17,11 @@ namespace Braid.Server.Blobs;
 /// </summary>
 public static class BlobsApi
 {
-    private static readonly TimeSpan UrlLifetime = TimeSpan.FromHours(1);
+    /// <summary>How long a signed URL works: an upload happens within it, or not at all.</summary>
+    public static readonly TimeSpan UrlLifetime = TimeSpan.FromHours(1);
+
+    /// <summary>The blob folder of overflowing <c>/logs3</c> payloads (<see cref="OverflowBlob"/>).</summary>
+    public const string OverflowPrefix = "overflow";
 
     public static IEndpointRouteBuilder MapBlobsApi(this IEndpointRouteBuilder routes)
     {
@@ -34,7 +38,7 @@ public static class BlobsApi
     public static string AttachmentBlob(string orgId, string key) => $"attachments/{orgId}/{key}";
 
     /// <summary>Where an overflowing <c>/logs3</c> payload lives until <c>/logs3</c> reads it back.</summary>
-    public static string OverflowBlob(string orgId, string key) => $"overflow/{orgId}/{key}";
+    public static string OverflowBlob(string orgId, string key) => $"{OverflowPrefix}/{orgId}/{key}";
 
     private static async Task<IResult> RequestUploadAsync(HttpContext http, AttachmentStore attachments)
     {
@@ -104,10 +108,11 @@ public static class BlobsApi
         });
     }
 
-    private static async Task<IResult> RequestOverflowAsync(HttpContext http, UrlSigner signer)
+    private static async Task<IResult> RequestOverflowAsync(HttpContext http, UrlSigner signer, OverflowSweep sweep)
     {
         var body = await JsonBody.ReadObjectAsync(http);
         await RequireAsync(http, Access.Update);
+        sweep.RunIfDue();
         var contentType = RequireString(body, "content_type");
         var max = http.RequestServices.GetRequiredService<IOptions<ServerOptions>>().Value.MaxBlobBytes;
         if (body["size_bytes"] is JsonValue size && size.TryGetValue<long>(out var bytes) && bytes > max)

@@ -4,7 +4,6 @@ using Braid.Server.AccessControl;
 using Braid.Server.Events;
 using Braid.Server.Http;
 using Braid.Server.Otel;
-using Braid.Server.Sdk;
 using Braid.Storage.Events;
 using Braid.Storage.Objects;
 using Braid.Storage.Tenancy;
@@ -96,13 +95,8 @@ public static class InvokeSpans
                     : null;
             case JsonValue text when text.TryGetValue<string>(out var exported):
                 var (resolved, error) = await new OtelParents(principal, objects, services).ResolveAsync(exported, "parent");
-                if (resolved is null)
-                {
-                    throw error!;
-                }
-
-                var decoded = exported.Contains(':', StringComparison.Ordinal) ? null : ExportedParent.TryDecode(exported);
-                return new SpanParent(resolved, decoded?.SpanId, decoded?.RootSpanId, null);
+                var decoded = (resolved ?? throw error!).Exported;
+                return new SpanParent(resolved.Log, decoded?.SpanId, decoded?.RootSpanId, null);
             case JsonObject reference:
                 var type = (string?)reference["object_type"] switch
                 {

@@ -77,6 +77,7 @@ public static class ServerSetup
             return new BlobStore(options.BlobDirectory is { Length: > 0 } dir ? dir : Path.Combine(options.DataDirectory, "blobs"));
         });
         builder.Services.AddSingleton<AttachmentStore>();
+        builder.Services.AddSingleton<OverflowSweep>();
         builder.Services.AddSingleton<EventStore>();
         builder.Services.AddSingleton<IngestQueue>();
         builder.Services.AddSingleton(static services => new QueryRunner(

@@ -59,18 +59,22 @@ public static class ObjectsApi
     internal static Task<(JsonObject Object, bool Existing)> CreateAsync(ObjectKind kind, JsonObject body, HttpContext http, ObjectStore store) =>
         UpsertAsync(kind, body, kind.SupportsIfExists ? FieldValidation.Check(IfExists, body["if_exists"])?.GetValue<string>() : null, http, store);
 
-    /// <summary>Creates the object, or when its key is taken: <c>replace</c>s it, returns it unchanged (<c>ignore</c>, null) or refuses (<c>error</c>).</summary>
+    /// <summary>
+    /// Creates the object, or when its key is taken: <c>replace</c>s it, returns it unchanged (<c>ignore</c>, null) or
+    /// refuses (<c>error</c>). With <paramref name="checkOnly"/> it runs every check and writes nothing, so a batch can
+    /// refuse a bad object before it has written any.
+    /// </summary>
     internal static async Task<(JsonObject Object, bool Existing)> UpsertAsync(
-        ObjectKind kind, JsonObject body, string? ifExists, HttpContext http, ObjectStore store)
+        ObjectKind kind, JsonObject body, string? ifExists, HttpContext http, ObjectStore store, bool checkOnly = false)
     {
         if (ifExists == "replace")
         {
-            return await ReplaceDocumentAsync(kind, body, http, store);
+            return await ReplaceDocumentAsync(kind, body, http, store, checkOnly);
         }
 
         var principal = await http.InOrganizationAsync(OptionalString(body, "org_name"));
         var scopeId = await ObjectScopes.ForCreateAsync(kind, body, principal, store);
-        var (doc, existing) = await RegisterAsync(kind, body, principal, scopeId, store, http.RequestServices);
+        var (doc, existing) = await RegisterAsync(kind, body, principal, scopeId, store, http.RequestServices, checkOnly);
 
         // A taken key is the caller's mistake, not a conflict to retry: 400, as clients retry 409s.
         return existing && ifExists == "error"
@@ -85,7 +89,8 @@ public static class ObjectsApi
     /// needs <c>create</c>; without it, an existing object the caller may read is still returned.
     /// </summary>
     public static async Task<(JsonObject Object, bool Existing)> RegisterAsync(
-        ObjectKind kind, JsonObject body, Principal principal, string scopeId, ObjectStore store, IServiceProvider services)
+        ObjectKind kind, JsonObject body, Principal principal, string scopeId, ObjectStore store, IServiceProvider services,
+        bool checkOnly = false)
     {
         var doc = NewDocument(kind, body, principal, scopeId, services);
         var key = doc[kind.KeyField]!.GetValue<string>();
@@ -111,6 +116,14 @@ public static class ObjectsApi
         await ObjectReferences.CheckAsync(kind, body, doc["id"]!.GetValue<string>(), principal, services);
         var ensureNew = kind.SupportsEnsureNew &&
             FieldValidation.Check(new Field("ensure_new", FieldType.Boolean, FieldUse.Create), body["ensure_new"])?.GetValue<bool>() == true;
+        if (checkOnly)
+        {
+            kind.Derive?.Invoke(doc);
+            return await store.GetByNaturalKeyAsync(principal.OrgId, kind.Name, scopeId, key) is { } taken && !ensureNew
+                ? (ObjectDocuments.Render(kind, taken), true)
+                : (ObjectDocuments.Render(kind, doc), false);
+        }
+
         for (var attempt = 1; ; attempt++)
         {
             kind.Derive?.Invoke(doc);
@@ -146,7 +159,8 @@ public static class ObjectsApi
         return JsonResults.Ok(doc);
     }
 
-    private static async Task<(JsonObject Object, bool Existing)> ReplaceDocumentAsync(ObjectKind kind, JsonObject body, HttpContext http, ObjectStore store)
+    private static async Task<(JsonObject Object, bool Existing)> ReplaceDocumentAsync(
+        ObjectKind kind, JsonObject body, HttpContext http, ObjectStore store, bool checkOnly = false)
     {
         var principal = await http.InOrganizationAsync(OptionalString(body, "org_name"));
         var scopeId = await ObjectScopes.ForCreateAsync(kind, body, principal, store);
@@ -165,7 +179,7 @@ public static class ObjectsApi
                 await ObjectAccess.RequireAsync(access, principal, kind, row, Access.Update);
                 var current = ObjectDocuments.Load(row);
                 ObjectDocuments.Replace(kind, current, body);
-                var (outcome, stored) = await WriteAsync(kind, row, current, body, principal, store, http.RequestServices);
+                var (outcome, stored) = await WriteAsync(kind, row, current, body, principal, store, http.RequestServices, checkOnly);
                 if (outcome == WriteOutcome.Written)
                 {
                     return (stored, true);
@@ -178,6 +192,11 @@ public static class ObjectsApi
             await ObjectAccess.RequireCreateAsync(access, principal, kind, scopeId, doc);
             await ObjectReferences.CheckAsync(kind, body, doc["id"]!.GetValue<string>(), principal, http.RequestServices);
             kind.Derive?.Invoke(doc);
+            if (checkOnly)
+            {
+                return (ObjectDocuments.Render(kind, doc), false);
+            }
+
             if (await store.TryInsertAsync(ObjectDocuments.ToRow(kind, principal.OrgId, scopeId, doc), kind.Versioned) is { } inserted)
             {
                 return (ObjectDocuments.Render(kind, inserted), false);
@@ -213,7 +232,8 @@ public static class ObjectsApi
 
     // Stores a changed document of an existing object (PATCH, replacing PUT) after the kind's rules and hooks.
     private static async Task<(WriteOutcome Outcome, JsonObject Stored)> WriteAsync(
-        ObjectKind kind, ObjectRow row, JsonObject doc, JsonObject body, Principal principal, ObjectStore store, IServiceProvider services)
+        ObjectKind kind, ObjectRow row, JsonObject doc, JsonObject body, Principal principal, ObjectStore store, IServiceProvider services,
+        bool checkOnly = false)
     {
         kind.Validate?.Invoke(doc);
         kind.OnWrite?.Invoke(new ObjectWrite(body, doc, principal, services));
@@ -225,6 +245,11 @@ public static class ObjectsApi
         }
 
         await ObjectReferences.CheckAsync(kind, body, row.Id, principal, services);
+        if (checkOnly)
+        {
+            return (WriteOutcome.Written, ObjectDocuments.Render(kind, doc));
+        }
+
         var (outcome, data) = await store.UpdateAsync(
             principal.OrgId, kind.Name, row.Id, key, doc["name"]?.GetValue<string>(), doc.ToJsonString(), kind.Versioned);
         return outcome == WriteOutcome.NaturalKeyTaken

@@ -38,7 +38,7 @@ public static class OtelApi
         var spans = Flatten(protobuf ? OtlpProtobuf.ReadRequest(body) : OtlpJson.ReadRequest(body));
         var principal = http.GetPrincipal();
         var parents = new OtelParents(principal, objects, http.RequestServices);
-        var headerLog = await HeaderParentAsync(http.Request, parents, spans);
+        var headerParent = await HeaderParentAsync(http.Request, parents, spans);
 
         var maxRowBytes = options.Value.MaxRowBytes;
         var ops = new List<EventOp>();
@@ -52,22 +52,27 @@ public static class OtelApi
                 continue;
             }
 
-            var target = headerLog;
+            var target = headerParent;
             if (span.Attributes[OtelParents.Attribute] is { } attribute)
             {
-                var (log, error) = attribute.GetValueKind() == JsonValueKind.String
+                var (parent, error) = attribute.GetValueKind() == JsonValueKind.String
                     ? await parents.ResolveAsync(attribute.GetValue<string>(), OtelParents.Attribute)
                     : (null, ApiException.BadRequest($"{OtelParents.Attribute}: must be a string"));
-                if (log is null)
+                if (parent is null)
                 {
                     problems.Add($"{at.Path}: {error!.Message}");
                     continue;
                 }
 
-                target = log;
+                target = parent;
             }
 
             var row = SpanRows.ToRow(span, at.Resource, at.Scope);
+            if (target!.Span is { } under)
+            {
+                SpanRows.PlaceUnder(row, under.SpanId, under.RootSpanId);
+            }
+
             var prepared = store.Prepare(row, DateTimeOffset.UtcNow)!;
             if (Encoding.UTF8.GetByteCount(prepared.Text) is var size && size > maxRowBytes)
             {
@@ -76,7 +81,7 @@ public static class OtelApi
             }
 
             // Without a header every span has its own parent (HeaderParentAsync saw to it).
-            ops.Add(new InsertOp(target!, row) { Prepared = prepared });
+            ops.Add(new InsertOp(target.Log, row) { Prepared = prepared });
         }
 
         if (ops.Count > 0)
@@ -105,14 +110,14 @@ public static class OtelApi
         return spans;
     }
 
-    /// <summary>The log the <c>x-bt-parent</c> header names (a 400 or 404 when it names none), or null when there is none to name.</summary>
-    private static async Task<EventObject?> HeaderParentAsync(HttpRequest request, OtelParents parents, List<SpanAt> spans)
+    /// <summary>Where the <c>x-bt-parent</c> header sends spans (a 400 or 404 when it names nowhere), or null when there is none to name.</summary>
+    private static async Task<OtelParent?> HeaderParentAsync(HttpRequest request, OtelParents parents, List<SpanAt> spans)
     {
         var header = request.Headers[OtelParents.Header].ToString().Trim();
         if (header.Length > 0)
         {
-            var (log, error) = await parents.ResolveAsync(header, OtelParents.Header);
-            return log ?? throw error!;
+            var (parent, error) = await parents.ResolveAsync(header, OtelParents.Header);
+            return parent ?? throw error!;
         }
 
         if (spans.Any(s => !s.Span.Attributes.ContainsKey(OtelParents.Attribute)))

@@ -16,18 +16,26 @@ namespace Braid.Server.Otel;
 /// or <c>experiment_id:&lt;uuid&gt;</c>, or the string an SDK's <c>export()</c> gives (see <see cref="ExportedParent"/>), from the request's <c>x-bt-parent</c> header or a span's own
 /// <c>braintrust.parent</c> attribute. Each distinct parent is looked up once per request.
 /// </summary>
+/// <summary>Where a parent string sends spans: the log, and the SDK export it was decoded from (which may name a span in that log).</summary>
+public sealed record OtelParent(EventObject Log, ExportedParent? Exported = null)
+{
+    /// <summary>The span an SDK <c>span.export()</c> names (both its ids), or null for a parent that names only a log.</summary>
+    public (string SpanId, string RootSpanId)? Span =>
+        Exported is { SpanId: { } spanId, RootSpanId: { } rootSpanId } ? (spanId, rootSpanId) : null;
+}
+
 public sealed class OtelParents(Principal principal, ObjectStore objects, IServiceProvider services)
 {
     public const string Header = "x-bt-parent";
     public const string Attribute = "braintrust.parent";
 
-    private readonly Dictionary<(string Source, string Parent), (EventObject? Log, ApiException? Error)> _resolved = [];
+    private readonly Dictionary<(string Source, string Parent), (OtelParent? Parent, ApiException? Error)> _resolved = [];
 
     // Writing spans into a log is an update of it.
     private Access Access => services.GetRequiredService<Access>();
 
-    /// <summary>The log <paramref name="parent"/> names, or the 400 (syntax) or 404 (no such object here) saying why it names none.</summary>
-    public async Task<(EventObject? Log, ApiException? Error)> ResolveAsync(string parent, string source)
+    /// <summary>Where <paramref name="parent"/> sends spans, or the 400 (syntax) or 404 (no such object here) saying why it names nowhere.</summary>
+    public async Task<(OtelParent? Parent, ApiException? Error)> ResolveAsync(string parent, string source)
     {
         if (!_resolved.TryGetValue((source, parent), out var result))
         {
@@ -47,14 +55,19 @@ public sealed class OtelParents(Principal principal, ObjectStore objects, IServi
         return result;
     }
 
-    private async Task<EventObject> FindAsync(string parent, string source)
+    private async Task<OtelParent> FindAsync(string parent, string source)
     {
-        var colon = parent.IndexOf(':', StringComparison.Ordinal);
-        if (colon < 0 && ExportedParent.TryDecode(parent) is { } exported)
+        if (!parent.Contains(':', StringComparison.Ordinal) && ExportedParent.TryDecode(parent) is { } exported)
         {
-            return await FindExportedAsync(exported, source);
+            return new OtelParent(await FindExportedAsync(exported, source), exported);
         }
 
+        return new OtelParent(await FindLogAsync(parent, source));
+    }
+
+    private async Task<EventObject> FindLogAsync(string parent, string source)
+    {
+        var colon = parent.IndexOf(':', StringComparison.Ordinal);
         var value = colon < 0 ? "" : parent[(colon + 1)..];
         switch (colon < 0 ? "" : parent[..colon])
         {
@@ -87,7 +100,7 @@ public sealed class OtelParents(Principal principal, ObjectStore objects, IServi
         }
 
         return type == EventObjectType.ProjectLogs && parent.ProjectName is { Length: > 0 } name
-            ? await FindAsync($"project_name:{name}", source)
+            ? await FindLogAsync($"project_name:{name}", source)
             : throw ApiException.BadRequest($"{source}: the exported parent names no object id (or project for logs)");
     }
 }

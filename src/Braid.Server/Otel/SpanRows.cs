@@ -69,6 +69,17 @@ public static class SpanRows
         return row;
     }
 
+    /// <summary>
+    /// Hangs the span's trace under a Braintrust span that <c>span.export()</c> named as the parent: it joins that
+    /// span's trace (its <c>root_span_id</c>), and a span with no OTLP parent becomes that span's child. The span keeps
+    /// its own id.
+    /// </summary>
+    public static void PlaceUnder(JsonObject row, string parentSpanId, string rootSpanId)
+    {
+        row["root_span_id"] = rootSpanId;
+        row["span_parents"] ??= new JsonArray(parentSpanId);
+    }
+
     private static JsonObject Metrics(OtlpSpan span, JsonObject attributes)
     {
         var metrics = new JsonObject();

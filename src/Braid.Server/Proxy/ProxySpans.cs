@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Braid.Server.Events;
 using Braid.Server.Otel;
-using Braid.Server.Sdk;
 using Braid.Storage.Events;
 using Braid.Storage.Objects;
 using Braid.Storage.Tenancy;
@@ -30,14 +29,9 @@ public static class ProxySpans
         }
 
         var parents = new OtelParents(principal, http.RequestServices.GetRequiredService<ObjectStore>(), http.RequestServices);
-        var (log, error) = await parents.ResolveAsync(parent, OtelParents.Header);
-        if (log is null)
-        {
-            throw error!;
-        }
-
-        var exported = parent.Contains(':', StringComparison.Ordinal) ? null : ExportedParent.TryDecode(parent);
-        return new ProxyParent(log, exported?.SpanId, exported?.RootSpanId ?? exported?.RowId);
+        var (resolved, error) = await parents.ResolveAsync(parent, OtelParents.Header);
+        var exported = (resolved ?? throw error!).Exported;
+        return new ProxyParent(resolved.Log, exported?.SpanId, exported?.RootSpanId ?? exported?.RowId);
     }
 
     public static async Task WriteAsync(

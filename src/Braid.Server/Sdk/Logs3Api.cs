@@ -48,9 +48,10 @@ public static class Logs3Api
         var (node, bytes) = await JsonBody.ReadAsync(http);
         var body = Batch(node, "request body");
         var rows = body["rows"];
+        string? overflowBlob = null;
         if (rows is JsonObject reference)
         {
-            (rows, bytes) = ReadOverflow(http, reference);
+            (rows, bytes, overflowBlob) = ReadOverflow(http, reference);
         }
 
         if (rows is not JsonArray list)
@@ -78,6 +79,13 @@ public static class Logs3Api
         }
 
         await EventsApi.CommitAsync(http, ops, bytes);
+        if (overflowBlob is not null)
+        {
+            // Its rows are committed: the upload has served its purpose. (A retry of this same reference now finds
+            // nothing, which is a 400 for rows that are already stored.)
+            http.RequestServices.GetRequiredService<BlobStore>().Delete(overflowBlob);
+        }
+
         // The SDK parses every answer as JSON and retries any that is not (sdk-protocol §7.1).
         return JsonResults.Ok(new JsonObject { ["row_ids"] = rowIds });
     }
@@ -104,7 +112,7 @@ public static class Logs3Api
     /// <c>{"type": "logs3_overflow", "key": ...}</c>: the batch was uploaded to the signed URL that <c>/logs3/overflow</c>
     /// handed out under the caller's organization, so another organization's key names nothing.
     /// </summary>
-    private static (JsonNode? Rows, long Bytes) ReadOverflow(HttpContext http, JsonObject reference)
+    private static (JsonNode? Rows, long Bytes, string Blob) ReadOverflow(HttpContext http, JsonObject reference)
     {
         if ((string?)(reference["type"] as JsonValue) is not "logs3_overflow")
         {
@@ -118,7 +126,8 @@ public static class Logs3Api
         }
 
         var blobs = http.RequestServices.GetRequiredService<BlobStore>();
-        using var stream = blobs.OpenRead(BlobsApi.OverflowBlob(http.GetPrincipal().OrgId, key))
+        var blob = BlobsApi.OverflowBlob(http.GetPrincipal().OrgId, key);
+        using var stream = blobs.OpenRead(blob)
             ?? throw ApiException.BadRequest($"rows.key: no uploaded payload '{key}' (was the upload finished?)");
         JsonNode? payload;
         try
@@ -130,7 +139,7 @@ public static class Logs3Api
             throw ApiException.BadRequest($"rows.key: the uploaded payload is not JSON: {e.Message}");
         }
 
-        return (Batch(payload, "uploaded payload")["rows"], stream.Length);
+        return (Batch(payload, "uploaded payload")["rows"], stream.Length, blob);
     }
 
     /// <summary>Which log a row belongs to, by its id fields (sdk-protocol §4).</summary>

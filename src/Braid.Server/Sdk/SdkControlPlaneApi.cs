@@ -4,6 +4,7 @@ using Braid.Server.Auth;
 using Braid.Server.Events;
 using Braid.Server.Http;
 using Braid.Server.Objects;
+using Braid.Server.Tenancy;
 using Braid.Storage.Events;
 using Braid.Storage.Objects;
 using Braid.Storage.Tenancy;
@@ -23,6 +24,7 @@ public static class SdkControlPlaneApi
         api.MapPost("apikey/login", LoginAsync);
         api.MapGet("self/me", MeAsync);
         api.MapPost("self/me", MeAsync);
+        routes.MapGet("/ping", MeAsync).WithTags("sdk");
         api.MapPost("self/get_object_info", ObjectInfoAsync);
         api.MapPost("project/register", RegisterProjectAsync);
         api.MapGet("project", GetProjectAsync);
@@ -60,20 +62,21 @@ public static class SdkControlPlaneApi
         return JsonResults.Ok(new JsonObject { ["org_info"] = orgInfo });
     }
 
+    /// <summary>
+    /// Who the key's user is: the spec's <c>User</c> (id, names, email, avatar_url, created) and the organizations the
+    /// user belongs to, <c>{id, name}</c> each, as Braintrust's docs show <c>/api/self/me</c>. The Python SDK's
+    /// <c>user_info()</c> reads <c>GET /ping</c> as JSON, so that answers the same; the TypeScript SDK's <c>ping()</c>
+    /// only looks for a 200.
+    /// </summary>
     private static async Task<IResult> MeAsync(HttpContext http, TenantStore tenants)
     {
         var principal = http.GetPrincipal();
         var user = await tenants.GetMemberAsync(principal.OrgId, principal.UserId)
             ?? throw ApiException.Unauthorized("the API key's user is no longer a member of its organization");
         var organizations = await tenants.ListOrganizationsAsync(principal.UserId, new TenantQuery());
-        return JsonResults.Ok(new JsonObject
-        {
-            ["id"] = user.Id,
-            ["email"] = user.Email,
-            ["given_name"] = user.GivenName,
-            ["family_name"] = user.FamilyName,
-            ["organizations"] = new JsonArray([.. organizations.Select(o => new JsonObject { ["id"] = o.Id, ["name"] = o.Name })]),
-        });
+        var me = UsersApi.Render(user);
+        me["organizations"] = new JsonArray([.. organizations.Select(o => new JsonObject { ["id"] = o.Id, ["name"] = o.Name })]);
+        return JsonResults.Ok(me);
     }
 
     /// <summary><c>{project_name, org_id}</c> → <c>{project}</c>: the project of that name, created when missing.</summary>

@@ -13,6 +13,7 @@ namespace Braid.Server.Sdk;
 /// <summary>
 /// The SDK's calls on the api base outside the OpenAPI spec (sdk-protocol §3 data plane): summaries, the current
 /// transaction id, dataset restore, <c>project.publish()</c> and dataset snapshots. Each reuses the REST API's code.
+/// Also <c>registerSandbox()</c>'s call on the proxy base, which Braid refuses (Braid serves every base at its root).
 /// </summary>
 public static class SdkDataPlaneApi
 {
@@ -24,6 +25,7 @@ public static class SdkDataPlaneApi
         routes.MapPost("/v1/dataset/{dataset_id}/restore/preview", (HttpContext http, ObjectStore objects) => RestoreAsync(http, objects, apply: false));
         routes.MapPost("/v1/dataset/{dataset_id}/restore", (HttpContext http, ObjectStore objects) => RestoreAsync(http, objects, apply: true));
         routes.MapPost("/insert-functions", InsertFunctionsAsync);
+        routes.MapPost("/function/sandbox-list", SandboxListAsync);
 
         var snapshots = routes.MapGroup("/api/dataset_snapshot").WithTags("sdk");
         snapshots.MapPost("register", RegisterSnapshotAsync);
@@ -126,13 +128,14 @@ public static class SdkDataPlaneApi
     /// <summary>
     /// <c>project.publish()</c>: each function is written by slug in its project through the function kind, or the prompt
     /// kind for <c>function_data.type = "prompt"</c>. Publishing is a deploy, so a slug that exists is replaced unless
-    /// the function says otherwise in <c>if_exists</c>. Functions are written one by one: an error names the one that failed.
+    /// the function says otherwise in <c>if_exists</c>. The batch is all or nothing: every function is checked before
+    /// any is written, and a 400 names the first bad one by its index.
     /// </summary>
     private static async Task<IResult> InsertFunctionsAsync(HttpContext http, ObjectStore store)
     {
         var body = await JsonBody.ReadObjectAsync(http);
         var functions = EventValidation.Array(body, "functions");
-        var written = new JsonArray();
+        var batch = new List<(ObjectKind Kind, JsonObject Function, string IfExists)>(functions.Count);
         for (var i = 0; i < functions.Count; i++)
         {
             if (functions[i] is not JsonObject function)
@@ -140,11 +143,22 @@ public static class SdkDataPlaneApi
                 throw ApiException.BadRequest($"functions[{i}]: must be an object, not {JsonBody.Describe(functions[i])}");
             }
 
-            try
+            await NamingTheFunctionAsync(i, async () =>
             {
                 var ifExists = FieldValidation.Check(ObjectsApi.IfExists, function["if_exists"])?.GetValue<string>() ?? "replace";
                 // A published prompt is what loadPrompt reads: the prompt kind, not a function.
                 var kind = (string?)(function["function_data"]?["type"] as JsonValue) == "prompt" ? ObjectKinds.Prompt : ObjectKinds.Function;
+                await ObjectsApi.UpsertAsync(kind, function, ifExists, http, store, checkOnly: true);
+                batch.Add((kind, function, ifExists));
+            });
+        }
+
+        var written = new JsonArray();
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var (kind, function, ifExists) = batch[i];
+            await NamingTheFunctionAsync(i, async () =>
+            {
                 var (doc, existing) = await ObjectsApi.UpsertAsync(kind, function, ifExists, http, store);
                 written.Add(new JsonObject
                 {
@@ -153,51 +167,131 @@ public static class SdkDataPlaneApi
                     ["project_id"] = doc["project_id"]?.DeepClone(),
                     ["found_existing"] = existing,
                 });
-            }
-            catch (ApiException e) when (e.Status < 500)
-            {
-                throw new ApiException(e.Status, $"functions[{i}].{e.Message}");
-            }
+            });
         }
 
         return JsonResults.Ok(new JsonObject { ["status"] = "success", ["functions"] = written });
     }
 
+    /// <summary>
+    /// <c>registerSandbox()</c> asks the server to list the evals inside a snapshot of an external cloud sandbox
+    /// (<c>sandbox_spec.provider</c>: Modal, Lambda) before it registers them as functions. Braid runs no sandboxes and
+    /// holds no provider's credentials, so it cannot look inside one: a 400 naming the provider, which the SDK throws.
+    /// </summary>
+    private static async Task SandboxListAsync(HttpContext http)
+    {
+        var body = await JsonBody.ReadObjectAsync(http);
+        var spec = body["sandbox_spec"] as JsonObject ?? throw ApiException.BadRequest("sandbox_spec: is required (an object with provider)");
+        var provider = SdkArgs.RequiredString(spec, "provider");
+        throw ApiException.BadRequest(
+            $"sandbox_spec.provider: '{provider}' sandboxes are not supported by this server: Braid cannot reach an external " +
+            "sandbox provider to list the evals in a snapshot. Run the evals with Eval() instead.");
+    }
+
+    // A client error about one function of the batch names it by index: "functions[2].slug: ...".
+    private static async Task NamingTheFunctionAsync(int index, Func<Task> action)
+    {
+        try
+        {
+            await action();
+        }
+        catch (ApiException e) when (e.Status < 500)
+        {
+            throw new ApiException(e.Status, $"functions[{index}].{e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// <c>dataset.createSnapshot()</c>: <c>{dataset_id, dataset_snapshot_name, xact_id, description?, update?}</c> →
+    /// <c>{dataset_snapshot, found_existing}</c>. Register semantics: a name the dataset already has comes back
+    /// unchanged, unless <c>update</c> asks to point it at the new version (and description).
+    /// </summary>
     private static async Task<IResult> RegisterSnapshotAsync(HttpContext http, ObjectStore store)
     {
         var body = await JsonBody.ReadObjectAsync(http);
-        var (doc, _) = await ObjectsApi.CreateAsync(ObjectKinds.DatasetSnapshot, body, http, store);
-        return JsonResults.Ok(doc);
+        var create = new JsonObject
+        {
+            ["dataset_id"] = body["dataset_id"]?.DeepClone(),
+            // The spec's create body says `name`; the SDK says `dataset_snapshot_name`.
+            ["name"] = (body["dataset_snapshot_name"] ?? body["name"])?.DeepClone(),
+            ["xact_id"] = body["xact_id"]?.DeepClone(),
+        };
+        foreach (var field in new[] { "description", "org_name" })
+        {
+            if (body.TryGetPropertyValue(field, out var value))
+            {
+                create[field] = value?.DeepClone();
+            }
+        }
+
+        if (create["name"] is null)
+        {
+            ApiException.ThrowBadRequest("dataset_snapshot_name: is required");
+        }
+
+        var ifExists = SdkArgs.OptionalBoolean(body, "update") == true ? "replace" : null;
+        var (snapshot, existing) = await ObjectsApi.UpsertAsync(ObjectKinds.DatasetSnapshot, create, ifExists, http, store);
+        return JsonResults.Ok(new JsonObject { ["dataset_snapshot"] = snapshot, ["found_existing"] = existing });
     }
 
-    /// <summary><c>{dataset_id, name?}</c> → the dataset's snapshots (of that name), newest first.</summary>
+    /// <summary>
+    /// <c>listSnapshots()</c> and <c>getSnapshot()</c>: <c>{dataset_id, name?, xact_id?}</c> (or <c>{id}</c>) → the
+    /// matching snapshots as an array, newest first. A name or version that matches none is an empty array: the SDK
+    /// reports "not found" itself.
+    /// </summary>
     private static async Task<IResult> ListSnapshotsAsync(HttpContext http, ObjectStore store)
     {
         var body = await JsonBody.ReadObjectAsync(http);
         var principal = await SdkArgs.OrganizationAsync(http, body);
-        var datasetId = SdkArgs.OptionalUuid(body, "dataset_id") ?? throw ApiException.BadRequest("dataset_id: is required");
-        var query = new ObjectQuery(principal.OrgId, ObjectKinds.DatasetSnapshot.Name) { ScopeId = datasetId, Name = SdkArgs.OptionalString(body, "name") };
+        var id = SdkArgs.OptionalUuid(body, "id");
+        var datasetId = SdkArgs.OptionalUuid(body, "dataset_id");
+        if (id is null && datasetId is null)
+        {
+            ApiException.ThrowBadRequest("dataset_id: is required (or id)");
+        }
+
+        var xactId = SdkArgs.OptionalString(body, "xact_id");
+        var query = new ObjectQuery(principal.OrgId, ObjectKinds.DatasetSnapshot.Name)
+        {
+            Ids = id is null ? null : [id],
+            ScopeId = datasetId,
+            Name = SdkArgs.OptionalString(body, "name"),
+        };
         var snapshots = new JsonArray();
         var access = EventsApi.AccessOf(http);
         await foreach (var row in store.ListAsync(query, null))
         {
-            if (await ObjectAccess.CanReadAsync(access, principal, ObjectKinds.DatasetSnapshot, row))
+            var snapshot = ObjectDocuments.Render(ObjectKinds.DatasetSnapshot, row);
+            if ((xactId is null || (string?)snapshot["xact_id"] == xactId)
+                && await ObjectAccess.CanReadAsync(access, principal, ObjectKinds.DatasetSnapshot, row))
             {
-                snapshots.Add(ObjectDocuments.Render(ObjectKinds.DatasetSnapshot, row));
+                snapshots.Add(snapshot);
             }
         }
 
         return JsonResults.Ok(snapshots);
     }
 
+    /// <summary><c>updateSnapshot(id, {name?, description?})</c> → the snapshot. A null name leaves it; a null description clears it.</summary>
     private static async Task<IResult> PatchSnapshotAsync(HttpContext http, ObjectStore store)
     {
         var body = await JsonBody.ReadObjectAsync(http);
         var id = SdkArgs.OptionalUuid(body, "id") ?? throw ApiException.BadRequest("id: is required");
-        body.Remove("id");
-        return await ObjectsApi.PatchAsync(ObjectKinds.DatasetSnapshot, id, body, http, store);
+        var patch = new JsonObject();
+        if (body["name"] is { } name)
+        {
+            patch["name"] = name.DeepClone();
+        }
+
+        if (body.TryGetPropertyValue("description", out var description))
+        {
+            patch["description"] = description?.DeepClone();
+        }
+
+        return await ObjectsApi.PatchAsync(ObjectKinds.DatasetSnapshot, id, patch, http, store);
     }
 
+    /// <summary><c>deleteSnapshot(id)</c> → the deleted snapshot. The dataset's rows are untouched.</summary>
     private static async Task<IResult> DeleteSnapshotAsync(HttpContext http, ObjectStore store)
     {
         var body = await JsonBody.ReadObjectAsync(http);

@@ -39,7 +39,8 @@ public static class UsersApi
     internal static Task ReadMembersAsync(HttpContext http, Principal principal) =>
         http.RequestServices.GetRequiredService<Access>().RequireAsync(principal, Access.Member(principal.OrgId, null), Access.Read);
 
-    private static JsonObject Render(User user) => new()
+    /// <summary>The spec's <c>User</c>.</summary>
+    internal static JsonObject Render(User user) => new()
     {
         ["id"] = user.Id,
         ["given_name"] = user.GivenName,

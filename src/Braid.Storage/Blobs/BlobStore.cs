@@ -79,6 +79,35 @@ public sealed class BlobStore(string directory)
     /// <summary>Removes the blob under the key, if any.</summary>
     public void Delete(string key) => File.Delete(PathOf(key));
 
+    /// <summary>Removes the blobs under <paramref name="prefix"/> last written before <paramref name="cutoff"/>; returns how many.</summary>
+    public int DeleteOlderThan(string prefix, DateTimeOffset cutoff)
+    {
+        var root = PathOf(prefix);
+        if (!System.IO.Directory.Exists(root))
+        {
+            return 0;
+        }
+
+        var deleted = 0;
+        foreach (var file in new DirectoryInfo(root).EnumerateFiles("*", SearchOption.AllDirectories))
+        {
+            try
+            {
+                if (file.LastWriteTimeUtc < cutoff.UtcDateTime)
+                {
+                    file.Delete();
+                    deleted++;
+                }
+            }
+            catch (IOException)
+            {
+                // Removed or replaced meanwhile by the request that owns it: not ours to clean up.
+            }
+        }
+
+        return deleted;
+    }
+
     private string PathOf(string key) =>
         IsValidKey(key) ? Path.Combine(Directory, key.Replace('/', Path.DirectorySeparatorChar)) : throw new ArgumentException($"invalid blob key '{key}'", nameof(key));
 }

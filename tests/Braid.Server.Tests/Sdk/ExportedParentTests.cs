@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Braid.Server.Sdk;
 using Braid.Server.Tests.Infrastructure;
 using Braid.Server.Tests.Otel;
@@ -72,6 +73,48 @@ public sealed class ExportedParentTests(BraidApp app) : IClassFixture<BraidApp>
         (await Otlp.PostAsync(api, Otlp.Json(Otlp.JsonRequest(new TestSpan(Otlp.NewTraceId(), Otlp.NewSpanId(), "s"))), Export(3, new { object_id = Guid.NewGuid() })))
             .AssertError(HttpStatusCode.BadRequest, "playground");
     }
+
+    [Fact]
+    public async Task OtlpRootSpan_UnderAnExportedSpan_BecomesItsChild_InItsTrace()
+    {
+        var (api, projectId) = await Otlp.NewProjectAsync(app);
+        // A span the SDK logged through /logs3, the root of its trace.
+        var (spanId, rootSpanId) = (Otlp.NewSpanId(), Otlp.NewTraceId());
+        var logged = new { id = "sdk-row", span_id = spanId, root_span_id = rootSpanId, project_id = projectId, log_id = "g", span_attributes = new { name = "sdk" } };
+        (await api.PostAsync("/logs3", new { rows = new[] { logged }, api_version = 2 })).AssertOk();
+
+        // Its span.export() (V4: span id and root span id packed as hex bytes), as the header; then, as a span's
+        // attribute, the same span named in the JSON tail.
+        byte[] packed = [4, 2, 2, 3, .. Convert.FromHexString(spanId), 4, .. Convert.FromHexString(rootSpanId)];
+        var header = Convert.ToBase64String([.. packed, .. JsonSerializer.SerializeToUtf8Bytes(new { object_id = projectId, row_id = "sdk-row" })]);
+        var attribute = Export(2, new { object_id = projectId, row_id = "sdk-row", span_id = spanId, root_span_id = rootSpanId });
+        var (trace, root, child, other) = (Otlp.NewTraceId(), Otlp.NewSpanId(), Otlp.NewSpanId(), Otlp.NewSpanId());
+        (await Otlp.PostAsync(api, Otlp.Json(Otlp.JsonRequest(
+            new TestSpan(trace, root, "otel root"), new TestSpan(trace, child, "otel child") { ParentSpanId = root })), header)).AssertOk();
+        (await Otlp.PostAsync(api, Otlp.Json(Otlp.JsonRequest(
+            new TestSpan(Otlp.NewTraceId(), other, "by attribute", ("braintrust.parent", attribute)))), null)).AssertOk();
+
+        var rows = (await api.PostAsync("/btql", new
+            {
+                query = $"select: id, span_id, root_span_id, span_parents | from: project_logs('{projectId}') | filter: root_span_id = '{rootSpanId}'",
+            }))
+            .AssertOk().Json["data"]!.AsArray().ToDictionary(r => (string)r!["id"]!, r => r!);
+        Assert.Equal(new[] { "sdk-row", child, other, root }.Order(StringComparer.Ordinal), rows.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal([spanId], Parents(rows[root]!));
+        Assert.Equal(root, (string)rows[root]!["span_id"]!);
+        Assert.Equal([root], Parents(rows[child]!));
+        Assert.Equal([spanId], Parents(rows[other]!));
+        Assert.Null(rows["sdk-row"]!["span_parents"]);
+
+        // A logger's export names no span: the OTLP root stays the root of its own trace.
+        var (loneTrace, lone) = (Otlp.NewTraceId(), Otlp.NewSpanId());
+        (await Otlp.PostAsync(api, Otlp.Json(Otlp.JsonRequest(new TestSpan(loneTrace, lone, "lone"))), Export(2, new { object_id = projectId }))).AssertOk();
+        var loneRow = (await api.FetchAllAsync($"project_logs/{projectId}")).Single(r => (string)r["id"]! == lone);
+        Assert.Equal(loneTrace, (string)loneRow["root_span_id"]!);
+        Assert.Null(loneRow["span_parents"]);
+    }
+
+    private static string[] Parents(JsonNode row) => [.. row["span_parents"]!.AsArray().Select(p => (string)p!)];
 
     // A V4 export with no packed ids: [4, type, 0] + the JSON fields.
     private static string Export(byte type, object json) => Convert.ToBase64String([4, type, 0, .. JsonSerializer.SerializeToUtf8Bytes(json)]);

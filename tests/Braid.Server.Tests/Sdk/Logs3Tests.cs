@@ -2,7 +2,10 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Braid.Server.Blobs;
 using Braid.Server.Tests.Infrastructure;
+using Braid.Storage.Blobs;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Braid.Server.Tests.Sdk;
 
@@ -143,6 +146,10 @@ public sealed class Logs3Tests(BraidApp app) : IClassFixture<BraidApp>
         (await other.PostAsync("/logs3", reference)).AssertError(HttpStatusCode.BadRequest, "rows.key");
         (await api.PostAsync("/logs3", reference)).AssertOk();
         Assert.Equal(200_000, ((string)Assert.Single(await api.FetchAllAsync($"project_logs/{project}"))["input"]!).Length);
+
+        // Once its rows are committed the upload is deleted: the reference names nothing any more.
+        Assert.False(app.Services.GetRequiredService<BlobStore>().Exists(BlobsApi.OverflowBlob(api.OrgId, (string)overflow["key"]!)));
+        (await api.PostAsync("/logs3", reference)).AssertError(HttpStatusCode.BadRequest, "no uploaded payload");
 
         (await api.PostAsync("/logs3", new { rows = new { type = "other", key = "k" } })).AssertError(HttpStatusCode.BadRequest, "rows.type");
         (await api.PostAsync("/logs3", new { rows = new { type = "logs3_overflow", key = "../x" } })).AssertError(HttpStatusCode.BadRequest, "rows.key");

@@ -31,14 +31,25 @@ public sealed class SdkControlPlaneTests(BraidApp app) : IClassFixture<BraidApp>
     }
 
     [Fact]
-    public async Task Me_DescribesTheKeysUser()
+    public async Task Me_DescribesTheKeysUser_AsTheSpecsUserWithItsOrganizations()
     {
         var api = await app.NewTenantAsync();
-        var me = (await api.GetAsync("/api/self/me")).AssertOk().Json;
+        var me = (await api.GetAsync("/api/self/me")).AssertOk().Object;
         Assert.Equal(api.Key!.User.Id, (string)me["id"]!);
         Assert.Equal(api.Key.User.Email, (string)me["email"]!);
-        Assert.Equal(api.OrgId, (string)me["organizations"]![0]!["id"]!);
+        // The spec's User, every field present, plus the organizations as Braintrust's docs show them.
+        foreach (var field in new[] { "given_name", "family_name", "avatar_url", "created" })
+        {
+            Assert.True(me.ContainsKey(field), $"/api/self/me without '{field}': {me.ToJsonString()}");
+        }
+
+        var org = Assert.Single(me["organizations"]!.AsArray())!;
+        Assert.Equal((api.OrgId, api.OrgName), ((string)org["id"]!, (string)org["name"]!));
         (await api.PostAsync("/api/self/me", "{}")).AssertOk();
+
+        // The Python SDK's user_info() reads GET /ping as JSON.
+        Assert.Equal(api.Key.User.Id, (string)(await api.GetAsync("/ping")).AssertOk().Json["id"]!);
+        (await app.Anonymous().GetAsync("/ping")).AssertStatus(HttpStatusCode.Unauthorized);
     }
 
     [Fact]

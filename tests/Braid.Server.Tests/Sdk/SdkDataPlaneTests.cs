@@ -1,4 +1,6 @@
 using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Braid.Server.Tests.Infrastructure;
 
 namespace Braid.Server.Tests.Sdk;
@@ -113,23 +115,160 @@ public sealed class SdkDataPlaneTests(BraidApp app) : IClassFixture<BraidApp>
     }
 
     [Fact]
-    public async Task DatasetSnapshotCalls_RegisterGetPatchAndDelete()
+    public async Task InsertFunctions_WithOneBadFunction_WritesNoneOfTheBatch()
+    {
+        var api = await app.NewTenantAsync();
+        var project = (string)(await api.CreateProjectAsync())["id"]!;
+        object Prompt(string slug, string content, string? ifExists = null) => new
+        {
+            project_id = project, name = slug, slug, if_exists = ifExists, function_data = new { type = "prompt" },
+            prompt_data = new { prompt = new { type = "chat", messages = new[] { new { role = "user", content } } }, options = new { model = "gpt-4o" } },
+        };
+        var code = new
+        {
+            project_id = project, name = "Scorer", slug = "scorer",
+            function_data = new { type = "code", data = new { type = "inline", runtime_context = new { runtime = "node", version = "20" }, code = "x" } },
+        };
+        (await api.PostAsync("/insert-functions", new { functions = new[] { Prompt("kept", "before") } })).AssertOk();
+
+        // A new prompt, a replacement and a new code function ahead of the bad one: none of them is written.
+        (await api.PostAsync("/insert-functions", new { functions = new object[] { Prompt("fresh", "new"), Prompt("kept", "after"), code, new { project_id = project, name = "n", slug = "s" } } }))
+            .AssertError(HttpStatusCode.BadRequest, "functions[3].function_data");
+        (await api.PostAsync("/insert-functions", new { functions = new object[] { Prompt("fresh", "new"), Prompt("kept", "again", ifExists: "error") } }))
+            .AssertError(HttpStatusCode.BadRequest, "functions[1].slug");
+        (await api.PostAsync("/insert-functions", new { functions = new object[] { Prompt("fresh", "new"), Prompt("other", "x") } }))
+            .AssertOk();
+
+        var prompts = (await api.GetAsync($"/v1/prompt?project_id={project}")).AssertOk().Objects.ToDictionary(p => (string)p["slug"]!);
+        Assert.Equal(["fresh", "kept", "other"], prompts.Keys.Order());
+        Assert.Equal("before", (string)prompts["kept"]["prompt_data"]!["prompt"]!["messages"]![0]!["content"]!);
+        Assert.Empty((await api.GetAsync($"/v1/function?project_id={project}&slug=scorer")).AssertOk().Objects);
+    }
+
+    [Fact]
+    public async Task SandboxList_UnderTheLoginsProxyUrl_Is400NamingTheProvider()
+    {
+        var api = await app.NewTenantAsync();
+        var project = (string)(await api.CreateProjectAsync())["id"]!;
+        // registerSandbox() joins the proxy base the login answer gave and "function/sandbox-list".
+        var proxyUrl = new Uri((string)(await api.PostAsync("/api/apikey/login", new { })).AssertOk().Json["org_info"]![0]!["proxy_url"]!);
+        var path = proxyUrl.AbsolutePath.TrimEnd('/') + "/function/sandbox-list";
+        var body = JsonSerializer.Serialize(new
+        {
+            sandbox_spec = new { provider = "modal", snapshot_ref = "im-123" },
+            runtime_context = new { runtime = "node", version = "22.0.0" },
+            entrypoints = new[] { "evals/math.eval.ts" },
+            project_id = project,
+        });
+
+        (await api.SendAsync(HttpMethod.Post, path, body, new Dictionary<string, string> { ["x-bt-org-name"] = api.OrgName }))
+            .AssertError(HttpStatusCode.BadRequest, "sandbox_spec.provider: 'modal'");
+        (await api.PostAsync(path, new { sandbox_spec = new { } })).AssertError(HttpStatusCode.BadRequest, "provider");
+        (await api.PostAsync(path, new { })).AssertError(HttpStatusCode.BadRequest, "sandbox_spec");
+        (await app.Anonymous().SendAsync(HttpMethod.Post, path, body)).AssertStatus(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task DatasetSnapshotRegister_TakesTheSdkBody_AndAnswersDatasetSnapshotAndFoundExisting()
+    {
+        var api = await app.NewTenantAsync();
+        var log = await api.CreateLogAsync("dataset");
+        var datasetId = log.Split('/')[1];
+        await api.InsertAsync(log, new { input = 1 });
+        var xact = (await api.GetAsync("/xact-id")).AssertOk().Body;
+
+        // What dataset.createSnapshot() posts; `description` and `update` are left out when undefined.
+        var created = (await api.PostAsync("/api/dataset_snapshot/register", new { dataset_id = datasetId, dataset_snapshot_name = "v1", xact_id = xact })).AssertOk().Object;
+        Assert.False((bool)created["found_existing"]!);
+        var snapshot = created["dataset_snapshot"]!.AsObject();
+        AssertSnapshotShape(snapshot);
+        Assert.Equal(datasetId, (string)snapshot["dataset_id"]!);
+        Assert.Equal("v1", (string)snapshot["name"]!);
+        Assert.Equal(xact, (string)snapshot["xact_id"]!);
+        Assert.Null(snapshot["description"]);
+
+        await api.InsertAsync(log, new { input = 2 });
+        var later = (await api.GetAsync("/xact-id")).AssertOk().Body;
+        var kept = (await api.PostAsync("/api/dataset_snapshot/register", new { dataset_id = datasetId, dataset_snapshot_name = "v1", xact_id = later })).AssertOk().Object;
+        Assert.True((bool)kept["found_existing"]!);
+        Assert.Equal((string)snapshot["id"]!, (string)kept["dataset_snapshot"]!["id"]!);
+        Assert.Equal(xact, (string)kept["dataset_snapshot"]!["xact_id"]!);
+
+        var moved = (await api.PostAsync("/api/dataset_snapshot/register",
+            new { dataset_id = datasetId, dataset_snapshot_name = "v1", xact_id = later, description = "moved", update = true })).AssertOk().Object;
+        Assert.True((bool)moved["found_existing"]!);
+        Assert.Equal((string)snapshot["id"]!, (string)moved["dataset_snapshot"]!["id"]!);
+        Assert.Equal(later, (string)moved["dataset_snapshot"]!["xact_id"]!);
+        Assert.Equal("moved", (string)moved["dataset_snapshot"]!["description"]!);
+
+        (await api.PostAsync("/api/dataset_snapshot/register", new { dataset_id = datasetId, dataset_snapshot_name = "v2" })).AssertError(HttpStatusCode.BadRequest, "xact_id");
+        (await api.PostAsync("/api/dataset_snapshot/register", new { dataset_id = datasetId, xact_id = xact })).AssertError(HttpStatusCode.BadRequest, "dataset_snapshot_name");
+        (await api.PostAsync("/api/dataset_snapshot/register", new { dataset_id = datasetId, dataset_snapshot_name = "v2", xact_id = xact, update = "yes" }))
+            .AssertError(HttpStatusCode.BadRequest, "update");
+        (await (await app.NewTenantAsync()).PostAsync("/api/dataset_snapshot/register", new { dataset_id = datasetId, dataset_snapshot_name = "x", xact_id = xact }))
+            .AssertError(HttpStatusCode.BadRequest, "dataset_id");
+    }
+
+    [Fact]
+    public async Task DatasetSnapshotGetPatchDelete_AnswerWhatTheSdkParses()
     {
         var api = await app.NewTenantAsync();
         var datasetId = (await api.CreateLogAsync("dataset")).Split('/')[1];
+        var otherDataset = (await api.CreateLogAsync("dataset")).Split('/')[1];
         var xact = (await api.GetAsync("/xact-id")).AssertOk().Body;
-        var snapshot = (await api.PostAsync("/api/dataset_snapshot/register", new { dataset_id = datasetId, name = "v1", xact_id = xact })).AssertOk().Json;
-        var id = (string)snapshot["id"]!;
-        Assert.Equal(xact, (string)snapshot["xact_id"]!);
+        async Task<string> RegisterAsync(string dataset, string name, string version) =>
+            (string)(await api.PostAsync("/api/dataset_snapshot/register", new { dataset_id = dataset, dataset_snapshot_name = name, xact_id = version, description = "d" }))
+                .AssertOk().Json["dataset_snapshot"]!["id"]!;
+        var first = await RegisterAsync(datasetId, "first", xact);
+        var second = await RegisterAsync(datasetId, "second", "1");
+        await RegisterAsync(otherDataset, "first", xact);
 
-        var listed = (await api.PostAsync("/api/dataset_snapshot/get", new { dataset_id = datasetId, name = "v1" })).AssertOk().Json.AsArray();
-        Assert.Equal(id, (string)Assert.Single(listed)!["id"]!);
-        Assert.Equal("renamed", (string)(await api.PostAsync("/api/dataset_snapshot/patch_id", new { id, name = "renamed" })).AssertOk().Json["name"]!);
-        (await api.PostAsync("/api/dataset_snapshot/delete_id", new { id })).AssertOk();
-        Assert.Empty((await api.PostAsync("/api/dataset_snapshot/get", new { dataset_id = datasetId })).AssertOk().Json.AsArray());
+        // listSnapshots(), getSnapshot({snapshotName}) and getSnapshot({xactId}): arrays of DatasetSnapshot.
+        var all = (await api.PostAsync("/api/dataset_snapshot/get", new { dataset_id = datasetId })).AssertOk().Json.AsArray();
+        Assert.Equal([second, first], all.Select(s => (string)s!["id"]!));
+        foreach (var s in all)
+        {
+            AssertSnapshotShape(s!.AsObject());
+        }
 
-        (await api.PostAsync("/api/dataset_snapshot/register", new { dataset_id = datasetId, name = "v2" })).AssertError(HttpStatusCode.BadRequest, "xact_id");
+        Assert.Equal([first], (await api.PostAsync("/api/dataset_snapshot/get", new { dataset_id = datasetId, name = "first" })).AssertOk().Json.AsArray().Select(s => (string)s!["id"]!));
+        Assert.Equal([second], (await api.PostAsync("/api/dataset_snapshot/get", new { dataset_id = datasetId, xact_id = "1" })).AssertOk().Json.AsArray().Select(s => (string)s!["id"]!));
+        Assert.Equal([first], (await api.PostAsync("/api/dataset_snapshot/get", new { id = first })).AssertOk().Json.AsArray().Select(s => (string)s!["id"]!));
+        Assert.Empty((await api.PostAsync("/api/dataset_snapshot/get", new { dataset_id = datasetId, name = "none" })).AssertOk().Json.AsArray());
+        Assert.Empty((await (await app.NewTenantAsync()).PostAsync("/api/dataset_snapshot/get", new { dataset_id = datasetId })).AssertOk().Json.AsArray());
+
+        // updateSnapshot(id, {name, description: null}): a rename, and a null description clears it.
+        var renamed = (await api.PostAsync("/api/dataset_snapshot/patch_id", new { id = first, name = "renamed", description = (string?)null })).AssertOk().Object;
+        AssertSnapshotShape(renamed);
+        Assert.Equal("renamed", (string)renamed["name"]!);
+        Assert.Null(renamed["description"]);
+        Assert.Equal(xact, (string)renamed["xact_id"]!);
+        var described = (await api.PostAsync("/api/dataset_snapshot/patch_id", new { id = first, name = (string?)null, description = "again" })).AssertOk().Object;
+        Assert.Equal(("renamed", "again"), ((string)described["name"]!, (string)described["description"]!));
+        (await api.PostAsync("/api/dataset_snapshot/patch_id", new { id = first, name = "second" })).AssertError(HttpStatusCode.BadRequest, "name");
+
+        // deleteSnapshot(id): the deleted snapshot.
+        var deleted = (await api.PostAsync("/api/dataset_snapshot/delete_id", new { id = first })).AssertOk().Object;
+        AssertSnapshotShape(deleted);
+        Assert.Equal(first, (string)deleted["id"]!);
+        Assert.Equal([second], (await api.PostAsync("/api/dataset_snapshot/get", new { dataset_id = datasetId })).AssertOk().Json.AsArray().Select(s => (string)s!["id"]!));
+
         (await api.PostAsync("/api/dataset_snapshot/get", new { })).AssertError(HttpStatusCode.BadRequest, "dataset_id");
+        (await api.PostAsync("/api/dataset_snapshot/get", new { dataset_id = "x" })).AssertError(HttpStatusCode.BadRequest, "dataset_id");
         (await api.PostAsync("/api/dataset_snapshot/patch_id", new { id = Guid.NewGuid(), name = "x" })).AssertStatus(HttpStatusCode.NotFound);
+        (await api.PostAsync("/api/dataset_snapshot/delete_id", new { id = first })).AssertStatus(HttpStatusCode.NotFound);
+        (await api.PostAsync("/api/dataset_snapshot/delete_id", new { })).AssertError(HttpStatusCode.BadRequest, "id");
+    }
+
+    // The SDK's zod DatasetSnapshot: these six keys, description and created present even when null.
+    private static void AssertSnapshotShape(JsonObject snapshot)
+    {
+        foreach (var key in new[] { "id", "dataset_id", "name", "description", "xact_id", "created" })
+        {
+            Assert.True(snapshot.ContainsKey(key), $"snapshot without '{key}': {snapshot.ToJsonString()}");
+        }
+
+        Assert.True(Guid.TryParse((string)snapshot["id"]!, out _));
+        Assert.Equal(JsonValueKind.String, snapshot["xact_id"]!.GetValueKind());
     }
 }
