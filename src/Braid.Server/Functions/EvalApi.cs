@@ -43,7 +43,7 @@ public static class EvalApi
             : throw ApiException.BadRequest("project_id: required, the id (a UUID) of the project the experiment goes in");
         if (await objects.GetAsync(principal.OrgId, ObjectKinds.Project.Name, projectId) is null)
         {
-            throw ApiException.NotFound($"project_id: project '{projectId}' not found");
+            throw ApiException.BadRequest($"project_id: no project '{projectId}' in this organization");
         }
 
         var resolver = services.GetRequiredService<FunctionResolver>();
@@ -197,16 +197,17 @@ public static class EvalApi
         else if ((string?)(data["project_name"] as JsonValue) is { } projectName && (string?)(data["dataset_name"] as JsonValue) is { } datasetName)
         {
             var project = await objects.GetByNaturalKeyAsync(principal.OrgId, ObjectKinds.Project.Name, principal.OrgId, projectName)
-                ?? throw ApiException.NotFound($"data.project_name: no project named '{projectName}'");
+                ?? throw ApiException.BadRequest($"data.project_name: no project named '{projectName}'");
             datasetId = (await objects.GetByNaturalKeyAsync(principal.OrgId, ObjectKinds.Dataset.Name, project.Id, datasetName))?.Id
-                ?? throw ApiException.NotFound($"data.dataset_name: no dataset named '{datasetName}' in project '{projectName}'");
+                ?? throw ApiException.BadRequest($"data.dataset_name: no dataset named '{datasetName}' in project '{projectName}'");
         }
         else
         {
             throw ApiException.BadRequest("data: must be {dataset_id}, {project_name, dataset_name} or {data: [rows]}");
         }
 
-        var dataset = await EventLogs.ResolveAsync(objects, principal, EventObjectType.Dataset, datasetId, "data.dataset_id", services.GetRequiredService<Access>(), Access.Read);
+        var dataset = await ApiException.InBodyAsync(() =>
+            EventLogs.ResolveAsync(objects, principal, EventObjectType.Dataset, datasetId, "data.dataset_id", services.GetRequiredService<Access>(), Access.Read));
         var version = (string?)(data["dataset_version"] as JsonValue) is { } v ? ObjectVersions.Parse(v, "data.dataset_version") : (long?)null;
         var store = services.GetRequiredService<EventStore>();
         var stored = new List<(JsonObject Row, long Xact)>();

@@ -13,6 +13,9 @@ public sealed record FunctionRef
 {
     public string? FunctionId { get; init; }
 
+    /// <summary>The id came from the route: a missing function is a 404 there, and a 400 (a bad reference) in a body.</summary>
+    public bool FromPath { get; init; }
+
     public string? ProjectName { get; init; }
 
     public string? ProjectId { get; init; }
@@ -59,6 +62,7 @@ public sealed record FunctionRef
         var reference = new FunctionRef
         {
             FunctionId = pathId ?? Text("function_id"),
+            FromPath = pathId is not null,
             ProjectName = Text("project_name"),
             ProjectId = Text("project_id") ?? projectId,
             Slug = Text("slug"),

@@ -24,7 +24,8 @@ public sealed record ResolvedFunction(JsonObject Document, string Name)
 /// <summary>
 /// Finds the function a <see cref="FunctionRef"/> names in the caller's organization. Prompts and functions are one
 /// table in Braintrust, so an id or slug is looked up among functions and then prompts. Running a function needs
-/// <c>read</c> on it; another organization's function is a 404, as if it did not exist.
+/// <c>read</c> on it. A function that is not in the caller's organization is a 404 when the route names it, and a 400
+/// (a bad reference) when the body does.
 /// </summary>
 public sealed class FunctionResolver(ObjectStore objects, Access access)
 {
@@ -50,7 +51,7 @@ public sealed class FunctionResolver(ObjectStore objects, Access access)
                 global);
         }
 
-        var (kind, row) = reference.FunctionId is { } id ? await ByIdAsync(principal, id, at) : await BySlugAsync(principal, reference, at);
+        var (kind, row) = reference.FunctionId is { } id ? await ByIdAsync(principal, id, reference.FromPath, at) : await BySlugAsync(principal, reference, at);
         await ObjectAccess.RequireAsync(access, principal, kind, row, Access.Read);
         var doc = ObjectDocuments.Render(kind, row);
         var version = reference.Version;
@@ -72,7 +73,7 @@ public sealed class FunctionResolver(ObjectStore objects, Access access)
         return new ResolvedFunction(doc, (string?)doc["name"] ?? row.Name ?? row.Id);
     }
 
-    private async Task<(ObjectKind, ObjectRow)> ByIdAsync(Principal principal, string rawId, string at)
+    private async Task<(ObjectKind, ObjectRow)> ByIdAsync(Principal principal, string rawId, bool fromPath, string at)
     {
         if (!Ids.TryNormalize(rawId, out var id))
         {
@@ -87,7 +88,9 @@ public sealed class FunctionResolver(ObjectStore objects, Access access)
             }
         }
 
-        throw ApiException.NotFound($"function '{rawId}' not found");
+        throw fromPath
+            ? ApiException.NotFound($"function '{rawId}' not found")
+            : ApiException.BadRequest($"{at}function_id: no function '{rawId}' in this organization");
     }
 
     private async Task<(ObjectKind, ObjectRow)> BySlugAsync(Principal principal, FunctionRef reference, string at)
@@ -102,7 +105,7 @@ public sealed class FunctionResolver(ObjectStore objects, Access access)
         else
         {
             var project = await objects.GetByNaturalKeyAsync(principal.OrgId, ObjectKinds.Project.Name, principal.OrgId, reference.ProjectName!)
-                ?? throw ApiException.NotFound($"{at}project_name: no project named '{reference.ProjectName}'");
+                ?? throw ApiException.BadRequest($"{at}project_name: no project named '{reference.ProjectName}'");
             projectId = project.Id;
         }
 
@@ -114,6 +117,6 @@ public sealed class FunctionResolver(ObjectStore objects, Access access)
             }
         }
 
-        throw ApiException.NotFound($"no function with slug '{reference.Slug}' in project '{reference.ProjectName ?? projectId}'");
+        throw ApiException.BadRequest($"{at}slug: no function with slug '{reference.Slug}' in project '{reference.ProjectName ?? projectId}'");
     }
 }

@@ -107,7 +107,7 @@ public static class InvokeSpans
                 };
                 var objectId = (string?)(reference["object_id"] as JsonValue)
                     ?? throw ApiException.BadRequest("parent.object_id: required, the id of the project (for project_logs) or experiment");
-                var target = await EventLogs.ResolveAsync(objects, principal, type, objectId, "parent.object_id", access, Access.Update);
+                var target = await ApiException.InBodyAsync(() => EventLogs.ResolveAsync(objects, principal, type, objectId, "parent.object_id", access, Access.Update));
                 var rows = reference["row_ids"] as JsonObject;
                 if (reference["row_ids"] is not null and not JsonObject)
                 {

@@ -24,6 +24,22 @@ public sealed class ApiException(int status, string message) : Exception(message
 
     public static ApiException NotFound(string message) => new(StatusCodes.Status404NotFound, message);
 
+    /// <summary>
+    /// Runs a lookup made for an id a request body names: there, an object that does not exist (in the caller's
+    /// organization) is a bad reference, a 400, rather than the 404 a path gets.
+    /// </summary>
+    public static async Task<T> InBodyAsync<T>(Func<Task<T>> lookup)
+    {
+        try
+        {
+            return await lookup();
+        }
+        catch (ApiException e) when (e.Status == StatusCodes.Status404NotFound)
+        {
+            throw BadRequest(e.Message);
+        }
+    }
+
     public static ApiException TooLarge(string message) => new(StatusCodes.Status413PayloadTooLarge, message);
 
     public static ApiException UnsupportedMediaType(string message) => new(StatusCodes.Status415UnsupportedMediaType, message);

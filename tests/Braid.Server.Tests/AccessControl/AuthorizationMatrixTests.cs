@@ -161,6 +161,9 @@ public sealed class AuthorizationMatrixTests(BraidApp app, ITestOutputHelper out
         {
             (_, "insert" or "feedback") => Action.Update,
             (_, "fetch" or "summarize") => Action.Read,
+
+            // Running a function reads it; its spans are written only where the caller may write (none here).
+            (_, "invoke") => Action.Read,
             ("post", "batch_update") => Action.Create,
             ("get", "list_org") => Action.List,
             ("patch", "members") => Action.Create,

@@ -297,7 +297,7 @@ public sealed class InvokeTests(ProxyFixture fixture) : IClassFixture<ProxyFixtu
 
         (await tenant.PostAsync("/function/invoke", new { input = 1 })).AssertError(HttpStatusCode.BadRequest, "name the function to run");
         (await tenant.PostAsync("/function/invoke", new { slug = "s" })).AssertError(HttpStatusCode.BadRequest, "project_name or project_id");
-        (await tenant.PostAsync("/function/invoke", new { function_id = foreign["id"] })).AssertError(HttpStatusCode.NotFound, "not found");
+        (await tenant.PostAsync("/function/invoke", new { function_id = foreign["id"] })).AssertError(HttpStatusCode.BadRequest, "no function");
         (await tenant.PostAsync($"/v1/function/{Guid.NewGuid()}/invoke", new { })).AssertError(HttpStatusCode.NotFound, "not found");
         (await tenant.PostAsync("/function/invoke", new { function_id = foreign["id"], mode = "loud" })).AssertError(HttpStatusCode.BadRequest, "mode");
         (await tenant.PostAsync("/function/invoke", new { function_id = own["id"], parent = new { object_type = "dataset", object_id = "x" } }))
