@@ -4,6 +4,7 @@ using Braid.Server.Functions.Sandbox;
 using Braid.Server.Functions.Scorers;
 using Braid.Server.Http;
 using Braid.Server.Proxy;
+using Braid.Storage.Merge;
 using Braid.Storage.Tenancy;
 using Microsoft.Extensions.Options;
 
@@ -60,7 +61,7 @@ public sealed class FunctionRunner(ChatClient chat, CodeSandbox sandbox, TimePro
         var doc = function.Document.DeepClone().AsObject();
         if (args.Overrides is { } overrides)
         {
-            Merge(doc, overrides);
+            JsonMerge.Into(doc, overrides);
         }
 
         var start = clock.GetUtcNow();
@@ -280,19 +281,4 @@ public sealed class FunctionRunner(ChatClient chat, CodeSandbox sandbox, TimePro
         "task" => "task",
         _ => "function",
     };
-
-    private static void Merge(JsonObject into, JsonObject from)
-    {
-        foreach (var (name, value) in from)
-        {
-            if (into[name] is JsonObject target && value is JsonObject source)
-            {
-                Merge(target, source);
-            }
-            else
-            {
-                into[name] = value?.DeepClone();
-            }
-        }
-    }
 }

@@ -5,6 +5,7 @@ using Braid.Server.Events;
 using Braid.Server.Http;
 using Braid.Server.Otel;
 using Braid.Storage.Events;
+using Braid.Storage.Merge;
 using Braid.Storage.Objects;
 using Braid.Storage.Tenancy;
 
@@ -31,10 +32,7 @@ public sealed class InvokeSpan
         Row["metrics"] = new JsonObject { ["start"] = Seconds(start) };
         if (parent.Propagated is { } propagated)
         {
-            foreach (var (field, value) in propagated)
-            {
-                Row[field] = Merge(Row[field], value);
-            }
+            JsonMerge.Into(Row, (JsonObject)propagated.DeepClone());
         }
     }
 
@@ -51,21 +49,6 @@ public sealed class InvokeSpan
     public static double Seconds(DateTimeOffset at) => at.ToUnixTimeMilliseconds() / 1000.0;
 
     private static string Hex(int bytes) => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(bytes));
-
-    private static JsonNode? Merge(JsonNode? into, JsonNode? from)
-    {
-        if (into is JsonObject target && from is JsonObject source)
-        {
-            foreach (var (name, value) in source)
-            {
-                target[name] = Merge(target[name], value);
-            }
-
-            return target;
-        }
-
-        return from?.DeepClone();
-    }
 }
 
 /// <summary>
