@@ -136,6 +136,7 @@ public static class SdkDataPlaneApi
         var body = await JsonBody.ReadObjectAsync(http);
         var functions = EventValidation.Array(body, "functions");
         var batch = new List<(ObjectKind Kind, JsonObject Function, string IfExists)>(functions.Count);
+        var seen = new Dictionary<(string Kind, string? Project, string? Slug), int>();
         for (var i = 0; i < functions.Count; i++)
         {
             if (functions[i] is not JsonObject function)
@@ -149,6 +150,15 @@ public static class SdkDataPlaneApi
                 // A published prompt is what loadPrompt reads: the prompt kind, not a function.
                 var kind = (string?)(function["function_data"]?["type"] as JsonValue) == "prompt" ? ObjectKinds.Prompt : ObjectKinds.Function;
                 await ObjectsApi.UpsertAsync(kind, function, ifExists, http, store, checkOnly: true);
+
+                // The check above sees only what is stored: a slug the batch itself takes twice would clash at write time.
+                var key = (kind.Name, function["project_id"]?.ToString() ?? function["project_name"]?.ToString(), function["slug"]?.ToString());
+                if (seen.TryGetValue(key, out var earlier) && ifExists == "error")
+                {
+                    throw ApiException.BadRequest($"slug: '{key.Item3}' is also functions[{earlier}] of this batch, and if_exists is 'error'");
+                }
+
+                seen.TryAdd(key, i);
                 batch.Add((kind, function, ifExists));
             });
         }

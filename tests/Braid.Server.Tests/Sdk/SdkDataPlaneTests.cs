@@ -136,6 +136,8 @@ public sealed class SdkDataPlaneTests(BraidApp app) : IClassFixture<BraidApp>
             .AssertError(HttpStatusCode.BadRequest, "functions[3].function_data");
         (await api.PostAsync("/insert-functions", new { functions = new object[] { Prompt("fresh", "new"), Prompt("kept", "again", ifExists: "error") } }))
             .AssertError(HttpStatusCode.BadRequest, "functions[1].slug");
+        (await api.PostAsync("/insert-functions", new { functions = new object[] { Prompt("twice", "1"), Prompt("fresh", "new"), Prompt("twice", "2", ifExists: "error") } }))
+            .AssertError(HttpStatusCode.BadRequest, "functions[2].slug: 'twice' is also functions[0]");
         (await api.PostAsync("/insert-functions", new { functions = new object[] { Prompt("fresh", "new"), Prompt("other", "x") } }))
             .AssertOk();
 
