@@ -49,7 +49,8 @@ internal sealed class SpanScope(QuerySource source, string rowAlias = "c", strin
     /// <summary>Top-level fields of prompt and function rows.</summary>
     public static readonly IReadOnlySet<string> DocumentFields = new HashSet<string>(
         ["id", "_xact_id", "_pagination_key", "created", "org_id", "project_id", "log_id", "name", "slug", "description",
-         "prompt_data", "tags", "metadata", "function_type", "function_data", "origin", "function_schema", "user_id", "audit_data"],
+         "prompt_data", "tags", "metadata", "function_type", "function_data", "origin", "function_schema", "user_id", "audit_data",
+         "action", "target_type", "target_id", "target_name", "impersonator_id", "api_key_id", "details"],
         StringComparer.Ordinal);
 
     public override SqlValue Resolve(FieldPath path, ExpressionCompiler compiler)

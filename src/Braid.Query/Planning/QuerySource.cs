@@ -15,10 +15,10 @@ public sealed record QuerySource(string ObjectType, string OrgId, IReadOnlyList<
     /// <summary>The stored names of the three log types (the event store's <c>object_type</c>).</summary>
     public static readonly IReadOnlySet<string> ObjectTypes = new HashSet<string>(["project_logs", "experiment", "dataset"], StringComparer.Ordinal);
 
-    /// <summary>The control-plane kinds a query can read as rows (<c>project_prompts</c>, <c>org_functions</c>, ...).</summary>
-    public static readonly IReadOnlySet<string> DocumentKinds = new HashSet<string>(["prompt", "function"], StringComparer.Ordinal);
+    /// <summary>The control-plane kinds a query can read as rows (<c>project_prompts</c>, <c>org_functions</c>, <c>org_audit_logs</c>, ...).</summary>
+    public static readonly IReadOnlySet<string> DocumentKinds = new HashSet<string>(["prompt", "function", "audit_event"], StringComparer.Ordinal);
 
-    /// <summary>Rows are control-plane documents (prompts, functions), not log events.</summary>
+    /// <summary>Rows are control-plane documents (prompts, functions, audit events), not log events.</summary>
     public bool IsDocuments => DocumentKinds.Contains(ObjectType);
 
     /// <summary>For documents: every project of the organization (<c>org_prompts</c>), not the listed ones.</summary>

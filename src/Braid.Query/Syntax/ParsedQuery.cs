@@ -50,6 +50,6 @@ public sealed record FromClause(string Source, EquatableList<string> Ids, QueryS
 {
     public static readonly IReadOnlySet<string> Sources = new HashSet<string>(
         ["project_logs", "experiment", "dataset", "prompt", "function", "view",
-         "project_prompts", "project_functions", "org_prompts", "org_functions"],
+         "project_prompts", "project_functions", "org_prompts", "org_functions", "org_audit_logs"],
         StringComparer.Ordinal);
 }

@@ -1,3 +1,5 @@
+using Braid.Storage.Objects;
+using System.Text.Json.Nodes;
 using Braid.Server.AccessControl;
 using Braid.Server.Http;
 using Braid.Storage.Tenancy;
@@ -29,6 +31,9 @@ public static class Authentication
                 if (context.Request.Headers[ImpersonateHeader].ToString() is { Length: > 0 } impersonated)
                 {
                     principal = await ImpersonateAsync(principal, impersonated.Trim(), tenants, context.RequestServices.GetRequiredService<Access>());
+                    await context.RequestServices.GetRequiredService<ObjectStore>().AuditAsync(AuditTrail.Event(
+                        principal, "impersonate", "user", principal.UserId,
+                        details: new JsonObject { ["method"] = context.Request.Method, ["path"] = context.Request.Path.Value }));
                 }
 
                 context.Items[PrincipalKey] = principal;

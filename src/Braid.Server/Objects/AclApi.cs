@@ -56,7 +56,7 @@ public static class AclApi
         var row = await FindByContentAsync(body, principal, store, http.RequestServices)
             ?? throw ApiException.NotFound("acl: no ACL with this content");
         await ObjectAccess.RequireAsync(http.RequestServices.GetRequiredService<Access>(), principal, Kind, row, Access.Delete);
-        var deleted = await store.DeleteAsync(principal.OrgId, Kind.Name, row.Id, DateTimeOffset.UtcNow)
+        var deleted = await store.DeleteAsync(principal.OrgId, Kind.Name, row.Id, DateTimeOffset.UtcNow, ObjectsApi.Audit(principal, "delete", Kind, ObjectDocuments.Load(row)))
             ?? throw ApiException.NotFound("acl: no ACL with this content");
         return JsonResults.Ok(ObjectDocuments.Render(Kind, deleted));
     }
@@ -106,7 +106,7 @@ public static class AclApi
         foreach (var item in removes)
         {
             if (await FindByContentAsync(item, principal, store, services) is { } row &&
-                await store.DeleteAsync(principal.OrgId, Kind.Name, row.Id, DateTimeOffset.UtcNow) is { } deleted)
+                await store.DeleteAsync(principal.OrgId, Kind.Name, row.Id, DateTimeOffset.UtcNow, ObjectsApi.Audit(principal, "delete", Kind, ObjectDocuments.Load(row))) is { } deleted)
             {
                 removed.Add(ObjectDocuments.Render(Kind, deleted));
             }

@@ -127,7 +127,7 @@ public static class ObjectsApi
         for (var attempt = 1; ; attempt++)
         {
             kind.Derive?.Invoke(doc);
-            if (await store.TryInsertAsync(ObjectDocuments.ToRow(kind, principal.OrgId, scopeId, doc), kind.Versioned) is { } inserted)
+            if (await store.TryInsertAsync(ObjectDocuments.ToRow(kind, principal.OrgId, scopeId, doc), kind.Versioned, Audit(principal, "create", kind, doc)) is { } inserted)
             {
                 return (ObjectDocuments.Render(kind, inserted), false);
             }
@@ -197,7 +197,7 @@ public static class ObjectsApi
                 return (ObjectDocuments.Render(kind, doc), false);
             }
 
-            if (await store.TryInsertAsync(ObjectDocuments.ToRow(kind, principal.OrgId, scopeId, doc), kind.Versioned) is { } inserted)
+            if (await store.TryInsertAsync(ObjectDocuments.ToRow(kind, principal.OrgId, scopeId, doc), kind.Versioned, Audit(principal, "create", kind, doc)) is { } inserted)
             {
                 return (ObjectDocuments.Render(kind, inserted), false);
             }
@@ -250,8 +250,10 @@ public static class ObjectsApi
             return (WriteOutcome.Written, ObjectDocuments.Render(kind, doc));
         }
 
+        var changed = new JsonObject { ["fields"] = new JsonArray([.. body.Select(p => (JsonNode)p.Key)]) };
         var (outcome, data) = await store.UpdateAsync(
-            principal.OrgId, kind.Name, row.Id, key, doc["name"]?.GetValue<string>(), doc.ToJsonString(), kind.Versioned);
+            principal.OrgId, kind.Name, row.Id, key, doc["name"]?.GetValue<string>(), doc.ToJsonString(), kind.Versioned,
+            Audit(principal, "update", kind, doc, changed));
         return outcome == WriteOutcome.NaturalKeyTaken
             ? throw ApiException.BadRequest($"{kind.KeyField}: another {kind.Name} in this scope already has '{key}'")
             : (outcome, ObjectDocuments.Render(kind, ObjectDocuments.Load(data, null)));
@@ -429,7 +431,8 @@ public static class ObjectsApi
 
     private static async Task<IResult> SoftDeleteAsync(ObjectKind kind, Principal principal, ObjectRow row, ObjectStore store)
     {
-        var deleted = await store.DeleteAsync(principal.OrgId, kind.Name, row.Id, DateTimeOffset.UtcNow) ?? throw NotFound(kind, row.Id);
+        var deleted = await store.DeleteAsync(principal.OrgId, kind.Name, row.Id, DateTimeOffset.UtcNow, Audit(principal, "delete", kind, ObjectDocuments.Load(row)))
+            ?? throw NotFound(kind, row.Id);
         return JsonResults.Ok(ObjectDocuments.Render(kind, deleted));
     }
 
@@ -476,6 +479,11 @@ public static class ObjectsApi
             : BuiltInObjects.Find(kind, id)?.Seq
               ?? await store.FindSeqAsync(principal.OrgId, kind.Name, id)
               ?? throw ApiException.BadRequest($"{parameter}: no {kind.Name} with id '{id}'");
+
+    /// <summary>The audit event of a change to an object (<see cref="AuditTrail"/>).</summary>
+    internal static ObjectRow Audit(Principal principal, string action, ObjectKind kind, JsonObject doc, JsonObject? details = null) =>
+        AuditTrail.Event(principal, action, kind.Name, (string?)doc["id"], doc["name"] is JsonValue n && n.TryGetValue<string>(out var name) ? name : null,
+            AuditTrail.Grant(kind.Name, doc) ?? details);
 
     private static string PathId(ObjectKind kind, HttpContext http) => (string)http.GetRouteValue(kind.IdParameter)!;
 

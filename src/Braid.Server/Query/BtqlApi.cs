@@ -40,6 +40,13 @@ public static class BtqlApi
             await access.RequireAsync(principal, EventLogs.Target(principal.OrgId, log), Access.Read);
         }
 
+        if (resolved.Source.ObjectType == AuditTrail.Kind)
+        {
+            // The audit log is the ACL object type org_audit_logs, under the organization.
+            await access.RequireAsync(principal, new AccessTarget("org_audit_logs", principal.OrgId, [("organization", principal.OrgId)]), Access.Read);
+            return;
+        }
+
         if (resolved.Logs.Count == 0)
         {
             var type = ObjectKinds.Prompt.AclType!;

@@ -1,3 +1,4 @@
+using Braid.Server.AccessControl;
 using Braid.Query.Planning;
 using Braid.Query.Syntax;
 using Braid.Server.Events;
@@ -26,7 +27,7 @@ public static class QuerySources
         {
             case "project_prompts" or "project_functions":
                 return await ProjectDocumentsAsync(objects, orgId, from);
-            case "org_prompts" or "org_functions":
+            case "org_prompts" or "org_functions" or "org_audit_logs":
                 return OrgDocuments(orgId, orgName, from);
         }
 
@@ -36,7 +37,7 @@ public static class QuerySources
             "experiment" => EventObjectType.Experiment,
             "dataset" => EventObjectType.Dataset,
             _ => throw ApiException.BadRequest(
-                $"source '{from.Source}' is not queryable: Braid answers project_logs, experiment, dataset, project_prompts, project_functions, org_prompts and org_functions"),
+                $"source '{from.Source}' is not queryable: Braid answers project_logs, experiment, dataset, project_prompts, project_functions, org_prompts, org_functions and org_audit_logs"),
         };
         if (from.Ids.Count == 0)
         {
@@ -88,7 +89,8 @@ public static class QuerySources
         return new ResolvedSource(source, new Dictionary<string, string>(), []);
     }
 
-    private static string DocumentKind(string source) => source.EndsWith("_prompts", StringComparison.Ordinal) ? "prompt" : "function";
+    private static string DocumentKind(string source) =>
+        source == "org_audit_logs" ? AuditTrail.Kind : source.EndsWith("_prompts", StringComparison.Ordinal) ? "prompt" : "function";
 
     /// <summary>An object of the organization by id or, failing that, by a name only one object has.</summary>
     private static async Task<ObjectRow> FindAsync(ObjectStore objects, string orgId, string kind, string idOrName)

@@ -1,3 +1,4 @@
+using Braid.Storage.Objects;
 using System.Text.Json.Nodes;
 using Braid.Server.AccessControl;
 using Braid.Server.Auth;
@@ -74,14 +75,14 @@ public static class KeysApi
             var body = await JsonBody.ReadObjectAsync(http);
             var principal = await http.InOrganizationAsync(OrgName(body));
             var name = Required(Name, body);
-            return Minted(ApiKey, await tenants.MintKeyAsync(principal.OrgId, principal.UserId, name));
+            return await MintedAsync(http, principal, ApiKey, await tenants.MintKeyAsync(principal.OrgId, principal.UserId, name));
         });
 
         // Minting a service account's token is acting for that member: update on it (Owners have it).
         routes.MapPost("/v1/service_token", static async (HttpContext http, TenantStore tenants) =>
         {
             var (principal, name, accountId) = await ServiceTokenRequestAsync(http, tenants);
-            return Minted(ServiceToken, await tenants.MintKeyAsync(principal.OrgId, accountId, name));
+            return await MintedAsync(http, principal, ServiceToken, await tenants.MintKeyAsync(principal.OrgId, accountId, name));
         });
         routes.MapPut("/v1/service_token", static async (HttpContext http, TenantStore tenants) =>
         {
@@ -92,7 +93,7 @@ public static class KeysApi
                 http.Response.Headers[ObjectsApi.FoundExistingHeader] = "true";
             }
 
-            return Minted(ServiceToken, key);
+            return await MintedAsync(http, principal, ServiceToken, key);
         });
         routes.MapDelete("/v1/service_token", static async (HttpContext http, TenantStore tenants) =>
         {
@@ -116,7 +117,9 @@ public static class KeysApi
         var principal = http.GetPrincipal();
         var key = await tenants.GetKeyAsync(principal.OrgId, id, kind.ServiceTokens) ?? throw NotFound(kind, id);
         await RequireAsync(http, principal, key.UserId, Access.Update);
-        return JsonResults.Ok(kind.Render(await tenants.RevokeKeyAsync(principal.OrgId, id, kind.ServiceTokens) ?? throw NotFound(kind, id)));
+        var revoked = await tenants.RevokeKeyAsync(principal.OrgId, id, kind.ServiceTokens) ?? throw NotFound(kind, id);
+        await http.RequestServices.GetRequiredService<ObjectStore>().AuditAsync(AuditTrail.Event(principal, "delete", kind.Name, id, revoked.Name));
+        return JsonResults.Ok(kind.Render(revoked));
     }
 
     // Callers always manage their own keys; another member's keys need the permission on that member.
@@ -147,8 +150,10 @@ public static class KeysApi
     }
 
     // The one answer that carries the raw key.
-    private static IResult Minted(KeyKind kind, MintedKey key)
+    // The key is shown once, here; its audit event names it but never holds it.
+    private static async Task<IResult> MintedAsync(HttpContext http, Principal principal, KeyKind kind, MintedKey key)
     {
+        await http.RequestServices.GetRequiredService<ObjectStore>().AuditAsync(AuditTrail.Event(principal, "create", kind.Name, key.Row.Id, key.Row.Name));
         var output = kind.Render(key.Row);
         output["key"] = key.Raw;
         return JsonResults.Ok(output);

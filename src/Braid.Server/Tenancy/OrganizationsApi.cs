@@ -155,6 +155,16 @@ public static class OrganizationsApi
         await ForgetAsync(principal.OrgId, result.RemovedUserIds, store);
 
         var added = result.Invited.Where(m => m.Added).ToList();
+        foreach (var member in added)
+        {
+            await store.AuditAsync(AuditTrail.Event(principal, "member.add", "org_member", member.User.Id, member.User.Email));
+        }
+
+        foreach (var removedId in result.RemovedUserIds)
+        {
+            await store.AuditAsync(AuditTrail.Event(principal, "member.remove", "org_member", removedId));
+        }
+
         return JsonResults.Ok(new JsonObject
         {
             ["status"] = "success",

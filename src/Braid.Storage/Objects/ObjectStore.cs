@@ -46,7 +46,12 @@ public sealed class ObjectStore(Database database)
     /// Inserts unless a live object of the same kind already holds the natural key in that scope; null when it does.
     /// A <paramref name="versioned"/> object gets a new <c>_xact_id</c> in its document and a first version.
     /// </summary>
-    public async Task<ObjectRow?> TryInsertAsync(ObjectRow row, bool versioned = false)
+    /// <summary>
+    /// Inserts the object unless its id or natural key is taken (null then). <paramref name="audit"/>, an audit record
+    /// of the change, commits with it or not at all; so do the <c>audit</c> rows of <see cref="UpdateAsync"/> and
+    /// <see cref="DeleteAsync"/>.
+    /// </summary>
+    public async Task<ObjectRow?> TryInsertAsync(ObjectRow row, bool versioned = false, ObjectRow? audit = null)
     {
         await using var connection = await database.OpenAsync();
         await using var transaction = await connection.BeginTransactionAsync();
@@ -73,8 +78,29 @@ public sealed class ObjectStore(Database database)
             await InsertVersionAsync(connection, transaction, row.OrgId, row.Id, xact, row.Data);
         }
 
+        await InsertAuditAsync(connection, transaction, audit);
         await transaction.CommitAsync();
         return row;
+    }
+
+    /// <summary>Records an audit event (a document of kind <c>audit_event</c>) on its own.</summary>
+    public async Task AuditAsync(ObjectRow audit)
+    {
+        await using var connection = await database.OpenAsync();
+        await InsertAuditAsync(connection, null, audit);
+    }
+
+    private async Task InsertAuditAsync(DbConnection connection, DbTransaction? transaction, ObjectRow? audit)
+    {
+        if (audit is not null)
+        {
+            await connection.ExecuteAsync(
+                $"""
+                INSERT INTO objects (id, org_id, kind, scope_id, natural_key, name, data, created)
+                VALUES (@Id, @OrgId, @Kind, @ScopeId, @NaturalKey, @Name, {Dialect.JsonParameter("Data")}, @Created)
+                """,
+                audit, transaction);
+        }
     }
 
     public async Task<ObjectRow?> GetAsync(string orgId, string kind, string id)
@@ -165,7 +191,7 @@ public sealed class ObjectStore(Database database)
     /// and keeps the new state as a version. Returns the stored document when written.
     /// </summary>
     public async Task<(WriteOutcome Outcome, string Data)> UpdateAsync(
-        string orgId, string kind, string id, string? naturalKey, string? name, string data, bool versioned = false)
+        string orgId, string kind, string id, string? naturalKey, string? name, string data, bool versioned = false, ObjectRow? audit = null)
     {
         await using var connection = await database.OpenAsync();
         await using var transaction = await connection.BeginTransactionAsync();
@@ -198,6 +224,7 @@ public sealed class ObjectStore(Database database)
             await InsertVersionAsync(connection, transaction, orgId, id, xact, data);
         }
 
+        await InsertAuditAsync(connection, transaction, audit);
         await transaction.CommitAsync();
         return (WriteOutcome.Written, data);
     }
@@ -299,7 +326,7 @@ public sealed class ObjectStore(Database database)
     /// snapshots, views on its experiments), in one transaction. Returns the deleted row, or null when there was no live object.
     /// A deleted object keeps no secret, not even encrypted: <see cref="SealedField"/> is dropped from each document.
     /// </summary>
-    public async Task<ObjectRow?> DeleteAsync(string orgId, string kind, string id, DateTimeOffset when)
+    public async Task<ObjectRow?> DeleteAsync(string orgId, string kind, string id, DateTimeOffset when, ObjectRow? audit = null)
     {
         var deletedAt = Clock.Format(when);
         await using var connection = await database.OpenAsync();
@@ -324,6 +351,7 @@ public sealed class ObjectStore(Database database)
             WHERE org_id = @orgId AND deleted_at IS NULL AND id IN (SELECT id FROM doomed)
             """,
             new { orgId, id, deletedAt, sealedKey = SealedField }, transaction);
+        await InsertAuditAsync(connection, transaction, audit);
         await transaction.CommitAsync();
         return row with { DeletedAt = deletedAt };
     }
