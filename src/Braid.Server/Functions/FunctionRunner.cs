@@ -154,7 +154,8 @@ public sealed class FunctionRunner(ChatClient chat, CodeSandbox sandbox, TimePro
         ChatAnswer answer;
         try
         {
-            answer = await chat.CompleteAsync(principal.OrgId, call.Request, onText, cancellationToken);
+            // A function runs with its project's own provider keys when the project has them.
+            answer = await chat.CompleteAsync(principal.OrgId, (string?)(doc["project_id"] as JsonValue), call.Request, onText, cancellationToken);
         }
         catch (ApiException e) when (llm is not null)
         {

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Braid.Server.Http;
 using Braid.Server.Secrets;
 using Braid.Storage;
@@ -68,8 +69,17 @@ public static partial class ObjectKinds
             }
 
             SecretFields.Seal(write, "value");
+
+            // A secret_type that names an AI provider makes the variable a provider key (for its project, if scoped to one).
+            var type = write.Document["secret_type"] is JsonValue t && t.TryGetValue<string>(out var text) ? text.ToLowerInvariant() : null;
+            write.Document["secret_category"] = type is not null && IsAiProviderType(type) ? "ai_provider" : "env_var";
         },
     };
+
+    /// <summary>The provider types of Braintrust's AI secrets: an env_var of one of these types is a provider key.</summary>
+    private static bool IsAiProviderType(string type) => type is
+        "openai" or "anthropic" or "google" or "azure" or "bedrock" or "vertex" or "mistral" or "together" or "groq"
+        or "fireworks" or "perplexity" or "xai" or "databricks" or "cerebras" or "baseten" or "ollama" or "lepton" or "replicate" or "js";
 
     private static IReadOnlyList<string> EnvVarObjectTypes => ["organization", "project", "function"];
 }

@@ -31,13 +31,14 @@ public sealed record ChatAnswer(JsonObject Message, string? FinishReason, JsonOb
 /// </summary>
 public sealed class ChatClient(Providers providers, ProviderClient client, TimeProvider clock)
 {
+    /// <summary>Calls the model <paramref name="request"/> names, with <paramref name="projectId"/>'s provider keys first when given.</summary>
     public async Task<ChatAnswer> CompleteAsync(
-        string orgId, JsonObject request, Func<string, ValueTask>? onText, CancellationToken cancellationToken)
+        string orgId, string? projectId, JsonObject request, Func<string, ValueTask>? onText, CancellationToken cancellationToken)
     {
         var model = (string?)request["model"] is { Length: > 0 } m
             ? m
             : throw ApiException.BadRequest("the prompt names no model: set prompt_data.options.model");
-        var endpoint = await providers.ResolveAsync(orgId, model);
+        var endpoint = await providers.ResolveAsync(orgId, model, projectId);
         var stream = onText is not null;
         var body = request.DeepClone().AsObject();
         body["stream"] = stream;

@@ -53,10 +53,16 @@ public sealed class Providers(AiSecretReader secrets)
         return null;
     }
 
-    /// <summary>The endpoint serving <paramref name="model"/> (any model at all when null: the organization's OpenAI secret), or a 400 that names what is missing.</summary>
-    public async Task<ProviderEndpoint> ResolveAsync(string orgId, string? model)
+    /// <summary>
+    /// The endpoint serving <paramref name="model"/> (any model at all when null: the organization's OpenAI secret), or a
+    /// 400 that names what is missing. With <paramref name="projectId"/> the project's own provider keys (env_vars with an
+    /// AI provider <c>secret_type</c>) are preferred to the organization's ai_secrets.
+    /// </summary>
+    public async Task<ProviderEndpoint> ResolveAsync(string orgId, string? model, string? projectId = null)
     {
-        var all = await secrets.ListAsync(orgId);
+        var all = projectId is null
+            ? await secrets.ListAsync(orgId)
+            : [.. await secrets.ListForProjectAsync(orgId, projectId), .. await secrets.ListAsync(orgId)];
         StoredAiSecret? chosen = null;
         if (model is not null)
         {

@@ -2,8 +2,12 @@ using System.Buffers;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Braid.Server.AccessControl;
+using Braid.Server.Objects;
 using Braid.Server.Http;
 using Braid.Server.RateLimits;
+using Braid.Storage.Events;
+using Braid.Storage.Objects;
 using Braid.Storage.Tenancy;
 
 namespace Braid.Server.Proxy;
@@ -185,7 +189,8 @@ public static class ProxyApi
             return;
         }
 
-        var endpoint = await http.RequestServices.GetRequiredService<Providers>().ResolveAsync(caller.Principal.OrgId, model);
+        var projectId = await ProjectAsync(http, caller.Principal, parent);
+        var endpoint = await http.RequestServices.GetRequiredService<Providers>().ResolveAsync(caller.Principal.OrgId, model, projectId);
         if (endpoint.Format != ProviderFormat.OpenAI && resolved != ProxyRoute.ChatCompletions)
         {
             throw ApiException.BadRequest(
@@ -243,6 +248,28 @@ public static class ProxyApi
                 await ProxySpans.WriteAsync(http, caller.Principal, parent, spanId!, resolved, body, output, error, start, clock.GetUtcNow(), cached: false);
             }
         }
+    }
+
+    /// <summary>
+    /// The project whose own provider keys a call may use: <c>x-bt-project-id</c> (the caller must read the project), or
+    /// the project whose logs the call is logged to.
+    /// </summary>
+    private static async Task<string?> ProjectAsync(HttpContext http, Principal principal, ProxyParent? parent)
+    {
+        var header = http.Request.Headers[Functions.InvokeApi.ProjectIdHeader].ToString();
+        if (header.Length == 0)
+        {
+            return parent?.Log.Type == EventObjectType.ProjectLogs ? parent.Log.Id : null;
+        }
+
+        if (!Ids.TryNormalize(header, out var projectId) ||
+            await http.RequestServices.GetRequiredService<ObjectStore>().GetAsync(principal.OrgId, ObjectKinds.Project.Name, projectId) is null)
+        {
+            throw ApiException.BadRequest($"{Functions.InvokeApi.ProjectIdHeader}: no project '{header}' in this organization");
+        }
+
+        await http.RequestServices.GetRequiredService<Access>().RequireAsync(principal, Access.Project(principal.OrgId, projectId), Access.Read);
+        return projectId;
     }
 
     internal static (string Path, HttpContent Content) UpstreamRequest(

@@ -31,6 +31,28 @@ public sealed class AiSecretReader(ObjectStore store, SecretCipher cipher)
         return secrets;
     }
 
+    /// <summary>
+    /// A project's own AI provider keys: its env_vars whose <c>secret_type</c> names a provider (their
+    /// <c>secret_category</c> is then <c>ai_provider</c>), as ai_secrets of that type with the env var's metadata.
+    /// They come before the organization's, as Braintrust's project-level provider keys do.
+    /// </summary>
+    public async Task<IReadOnlyList<StoredAiSecret>> ListForProjectAsync(string orgId, string projectId)
+    {
+        var secrets = new List<StoredAiSecret>();
+        await foreach (var row in store.ListAsync(new ObjectQuery(orgId, ObjectKinds.EnvVar.Name) { ScopeId = projectId }, limit: null))
+        {
+            var doc = ObjectDocuments.Load(row);
+            if (Text(doc["object_type"]) == "project" && Text(doc["secret_category"]) == "ai_provider")
+            {
+                secrets.Add(new StoredAiSecret(row.Id, row.Name ?? Text(doc["name"]) ?? "", Text(doc["secret_type"]), doc["metadata"] as JsonObject, Text(doc[SecretFields.Ciphertext])));
+            }
+        }
+
+        return secrets;
+    }
+
+    private static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var text) ? text : null;
+
     /// <summary>The raw value of <paramref name="secret"/>, or null when it holds none; see <see cref="RevealAsync"/> for the 400.</summary>
     public string? Reveal(StoredAiSecret secret) =>
         secret.Sealed is null ? null

@@ -49,7 +49,8 @@ public sealed class EnvVarsTests(BraidApp app) : IClassFixture<BraidApp>
         Assert.NotEqual(onOrg.Id, onProject.Id);
         Assert.Equal(("organization", api.OrgId), ((string)onOrg.Json["object_type"]!, (string)onOrg.Json["object_id"]!));
         Assert.Equal(("project", project), ((string)onProject.Json["object_type"]!, (string)onProject.Json["object_id"]!));
-        Assert.Equal("env_var", (string)onProject.Json["secret_category"]!);
+        // secret_type naming an AI provider makes the variable that project's provider key.
+        Assert.Equal("ai_provider", (string)onProject.Json["secret_category"]!);
         Assert.Equal("openai", (string)onProject.Json["secret_type"]!);
         Assert.Equal("ml", (string)onProject.Json["metadata"]!["team"]!);
         Assert.Null(onProject.Json["used"]);
