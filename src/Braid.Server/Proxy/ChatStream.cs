@@ -17,7 +17,7 @@ public sealed class ChatStreamState(string id, string model, long created)
 
     public int Chunks { get; set; }
 
-    /// <summary>Anthropic content-block index → the tool call's index among tool calls, for streamed tool_use blocks.</summary>
+    /// <summary>The tool calls streamed so far: Anthropic's content-block index → the call's index among tool calls (Gemini's are numbered in order).</summary>
     public Dictionary<int, int> ToolBlocks { get; } = [];
 }
 

@@ -6,7 +6,8 @@ namespace Braid.Server.Proxy;
 /// <summary>
 /// OpenAI chat completions to and from Gemini's <c>generateContent</c> / <c>streamGenerateContent?alt=sse</c>:
 /// system messages become <c>systemInstruction</c>, assistant turns the <c>model</c> role, sampling settings
-/// <c>generationConfig</c>.
+/// <c>generationConfig</c>, tools <c>functionDeclarations</c> (with <c>tool_choice</c> as <c>toolConfig</c>), tool
+/// calls <c>functionCall</c> parts and tool results <c>functionResponse</c> parts.
 /// </summary>
 public static class GeminiContent
 {
@@ -14,6 +15,7 @@ public static class GeminiContent
     {
         var system = new JsonArray();
         var contents = new JsonArray();
+        var toolNames = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var message in ChatMessages.Messages(chat))
         {
             var role = (string?)message?["role"];
@@ -22,6 +24,34 @@ public static class GeminiContent
             {
                 case "system" or "developer":
                     system.Add(part);
+                    break;
+                case "assistant" when (message?["tool_calls"] is JsonArray { Count: > 0 } calls):
+                    var parts = new JsonArray();
+                    if (((string?)part["text"])!.Length > 0)
+                    {
+                        parts.Add(part);
+                    }
+
+                    foreach (var call in calls.OfType<JsonObject>())
+                    {
+                        var name = (string?)call["function"]?["name"] ?? "";
+                        toolNames[(string?)call["id"] ?? ""] = name;
+                        parts.Add(new JsonObject { ["functionCall"] = new JsonObject { ["name"] = name, ["args"] = Arguments(call) } });
+                    }
+
+                    contents.Add(new JsonObject { ["role"] = "model", ["parts"] = parts });
+                    break;
+                case "tool":
+                    // Gemini names the function a result answers; OpenAI names the call, whose function an earlier turn gave.
+                    var answered = toolNames.GetValueOrDefault((string?)message?["tool_call_id"] ?? "", (string?)message?["name"] ?? "");
+                    contents.Add(new JsonObject
+                    {
+                        ["role"] = "user",
+                        ["parts"] = new JsonArray(new JsonObject
+                        {
+                            ["functionResponse"] = new JsonObject { ["name"] = answered, ["response"] = new JsonObject { ["content"] = part["text"]?.DeepClone() } },
+                        }),
+                    });
                     break;
                 case "user" or "assistant":
                     contents.Add(new JsonObject { ["role"] = role == "assistant" ? "model" : "user", ["parts"] = new JsonArray(part) });
@@ -52,15 +82,103 @@ public static class GeminiContent
             request["generationConfig"] = config;
         }
 
+        if (chat["tools"] is JsonArray tools)
+        {
+            request["tools"] = new JsonArray(new JsonObject
+            {
+                ["functionDeclarations"] = new JsonArray([.. tools.OfType<JsonObject>().Select(t => (JsonNode)new JsonObject
+                {
+                    ["name"] = (string?)t["function"]?["name"],
+                    ["description"] = t["function"]?["description"]?.DeepClone(),
+                    ["parameters"] = t["function"]?["parameters"]?.DeepClone(),
+                })]),
+            });
+        }
+
+        if (ToolConfig(chat["tool_choice"]) is { } toolConfig)
+        {
+            request["toolConfig"] = toolConfig;
+        }
+
         return request;
+    }
+
+    // OpenAI's tool_choice as Gemini's functionCallingConfig: auto, none, required → ANY, or one function → ANY limited to it.
+    private static JsonObject? ToolConfig(JsonNode? choice)
+    {
+        var (mode, only) = choice switch
+        {
+            JsonValue v when v.ToString() == "required" => ("ANY", null),
+            JsonValue v when v.ToString() is "auto" or "none" => (v.ToString().ToUpperInvariant(), null),
+            JsonObject o when (string?)o["function"]?["name"] is { } name => ("ANY", name),
+            _ => ((string?)null, (string?)null),
+        };
+        if (mode is null)
+        {
+            return null;
+        }
+
+        var config = new JsonObject { ["mode"] = mode };
+        if (only is not null)
+        {
+            config["allowedFunctionNames"] = new JsonArray(only);
+        }
+
+        return new JsonObject { ["functionCallingConfig"] = config };
+    }
+
+    private static JsonNode? Arguments(JsonObject call)
+    {
+        try
+        {
+            return JsonNode.Parse((string?)call["function"]?["arguments"] is { Length: > 0 } args ? args : "{}");
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw ApiException.BadRequest($"messages: tool call '{call["id"]}' has arguments that are not JSON: {e.Message}");
+        }
     }
 
     public static JsonObject ToCompletion(JsonObject response, string model, string id, long created)
     {
         var (text, finish) = Candidate(response);
         var usage = response["usageMetadata"];
-        return ChatMessages.Completion(
-            id, model, created, text, finish ?? "stop", (long?)usage?["promptTokenCount"], (long?)usage?["candidatesTokenCount"]);
+        var calls = ToolCalls(response, 0, withIndex: false);
+        var completion = ChatMessages.Completion(
+            id, model, created, text, calls is null ? finish ?? "stop" : "tool_calls", (long?)usage?["promptTokenCount"], (long?)usage?["candidatesTokenCount"]);
+        if (calls is not null)
+        {
+            completion["choices"]![0]!["message"]!["tool_calls"] = calls;
+        }
+
+        return completion;
+    }
+
+    // Gemini's functionCall parts as OpenAI tool calls (Gemini gives calls no id, so one is made), or null for none.
+    private static JsonArray? ToolCalls(JsonObject response, int firstIndex, bool withIndex)
+    {
+        var candidate = (response["candidates"] as JsonArray)?.FirstOrDefault() as JsonObject;
+        var calls = (candidate?["content"]?["parts"] as JsonArray ?? []).OfType<JsonObject>().Select(p => p["functionCall"]).OfType<JsonObject>().ToList();
+        if (calls.Count == 0)
+        {
+            return null;
+        }
+
+        return new JsonArray([.. calls.Select((c, i) =>
+        {
+            var call = new JsonObject
+            {
+                ["id"] = "call_" + Guid.NewGuid().ToString("N")[..24],
+                ["type"] = "function",
+                ["function"] = new JsonObject { ["name"] = (string?)c["name"], ["arguments"] = c["args"]?.ToJsonString() ?? "{}" },
+            };
+            if (withIndex)
+            {
+                call["index"] = firstIndex + i;
+            }
+
+            return (JsonNode)call;
+        })]);
     }
 
     /// <summary>Gemini streams whole response objects, each with the next piece of text.</summary>
@@ -71,6 +189,18 @@ public static class GeminiContent
         if (state.Chunks++ == 0)
         {
             delta["role"] = "assistant";
+        }
+
+        // Gemini streams each function call whole, in one response.
+        if (ToolCalls(response, state.ToolBlocks.Count, withIndex: true) is { } calls)
+        {
+            delta["tool_calls"] = calls;
+            foreach (var call in calls)
+            {
+                state.ToolBlocks[state.ToolBlocks.Count] = (int)call!["index"]!;
+            }
+
+            finish = finish is null ? null : "tool_calls";
         }
 
         var usage = finish is not null && response["usageMetadata"] is JsonObject u

@@ -194,6 +194,7 @@ public sealed class InvokeTests(ProxyFixture fixture) : IClassFixture<ProxyFixtu
 
     [Theory]
     [InlineData("claude-3-5-haiku-latest")]
+    [InlineData("gemini-2.0-flash")]
     [InlineData("gpt-4o-mini")]
     public async Task LlmClassifierScorer_WorksWithEachProvidersToolCalls_PlainAndStreamed(string model)
     {

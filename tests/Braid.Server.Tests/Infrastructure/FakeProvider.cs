@@ -23,7 +23,7 @@ public sealed record FakeRequest(string Path, string Query, IReadOnlyDictionary<
 /// Gemini's <c>/v1beta/models/{model}:generateContent</c> and <c>:streamGenerateContent?alt=sse</c>. Answers are
 /// derived from the request — the reply is <c>echo: </c> + the last user message, streamed a word per chunk — so tests
 /// can predict them; a last message <c>fail:NNN</c> answers status NNN with the provider's error shape. A request that
-/// forces a tool (OpenAI or Anthropic) gets a call to it (see <see cref="ToolArguments"/>), and a JSON response format
+/// forces a tool (OpenAI, Anthropic or Gemini) gets a call to it (see <see cref="ToolArguments"/>), and a JSON response format
 /// gets <c>{"answer": echo}</c>. Every request
 /// is recorded with its headers for tests to check what the proxy sent. Also used by the proxy benchmark.
 /// </summary>
@@ -81,6 +81,33 @@ public sealed class FakeProvider : IAsyncDisposable
             var text = LastText(request["contents"], "parts");
             if (await FailedAsync(http, text, google: true))
             {
+                return;
+            }
+
+            var forced = (string?)request["toolConfig"]?["functionCallingConfig"]?["allowedFunctionNames"]?[0];
+            var declared = (request["tools"]?[0]?["functionDeclarations"] as JsonArray)?.OfType<JsonObject>().FirstOrDefault(f => (string?)f["name"] == forced);
+            if (declared is not null)
+            {
+                // Gemini answers a forced function with a functionCall part, whole, streamed or not.
+                var call = new JsonObject
+                {
+                    ["candidates"] = new JsonArray(new JsonObject
+                    {
+                        ["content"] = new JsonObject { ["role"] = "model", ["parts"] = new JsonArray(new JsonObject { ["functionCall"] = new JsonObject { ["name"] = forced, ["args"] = ToolArguments(declared["parameters"], text) } }) },
+                        ["finishReason"] = "STOP", ["index"] = 0,
+                    }),
+                    ["usageMetadata"] = new JsonObject { ["promptTokenCount"] = 4, ["candidatesTokenCount"] = 3, ["totalTokenCount"] = 7 },
+                };
+                if (path.EndsWith(":streamGenerateContent", StringComparison.Ordinal))
+                {
+                    http.Response.ContentType = "text/event-stream";
+                    await SendAsync(http, null, call);
+                }
+                else
+                {
+                    await Results.Json(call).ExecuteAsync(http);
+                }
+
                 return;
             }
 
