@@ -32,6 +32,9 @@ public sealed record InvokeArgs
 
     /// <summary>Fields merged over the stored function for this run only.</summary>
     public JsonObject? Overrides { get; init; }
+
+    /// <summary>Run as another prompt's tool: its own tool functions are not offered (no tools calling tools).</summary>
+    public bool AsTool { get; init; }
 }
 
 /// <summary>
@@ -42,6 +45,9 @@ public sealed record InvokeArgs
 /// </summary>
 public sealed class FunctionRunner(ChatClient chat, CodeSandbox sandbox, TimeProvider clock, IServiceProvider services, IOptions<ServerOptions> options)
 {
+    // Model calls a prompt may make while its tools run; past this the last answer (tool calls included) is the output.
+    private const int MaxToolRounds = 5;
+
     private readonly SandboxLimits _limits = SandboxLimits.Default with
     {
         Timeout = TimeSpan.FromSeconds(options.Value.CodeTimeoutSeconds),
@@ -132,43 +138,31 @@ public sealed class FunctionRunner(ChatClient chat, CodeSandbox sandbox, TimePro
         var call = PromptCall.Build(doc, args.Input, args.Messages, args.Strict);
         var json = call.JsonContent(args.Mode);
         var streamsText = events.Streaming && call.ChoiceScores is null;
-        var start = clock.GetUtcNow();
-        var llm = parent is null ? null : new InvokeSpan(parent, root, "Chat Completion", "llm", start);
-        if (llm is not null)
+        Func<string, ValueTask>? onText = streamsText ? json ? events.JsonDeltaAsync : events.TextDeltaAsync : null;
+
+        // A function runs with its project's own provider keys when the project has them.
+        var projectId = (string?)(doc["project_id"] as JsonValue);
+        var tools = args.AsTool ? [] : await ToolFunctionsAsync(principal, doc, call.Request);
+        var answer = await CallModelAsync(principal, projectId, call.Request, parent, root, spans, onText, cancellationToken);
+
+        // The prompt's tool functions: run what the model calls, hand the results back, and ask again.
+        for (var round = 0; round < MaxToolRounds && answer.ToolCalls is { } calls
+             && calls.All(c => tools.ContainsKey((string?)c?["function"]?["name"] ?? "")); round++)
         {
-            spans.Add(llm);
-            llm.Row["input"] = call.Request["messages"]?.DeepClone();
-            var metadata = new JsonObject();
-            foreach (var (field, value) in call.Request)
+            var messages = (JsonArray)call.Request["messages"]!;
+            messages.Add(answer.Message.DeepClone());
+            foreach (var toolCall in calls.OfType<JsonObject>())
             {
-                if (field is not "messages")
+                var result = await RunToolAsync(principal, tools[(string)toolCall["function"]!["name"]!], toolCall, parent, root, cancellationToken);
+                messages.Add(new JsonObject
                 {
-                    metadata[field] = value?.DeepClone();
-                }
+                    ["role"] = "tool",
+                    ["tool_call_id"] = toolCall["id"]?.DeepClone(),
+                    ["content"] = result is JsonValue v && v.TryGetValue<string>(out var text) ? text : result?.ToJsonString() ?? "null",
+                });
             }
 
-            llm.Row["metadata"] = metadata;
-        }
-
-        Func<string, ValueTask>? onText = streamsText ? json ? events.JsonDeltaAsync : events.TextDeltaAsync : null;
-        ChatAnswer answer;
-        try
-        {
-            // A function runs with its project's own provider keys when the project has them.
-            answer = await chat.CompleteAsync(principal.OrgId, (string?)(doc["project_id"] as JsonValue), call.Request, onText, cancellationToken);
-        }
-        catch (ApiException e) when (llm is not null)
-        {
-            llm.Row["error"] = e.Message;
-            llm.End(clock.GetUtcNow());
-            throw;
-        }
-
-        if (llm is not null)
-        {
-            llm.Row["output"] = answer.Choices();
-            llm.End(clock.GetUtcNow());
-            AddUsage(llm.Metrics, answer);
+            answer = await CallModelAsync(principal, projectId, call.Request, parent, root, spans, onText, cancellationToken);
         }
 
         if (call.ChoiceScores is not null)
@@ -195,6 +189,120 @@ public sealed class FunctionRunner(ChatClient chat, CodeSandbox sandbox, TimePro
             return (answer.Content, streamsText);
         }
     }
+
+    /// <summary>One call to the model, recorded as an <c>llm</c> span (messages, answer, parameters, tokens, cost).</summary>
+    private async Task<ChatAnswer> CallModelAsync(
+        Principal principal, string? projectId, JsonObject request, SpanParent? parent, InvokeSpan? root, List<InvokeSpan> spans,
+        Func<string, ValueTask>? onText, CancellationToken cancellationToken)
+    {
+        var llm = parent is null ? null : new InvokeSpan(parent, root, "Chat Completion", "llm", clock.GetUtcNow());
+        if (llm is not null)
+        {
+            spans.Add(llm);
+            llm.Row["input"] = request["messages"]?.DeepClone();
+            var metadata = new JsonObject();
+            foreach (var (field, value) in request)
+            {
+                if (field is not "messages")
+                {
+                    metadata[field] = value?.DeepClone();
+                }
+            }
+
+            llm.Row["metadata"] = metadata;
+        }
+
+        ChatAnswer answer;
+        try
+        {
+            answer = await chat.CompleteAsync(principal.OrgId, projectId, request, onText, cancellationToken);
+        }
+        catch (ApiException e) when (llm is not null)
+        {
+            llm.Row["error"] = e.Message;
+            llm.End(clock.GetUtcNow());
+            throw;
+        }
+
+        if (llm is not null)
+        {
+            llm.Row["output"] = answer.Choices();
+            llm.End(clock.GetUtcNow());
+            AddUsage(llm.Metrics, answer);
+        }
+
+        return answer;
+    }
+
+    /// <summary>
+    /// The functions a prompt offers the model as tools (<c>prompt_data.tool_functions</c>), added to the request under
+    /// their slugs with their <c>function_schema.parameters</c>.
+    /// </summary>
+    private async Task<Dictionary<string, ResolvedFunction>> ToolFunctionsAsync(Principal principal, JsonObject doc, JsonObject request)
+    {
+        var tools = new Dictionary<string, ResolvedFunction>(StringComparer.Ordinal);
+        if (doc["prompt_data"]?["tool_functions"] is not JsonArray { Count: > 0 } references)
+        {
+            return tools;
+        }
+
+        var resolver = services.GetRequiredService<FunctionResolver>();
+        var definitions = request["tools"] as JsonArray ?? [];
+        for (var i = 0; i < references.Count; i++)
+        {
+            var at = $"prompt_data.tool_functions[{i}].";
+            var reference = references[i] as JsonObject ?? throw ApiException.BadRequest($"prompt_data.tool_functions[{i}]: must be a function reference");
+            var functionRef = Text(reference["type"]) switch
+            {
+                "function" when Text(reference["id"]) is { } id => new FunctionRef { FunctionId = id },
+                "global" when Text(reference["name"]) is { } global => new FunctionRef { GlobalFunction = global, FunctionType = "tool" },
+                _ => throw ApiException.BadRequest($"{at}type: must be function (with id) or global (with name)"),
+            };
+            var tool = await resolver.ResolveAsync(principal, functionRef, at);
+            var name = Text(tool.Document["slug"]) ?? tool.Name;
+            tools[name] = tool;
+            definitions.Add(new JsonObject
+            {
+                ["type"] = "function",
+                ["function"] = new JsonObject
+                {
+                    ["name"] = name,
+                    ["description"] = tool.Document["description"]?.DeepClone(),
+                    ["parameters"] = tool.Document["function_schema"]?["parameters"]?.DeepClone() ?? new JsonObject { ["type"] = "object" },
+                },
+            });
+        }
+
+        request["tools"] = definitions;
+        return tools;
+    }
+
+    /// <summary>Runs one tool call as a <c>tool</c> span; a failure is handed to the model as the result, as a tool's error would be.</summary>
+    private async Task<JsonNode?> RunToolAsync(
+        Principal principal, ResolvedFunction tool, JsonObject toolCall, SpanParent? parent, InvokeSpan? root, CancellationToken cancellationToken)
+    {
+        JsonNode? input;
+        try
+        {
+            input = JsonNode.Parse((string?)toolCall["function"]?["arguments"] is { Length: > 0 } arguments ? arguments : "{}");
+        }
+        catch (JsonException)
+        {
+            input = (string?)toolCall["function"]?["arguments"];
+        }
+
+        var under = parent is null ? null : new SpanParent(parent.Log, root?.SpanId ?? parent.SpanId, root?.RootSpanId ?? parent.RootSpanId, parent.Propagated);
+        try
+        {
+            return await RunAsync(principal, tool, new InvokeArgs { Input = input, AsTool = true }, under, InvokeStream.None, cancellationToken, spanType: "tool");
+        }
+        catch (ApiException e)
+        {
+            return $"error: {e.Message}";
+        }
+    }
+
+    private static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var text) ? text : null;
 
     /// <summary>Inline JavaScript or TypeScript in the sandbox: <c>handler(input)</c>, its console streamed as <c>console</c> events.</summary>
     private async Task<JsonNode?> RunCodeAsync(JsonObject doc, string name, InvokeArgs args, InvokeStream events, CancellationToken cancellationToken)

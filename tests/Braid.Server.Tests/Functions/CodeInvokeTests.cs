@@ -120,6 +120,41 @@ public sealed class CodeInvokeTests(ProxyFixture fixture) : IClassFixture<ProxyF
     }
 
     [Fact]
+    public async Task ToolFunctions_AreOfferedToTheModel_RunWhenCalled_AndTheirResultsGoBackToIt()
+    {
+        var tenant = await fixture.NewTenantAsync();
+        var project = (string)(await tenant.Api.CreateProjectAsync())["id"]!;
+        var tool = (await tenant.Api.PostAsync("/v1/function", new
+        {
+            project_id = project, name = "Lookup", slug = "lookup", function_type = "tool", description = "looks things up",
+            function_data = new { type = "code", data = new { type = "inline", runtime_context = new { runtime = "node", version = "22" }, code = "function handler(args) { return 'found ' + Object.keys(args).join(','); }" } },
+            function_schema = new { parameters = new { type = "object", properties = new { term = new { type = "string" } } } },
+        })).AssertOk().Object;
+        var agent = (await tenant.Api.PostAsync("/v1/function", new
+        {
+            project_id = project, name = "agent", slug = "agent", function_data = new { type = "prompt" },
+            prompt_data = new
+            {
+                prompt = new { type = "chat", messages = new[] { new { role = "user", content = "call:lookup {{input}}" } } },
+                options = new { model = "gpt-4o-mini" },
+                tool_functions = new[] { new { type = "function", id = (string)tool["id"]! } },
+            },
+        })).AssertOk().Object;
+
+        var output = (await tenant.PostAsync("/function/invoke", new { function_id = agent["id"], input = "cats", parent = new { object_type = "project_logs", object_id = project } })).AssertOk();
+
+        Assert.Equal("tool said: found term", JsonNode.Parse(output.Body)!.GetValue<string>());
+        var offered = fixture.Provider.Requests.First(r => r.Body.Contains("call:lookup cats", StringComparison.Ordinal)).Json;
+        Assert.Equal("lookup", (string)offered["tools"]![0]!["function"]!["name"]!);
+        Assert.Equal("looks things up", (string)offered["tools"]![0]!["function"]!["description"]!);
+        var spans = await tenant.Api.FetchAllAsync($"project_logs/{project}");
+        Assert.Equal(2, spans.Count(s => (string?)s["span_attributes"]?["type"] == "llm"));
+        var toolSpan = spans.Single(s => (string?)s["span_attributes"]?["type"] == "tool");
+        Assert.Equal("found term", (string)toolSpan["output"]!);
+        Assert.Equal((string)spans.Single(s => (string?)s["span_attributes"]?["name"] == "agent")["span_id"]!, (string)toolSpan["span_parents"]![0]!);
+    }
+
+    [Fact]
     public async Task EvalWithADataset_ACodeTaskAndTwoBuiltInScorers_ReturnsTheirAverages()
     {
         var tenant = await fixture.NewTenantAsync();

@@ -125,7 +125,14 @@ public sealed class FakeProvider : IAsyncDisposable
                     return;
                 }
 
-                if (ForcedTool(request) is { } tool)
+                // A tool's result is answered with what the tool said; "call:NAME" asks for a tool on offer.
+                if ((request["messages"] as JsonArray)?.LastOrDefault() is JsonObject { } last && (string?)last["role"] == "tool")
+                {
+                    await OpenAIAsync(http, request, stream, "tool said: " + (string?)last["content"], Words(request["messages"]), chat: true);
+                    return;
+                }
+
+                if ((ForcedTool(request) ?? CalledTool(request, text)) is { } tool)
                 {
                     await ToolCallAsync(http, request, stream, tool, text, Words(request["messages"]));
                     return;
@@ -209,6 +216,9 @@ public sealed class FakeProvider : IAsyncDisposable
         var name = (string?)request["tool_choice"]?["function"]?["name"];
         return name is null ? null : (request["tools"] as JsonArray)?.OfType<JsonObject>().FirstOrDefault(t => (string?)t["function"]?["name"] == name);
     }
+
+    private static JsonObject? CalledTool(JsonObject request, string text) =>
+        (request["tools"] as JsonArray)?.OfType<JsonObject>().FirstOrDefault(t => text.Contains("call:" + (string?)t["function"]?["name"], StringComparison.Ordinal));
 
     /// <summary>
     /// Answers a forced tool call. Each argument with an <c>enum</c> takes the value the last user message names as
