@@ -48,10 +48,7 @@ public static class EvalApi
 
         var resolver = services.GetRequiredService<FunctionResolver>();
         var task = await resolver.ResolveAsync(principal, FunctionRef.Read(Object(body, "task"), "task."), "task.");
-        if (body["scores"] is not JsonArray scoreRefs)
-        {
-            throw ApiException.BadRequest("scores: required, an array of scorer functions (may be empty)");
-        }
+        var scoreRefs = EventValidation.Array(body, "scores");
 
         var scorers = new List<ResolvedFunction>();
         for (var i = 0; i < scoreRefs.Count; i++)
@@ -144,13 +141,7 @@ public static class EvalApi
             var scores = new JsonObject();
             foreach (var scorer in scorers)
             {
-                var scorerInput = new JsonObject
-                {
-                    ["input"] = row.Input?.DeepClone(),
-                    ["output"] = output?.DeepClone(),
-                    ["expected"] = row.Expected?.DeepClone(),
-                    ["metadata"] = row.Metadata?.DeepClone(),
-                };
+                var scorerInput = ScoreResults.Arguments(row.Input, output, row.Expected, row.Metadata);
                 try
                 {
                     var result = await runner.RunAsync(principal, scorer, new InvokeArgs { Input = scorerInput }, under, InvokeStream.None, limit.Token, "score");
@@ -175,7 +166,7 @@ public static class EvalApi
 
         var end = clock.GetUtcNow();
         root.End(end);
-        await InvokeSpans.WriteAsync(services, principal, new SpanParent(experiment, null, null, null), [root], end);
+        await InvokeSpans.WriteAsync(services, principal, experiment, [root.Row], end);
     }
 
     private static async Task<(List<EvalRow> Rows, string? DatasetId, string? Version)> DataAsync(

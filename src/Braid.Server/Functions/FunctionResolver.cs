@@ -53,22 +53,13 @@ public sealed class FunctionResolver(ObjectStore objects, Access access)
 
         var (kind, row) = reference.FunctionId is { } id ? await ByIdAsync(principal, id, reference.FromPath, at) : await BySlugAsync(principal, reference, at);
         await ObjectAccess.RequireAsync(access, principal, kind, row, Access.Read);
-        var doc = ObjectDocuments.Render(kind, row);
-        var version = reference.Version;
-        if (reference.Environment is { } environment)
-        {
-            var env = await objects.GetByNaturalKeyAsync(principal.OrgId, ObjectKinds.Environment.Name, principal.OrgId, environment)
-                ?? throw ApiException.BadRequest($"{at}environment: no environment with slug '{environment}' in this organization");
-            version = await objects.GetAssignmentAsync(principal.OrgId, kind.Name, row.Id, env.Id)
-                ?? throw ApiException.NotFound($"{at}environment: '{environment}' pins no version of {kind.Name} '{row.Id}'");
-        }
-
-        if (version is not null)
-        {
-            var data = await objects.GetVersionAsync(principal.OrgId, row.Id, version.Value)
-                ?? throw ApiException.NotFound($"{at}version: {kind.Name} '{row.Id}' has no version at or before {version}");
-            doc = ObjectDocuments.Render(kind, ObjectDocuments.Load(data, null));
-        }
+        var version = await ObjectVersions.PinnedAsync(kind, reference.Version, reference.Environment, principal, objects, row.Id, at);
+        var doc = version is null
+            ? ObjectDocuments.Render(kind, row)
+            : ObjectDocuments.Render(kind, ObjectDocuments.Load(
+                await objects.GetVersionAsync(principal.OrgId, row.Id, version.Value)
+                    ?? throw ApiException.NotFound($"{at}version: {kind.Name} '{row.Id}' has no version at or before {version}"),
+                null));
 
         return new ResolvedFunction(doc, (string?)doc["name"] ?? row.Name ?? row.Id);
     }

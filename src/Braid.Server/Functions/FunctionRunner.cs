@@ -252,14 +252,14 @@ public sealed class FunctionRunner(ChatClient chat, CodeSandbox sandbox, TimePro
         {
             var at = $"prompt_data.tool_functions[{i}].";
             var reference = references[i] as JsonObject ?? throw ApiException.BadRequest($"prompt_data.tool_functions[{i}]: must be a function reference");
-            var functionRef = Text(reference["type"]) switch
+            var functionRef = JsonBody.Text(reference["type"]) switch
             {
-                "function" when Text(reference["id"]) is { } id => new FunctionRef { FunctionId = id },
-                "global" when Text(reference["name"]) is { } global => new FunctionRef { GlobalFunction = global, FunctionType = "tool" },
+                "function" when JsonBody.Text(reference["id"]) is { } id => new FunctionRef { FunctionId = id },
+                "global" when JsonBody.Text(reference["name"]) is { } global => new FunctionRef { GlobalFunction = global, FunctionType = "tool" },
                 _ => throw ApiException.BadRequest($"{at}type: must be function (with id) or global (with name)"),
             };
             var tool = await resolver.ResolveAsync(principal, functionRef, at);
-            var name = Text(tool.Document["slug"]) ?? tool.Name;
+            var name = JsonBody.Text(tool.Document["slug"]) ?? tool.Name;
             tools[name] = tool;
             definitions.Add(new JsonObject
             {
@@ -301,8 +301,6 @@ public sealed class FunctionRunner(ChatClient chat, CodeSandbox sandbox, TimePro
             return $"error: {e.Message}";
         }
     }
-
-    private static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var text) ? text : null;
 
     /// <summary>Inline JavaScript or TypeScript in the sandbox: <c>handler(input)</c>, its console streamed as <c>console</c> events.</summary>
     private async Task<JsonNode?> RunCodeAsync(JsonObject doc, string name, InvokeArgs args, InvokeStream events, CancellationToken cancellationToken)

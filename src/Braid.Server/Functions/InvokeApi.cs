@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Braid.Server.Auth;
 using Braid.Server.Http;
 using Braid.Server.RateLimits;
+using Braid.Server.Sdk;
 
 namespace Braid.Server.Functions;
 
@@ -31,12 +32,7 @@ public static class InvokeApi
         var projectHeader = http.Request.Headers[ProjectIdHeader].ToString();
         var reference = FunctionRef.Read(body, "", pathId, projectHeader.Length > 0 ? projectHeader : null);
         var args = ReadArgs(body);
-        var stream = body["stream"] switch
-        {
-            null => false,
-            JsonValue v when v.GetValueKind() is JsonValueKind.True or JsonValueKind.False => v.GetValue<bool>(),
-            var other => throw ApiException.BadRequest($"stream: must be true or false, not {JsonBody.Describe(other)}"),
-        };
+        var stream = SdkArgs.OptionalBoolean(body, "stream") == true;
 
         var services = http.RequestServices;
         var function = await services.GetRequiredService<FunctionResolver>().ResolveAsync(principal, reference);

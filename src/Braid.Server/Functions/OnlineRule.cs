@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using Braid.Server.Http;
 using Braid.Storage.Objects;
 
 namespace Braid.Server.Functions;
@@ -48,12 +49,12 @@ public sealed record OnlineRule
     public static OnlineRule? From(ObjectRow row)
     {
         var doc = JsonNode.Parse(row.Data) as JsonObject;
-        if (Text(doc?["score_type"]) != "online" || doc!["config"]?["online"] is not JsonObject online)
+        if (JsonBody.Text(doc?["score_type"]) != "online" || doc!["config"]?["online"] is not JsonObject online)
         {
             return null;
         }
 
-        var scope = Text(online["scope"]?["type"]) ?? "span";
+        var scope = JsonBody.Text(online["scope"]?["type"]) ?? "span";
         if (scope is not ("span" or "trace"))
         {
             return null;
@@ -62,32 +63,32 @@ public sealed record OnlineRule
         var scorers = new List<FunctionRef>();
         foreach (var scorer in online["scorers"] as JsonArray ?? [])
         {
-            switch (Text(scorer?["type"]))
+            switch (JsonBody.Text(scorer?["type"]))
             {
-                case "function" when Text(scorer!["id"]) is { } id:
+                case "function" when JsonBody.Text(scorer!["id"]) is { } id:
                     scorers.Add(new FunctionRef
                     {
                         FunctionId = id,
-                        Version = Text(scorer["version"]) is { } v && long.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var xact) ? xact : null,
+                        Version = JsonBody.Text(scorer["version"]) is { } v && long.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var xact) ? xact : null,
                     });
                     break;
-                case "global" when Text(scorer!["name"]) is { } name:
-                    scorers.Add(new FunctionRef { GlobalFunction = name, FunctionType = Text(scorer["function_type"]) });
+                case "global" when JsonBody.Text(scorer!["name"]) is { } name:
+                    scorers.Add(new FunctionRef { GlobalFunction = name, FunctionType = JsonBody.Text(scorer["function_type"]) });
                     break;
             }
         }
 
-        var names = (online["apply_to_span_names"] as JsonArray)?.Select(Text).OfType<string>().ToHashSet() ?? [];
+        var names = (online["apply_to_span_names"] as JsonArray)?.Select(JsonBody.Text).OfType<string>().ToHashSet() ?? [];
         return new OnlineRule
         {
             Id = row.Id,
             OrgId = row.OrgId,
             ProjectId = row.ScopeId,
-            UserId = Text(doc["user_id"]) ?? "",
+            UserId = JsonBody.Text(doc["user_id"]) ?? "",
             Created = DateTimeOffset.TryParse(row.Created, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var created) ? created : DateTimeOffset.UnixEpoch,
             SamplingRate = online["sampling_rate"] is JsonValue rate && rate.TryGetValue<double>(out var r) ? Math.Clamp(r, 0, 1) : 1,
             Scorers = scorers,
-            BtqlFilter = Text(online["btql_filter"]) is { Length: > 0 } filter && filter.Trim().Length > 0 ? filter : null,
+            BtqlFilter = JsonBody.Text(online["btql_filter"]) is { Length: > 0 } filter && filter.Trim().Length > 0 ? filter : null,
             ApplyToRootSpan = Flag(online["apply_to_root_span"]) ?? names.Count == 0,
             SpanNames = names,
             SkipLogging = Flag(online["skip_logging"]) ?? false,
@@ -120,14 +121,11 @@ public sealed record OnlineRule
         }
 
         var isRoot = span["span_parents"] is not JsonArray { Count: > 0 };
-        return (ApplyToRootSpan && isRoot) || (Text(span["span_attributes"]?["name"]) is { } name && SpanNames.Contains(name));
+        return (ApplyToRootSpan && isRoot) || (JsonBody.Text(span["span_attributes"]?["name"]) is { } name && SpanNames.Contains(name));
     }
 
     /// <summary>A span a scorer wrote: its writes are not new activity, or scoring would feed on itself.</summary>
-    public static bool IsScorerSpan(JsonObject span) => Text(span["span_attributes"]?["purpose"]) == "scorer";
-
-    // Log rows hold whatever callers sent: a field read as text is null unless it is a string.
-    private static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var text) ? text : null;
+    public static bool IsScorerSpan(JsonObject span) => JsonBody.Text(span["span_attributes"]?["purpose"]) == "scorer";
 
     private static bool? Flag(JsonNode? node) => node is JsonValue v && v.TryGetValue<bool>(out var flag) ? flag : null;
 }

@@ -208,13 +208,7 @@ public sealed partial class OnlineScoring(
         OnlineRule rule, Principal principal, EventObject log, JsonObject span, List<ResolvedFunction> scorers, FunctionRunner runner,
         IServiceProvider scoped, CancellationToken cancellationToken)
     {
-        var input = new JsonObject
-        {
-            ["input"] = span["input"]?.DeepClone(),
-            ["output"] = span["output"]?.DeepClone(),
-            ["expected"] = span["expected"]?.DeepClone(),
-            ["metadata"] = span["metadata"]?.DeepClone(),
-        };
+        var input = ScoreResults.Arguments(span["input"], span["output"], span["expected"], span["metadata"]);
         var parent = rule.SkipLogging
             ? null
             : new SpanParent(log, (string?)span["span_id"], (string?)span["root_span_id"],

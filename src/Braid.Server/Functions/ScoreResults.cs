@@ -3,9 +3,18 @@ using System.Text.Json.Nodes;
 
 namespace Braid.Server.Functions;
 
-/// <summary>A scorer's answer read as the SDK's Eval reads it, into a span's <c>scores</c>.</summary>
+/// <summary>What scorers are given, and their answers read as the SDK's Eval reads them into a span's <c>scores</c>.</summary>
 public static class ScoreResults
 {
+    /// <summary>A scorer's argument: <c>{input, output, expected, metadata}</c>, each a copy.</summary>
+    public static JsonObject Arguments(JsonNode? input, JsonNode? output, JsonNode? expected, JsonNode? metadata) => new()
+    {
+        ["input"] = input?.DeepClone(),
+        ["output"] = output?.DeepClone(),
+        ["expected"] = expected?.DeepClone(),
+        ["metadata"] = metadata?.DeepClone(),
+    };
+
     /// <summary>Adds the scores a result holds: a number or boolean (named after the scorer), <c>{name?, score, metadata?}</c>, a list of those; null adds none.</summary>
     public static void Add(JsonObject scores, string scorerName, JsonNode? result)
     {

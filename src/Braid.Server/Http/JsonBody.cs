@@ -39,6 +39,9 @@ public static class JsonBody
         }
     }
 
+    /// <summary>The node's text when it is a JSON string, else null: stored documents and log rows hold whatever callers sent.</summary>
+    public static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var text) ? text : null;
+
     public static string Describe(JsonNode? node) => node?.GetValueKind() switch
     {
         null or JsonValueKind.Null => "null",

@@ -54,7 +54,7 @@ public static class AutomationConfig
 
     public static void Check(JsonObject config)
     {
-        var eventType = config["event_type"] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+        var eventType = JsonBody.Text(config["event_type"]);
         if (eventType is null || !Rules.TryGetValue(eventType, out var fields))
         {
             throw ApiException.BadRequest($"config.event_type: must be one of {string.Join(", ", Rules.Keys)}");
@@ -89,7 +89,7 @@ public static class AutomationConfig
 
     private static void CheckUnion(string name, JsonObject value, Dictionary<string, string[]> union, string eventType)
     {
-        var type = value["type"] is JsonValue t && t.TryGetValue<string>(out var s) ? s : null;
+        var type = JsonBody.Text(value["type"]);
 
         // A topic digest posts only to Slack.
         var allowed = name == "config.action" && eventType == "topic_digest" ? ["slack"] : union.Keys.ToArray();

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Braid.Server.Http;
 using Braid.Server.Secrets;
 using Braid.Storage;
@@ -71,7 +70,7 @@ public static partial class ObjectKinds
             SecretFields.Seal(write, "value");
 
             // A secret_type that names an AI provider makes the variable a provider key (for its project, if scoped to one).
-            var type = write.Document["secret_type"] is JsonValue t && t.TryGetValue<string>(out var text) ? text.ToLowerInvariant() : null;
+            var type = JsonBody.Text(write.Document["secret_type"])?.ToLowerInvariant();
             write.Document["secret_category"] = type is not null && IsAiProviderType(type) ? "ai_provider" : "env_var";
         },
     };

@@ -46,23 +46,26 @@ public static class ObjectVersions
     /// The version a read of <paramref name="objectId"/> asks for, or null for the latest. An environment that
     /// pins nothing for the object is a 404.
     /// </summary>
-    public static async Task<long?> RequestedAsync(
-        ObjectKind kind, HttpRequest request, Principal principal, ObjectStore store, string objectId)
+    public static Task<long?> RequestedAsync(
+        ObjectKind kind, HttpRequest request, Principal principal, ObjectStore store, string objectId) =>
+        PinnedAsync(kind, Version(request), QueryArgs.Single(request, "environment"), principal, store, objectId);
+
+    /// <summary>
+    /// The version <paramref name="version"/> or <paramref name="environment"/> pins for <paramref name="objectId"/>, or
+    /// null for the latest; <paramref name="at"/> prefixes the field in errors (a request body's path).
+    /// </summary>
+    public static async Task<long?> PinnedAsync(
+        ObjectKind kind, long? version, string? environment, Principal principal, ObjectStore store, string objectId, string at = "")
     {
-        if (Version(request) is { } version)
+        if (version is not null || environment is null)
         {
             return version;
         }
 
-        if (QueryArgs.Single(request, "environment") is not { } environment)
-        {
-            return null;
-        }
-
         var env = await store.GetByNaturalKeyAsync(principal.OrgId, ObjectKinds.Environment.Name, principal.OrgId, environment)
-            ?? throw ApiException.BadRequest($"environment: no environment with slug '{environment}' in this organization");
+            ?? throw ApiException.BadRequest($"{at}environment: no environment with slug '{environment}' in this organization");
         return await store.GetAssignmentAsync(principal.OrgId, kind.Name, objectId, env.Id)
-            ?? throw ApiException.NotFound($"environment: '{environment}' pins no version of {kind.Name} '{objectId}'");
+            ?? throw ApiException.NotFound($"{at}environment: '{environment}' pins no version of {kind.Name} '{objectId}'");
     }
 
     /// <summary>The <c>version</c> a request names, or null; naming an <c>environment</c> too is a 400.</summary>

@@ -482,7 +482,7 @@ public static class ObjectsApi
 
     /// <summary>The audit event of a change to an object (<see cref="AuditTrail"/>).</summary>
     internal static ObjectRow Audit(Principal principal, string action, ObjectKind kind, JsonObject doc, JsonObject? details = null) =>
-        AuditTrail.Event(principal, action, kind.Name, (string?)doc["id"], doc["name"] is JsonValue n && n.TryGetValue<string>(out var name) ? name : null,
+        AuditTrail.Event(principal, action, kind.Name, (string?)doc["id"], JsonBody.Text(doc["name"]),
             AuditTrail.Grant(kind.Name, doc) ?? details);
 
     private static string PathId(ObjectKind kind, HttpContext http) => (string)http.GetRouteValue(kind.IdParameter)!;

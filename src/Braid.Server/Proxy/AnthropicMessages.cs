@@ -105,17 +105,10 @@ public static class AnthropicMessages
 
         foreach (var call in calls.OfType<JsonObject>())
         {
-            JsonNode? input;
-            try
+            blocks.Add(new JsonObject
             {
-                input = JsonNode.Parse((string?)call["function"]?["arguments"] is { Length: > 0 } args ? args : "{}");
-            }
-            catch (System.Text.Json.JsonException e)
-            {
-                throw ApiException.BadRequest($"messages: tool call '{call["id"]}' has arguments that are not JSON: {e.Message}");
-            }
-
-            blocks.Add(new JsonObject { ["type"] = "tool_use", ["id"] = (string?)call["id"], ["name"] = (string?)call["function"]?["name"], ["input"] = input });
+                ["type"] = "tool_use", ["id"] = (string?)call["id"], ["name"] = (string?)call["function"]?["name"], ["input"] = ChatMessages.Arguments(call),
+            });
         }
 
         return blocks;
@@ -128,12 +121,7 @@ public static class AnthropicMessages
         var completion = ChatMessages.Completion(
             (string?)message["id"] ?? "", model, created, text, FinishReason((string?)message["stop_reason"]),
             (long?)message["usage"]?["input_tokens"], (long?)message["usage"]?["output_tokens"]);
-        var toolCalls = new JsonArray([.. blocks.OfType<JsonObject>().Where(b => (string?)b["type"] == "tool_use").Select(b => (JsonNode)new JsonObject
-        {
-            ["id"] = (string?)b["id"],
-            ["type"] = "function",
-            ["function"] = new JsonObject { ["name"] = (string?)b["name"], ["arguments"] = b["input"]?.ToJsonString() ?? "{}" },
-        })]);
+        var toolCalls = new JsonArray([.. blocks.OfType<JsonObject>().Where(b => (string?)b["type"] == "tool_use").Select(b => (JsonNode)ChatMessages.ToolCall((string?)b["id"], (string?)b["name"], b["input"]?.ToJsonString() ?? "{}"))]);
         if (toolCalls.Count > 0)
         {
             completion["choices"]![0]!["message"]!["tool_calls"] = toolCalls;

@@ -71,16 +71,12 @@ public sealed class ChatClient(Providers providers, ProviderClient client, TimeP
             }
 
             await using var source = await response.Content.ReadAsStreamAsync(cancellationToken);
+            var state = new ChatStreamState("chatcmpl-" + Guid.NewGuid().ToString("N"), model, clock.GetUtcNow().ToUnixTimeSeconds());
             if (!stream)
             {
                 var answer = await JsonNode.ParseAsync(source, cancellationToken: cancellationToken) as JsonObject
                     ?? throw new ApiException(StatusCodes.Status502BadGateway, $"the provider for model '{model}' answered with something other than a JSON object");
-                var completion = endpoint.Format switch
-                {
-                    ProviderFormat.Anthropic => AnthropicMessages.ToCompletion(answer, model, clock.GetUtcNow().ToUnixTimeSeconds()),
-                    ProviderFormat.Google => GeminiContent.ToCompletion(answer, model, "", clock.GetUtcNow().ToUnixTimeSeconds()),
-                    _ => answer,
-                };
+                var completion = OpenAIFormat.Completion(endpoint.Format, answer, state);
                 var choice = completion["choices"]?[0];
                 return new ChatAnswer(
                     choice?["message"]?.DeepClone() as JsonObject ?? new JsonObject { ["role"] = "assistant", ["content"] = "" },
@@ -91,7 +87,6 @@ public sealed class ChatClient(Providers providers, ProviderClient client, TimeP
             }
 
             var gathered = new ChunkGatherer();
-            var state = new ChatStreamState("chatcmpl-" + Guid.NewGuid().ToString("N"), model, clock.GetUtcNow().ToUnixTimeSeconds());
             double? firstToken = null;
             await foreach (var data in ServerSentEvents.ReadDataAsync(source, cancellationToken))
             {
@@ -100,13 +95,7 @@ public sealed class ChatClient(Providers providers, ProviderClient client, TimeP
                     continue;
                 }
 
-                var chunk = endpoint.Format switch
-                {
-                    ProviderFormat.Anthropic => AnthropicMessages.ToChunk(streamEvent, state),
-                    ProviderFormat.Google => GeminiContent.ToChunk(streamEvent, state),
-                    _ => streamEvent,
-                };
-                if (chunk is not null && gathered.Add(chunk) is { Length: > 0 } text)
+                if (OpenAIFormat.Chunk(endpoint.Format, streamEvent, state) is { } chunk && gathered.Add(chunk) is { Length: > 0 } text)
                 {
                     firstToken ??= Stopwatch.GetElapsedTime(started).TotalSeconds;
                     await onText!(text);
@@ -165,12 +154,7 @@ public sealed class ChatClient(Providers providers, ProviderClient client, TimeP
             var message = new JsonObject { ["role"] = "assistant", ["content"] = _text.ToString() };
             if (_tools.Count > 0)
             {
-                message["tool_calls"] = new JsonArray([.. _tools.Values.Select(t => (JsonNode)new JsonObject
-                {
-                    ["id"] = t.Id,
-                    ["type"] = "function",
-                    ["function"] = new JsonObject { ["name"] = t.Name, ["arguments"] = t.Arguments.ToString() },
-                })]);
+                message["tool_calls"] = new JsonArray([.. _tools.Values.Select(t => (JsonNode)ChatMessages.ToolCall(t.Id, t.Name, t.Arguments.ToString()))]);
             }
 
             return message;

@@ -103,6 +103,27 @@ public static class ChatMessages
         ["total_tokens"] = promptTokens + completionTokens,
     };
 
+    /// <summary>A tool call as OpenAI writes one in an assistant message.</summary>
+    public static JsonObject ToolCall(string? id, string? name, string arguments) => new()
+    {
+        ["id"] = id,
+        ["type"] = "function",
+        ["function"] = new JsonObject { ["name"] = name, ["arguments"] = arguments },
+    };
+
+    /// <summary>A tool call's arguments as JSON (an empty object when it has none), for providers that take them parsed.</summary>
+    public static JsonNode? Arguments(JsonObject call)
+    {
+        try
+        {
+            return JsonNode.Parse((string?)call["function"]?["arguments"] is { Length: > 0 } args ? args : "{}");
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw ApiException.BadRequest($"messages: tool call '{call["id"]}' has arguments that are not JSON: {e.Message}");
+        }
+    }
+
     /// <summary>Copies a field that is present under the provider's name for it.</summary>
     public static void Copy(JsonObject from, string name, JsonObject to, string providerName)
     {

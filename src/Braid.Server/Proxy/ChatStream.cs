@@ -21,6 +21,25 @@ public sealed class ChatStreamState(string id, string model, long created)
     public Dictionary<int, int> ToolBlocks { get; } = [];
 }
 
+/// <summary>A provider's answers in OpenAI's format: Anthropic's and Gemini's converted, OpenAI's own as they are.</summary>
+public static class OpenAIFormat
+{
+    public static JsonObject Completion(ProviderFormat format, JsonObject answer, ChatStreamState state) => format switch
+    {
+        ProviderFormat.Anthropic => AnthropicMessages.ToCompletion(answer, state.Model, state.Created),
+        ProviderFormat.Google => GeminiContent.ToCompletion(answer, state.Model, state.Id, state.Created),
+        _ => answer,
+    };
+
+    /// <summary>The chunk for one stream event, or null for an event that carries nothing OpenAI sends.</summary>
+    public static JsonObject? Chunk(ProviderFormat format, JsonObject streamEvent, ChatStreamState state) => format switch
+    {
+        ProviderFormat.Anthropic => AnthropicMessages.ToChunk(streamEvent, state),
+        ProviderFormat.Google => GeminiContent.ToChunk(streamEvent, state),
+        _ => streamEvent,
+    };
+}
+
 /// <summary>Server-sent events, read and written as the providers use them: only <c>data:</c> lines matter.</summary>
 public static class ServerSentEvents
 {

@@ -36,7 +36,7 @@ public static class GeminiContent
                     {
                         var name = (string?)call["function"]?["name"] ?? "";
                         toolNames[(string?)call["id"] ?? ""] = name;
-                        parts.Add(new JsonObject { ["functionCall"] = new JsonObject { ["name"] = name, ["args"] = Arguments(call) } });
+                        parts.Add(new JsonObject { ["functionCall"] = new JsonObject { ["name"] = name, ["args"] = ChatMessages.Arguments(call) } });
                     }
 
                     contents.Add(new JsonObject { ["role"] = "model", ["parts"] = parts });
@@ -127,18 +127,6 @@ public static class GeminiContent
         return new JsonObject { ["functionCallingConfig"] = config };
     }
 
-    private static JsonNode? Arguments(JsonObject call)
-    {
-        try
-        {
-            return JsonNode.Parse((string?)call["function"]?["arguments"] is { Length: > 0 } args ? args : "{}");
-        }
-        catch (System.Text.Json.JsonException e)
-        {
-            throw ApiException.BadRequest($"messages: tool call '{call["id"]}' has arguments that are not JSON: {e.Message}");
-        }
-    }
-
     public static JsonObject ToCompletion(JsonObject response, string model, string id, long created)
     {
         var (text, finish) = Candidate(response);
@@ -166,12 +154,7 @@ public static class GeminiContent
 
         return new JsonArray([.. calls.Select((c, i) =>
         {
-            var call = new JsonObject
-            {
-                ["id"] = "call_" + Guid.NewGuid().ToString("N")[..24],
-                ["type"] = "function",
-                ["function"] = new JsonObject { ["name"] = (string?)c["name"], ["arguments"] = c["args"]?.ToJsonString() ?? "{}" },
-            };
+            var call = ChatMessages.ToolCall("call_" + Guid.NewGuid().ToString("N")[..24], (string?)c["name"], c["args"]?.ToJsonString() ?? "{}");
             if (withIndex)
             {
                 call["index"] = firstIndex + i;

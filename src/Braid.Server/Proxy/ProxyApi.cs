@@ -335,9 +335,7 @@ public static class ProxyApi
         {
             var answer = await JsonNode.ParseAsync(source, cancellationToken: cancellationToken) as JsonObject
                 ?? throw new ApiException(StatusCodes.Status502BadGateway, $"{format} answered with something other than a JSON object");
-            var completion = format == ProviderFormat.Anthropic
-                ? AnthropicMessages.ToCompletion(answer, state.Model, state.Created)
-                : GeminiContent.ToCompletion(answer, state.Model, state.Id, state.Created);
+            var completion = OpenAIFormat.Completion(format, answer, state);
             var bytes = JsonSerializer.SerializeToUtf8Bytes(completion);
             await response.Body.WriteAsync(bytes, cancellationToken);
             capture?.Add(bytes);
@@ -351,7 +349,7 @@ public static class ProxyApi
                 continue;
             }
 
-            var chunk = format == ProviderFormat.Anthropic ? AnthropicMessages.ToChunk(streamEvent, state) : GeminiContent.ToChunk(streamEvent, state);
+            var chunk = OpenAIFormat.Chunk(format, streamEvent, state);
             if (chunk is not null)
             {
                 await WriteEventAsync(response, ServerSentEvents.Event(chunk), capture, cancellationToken);

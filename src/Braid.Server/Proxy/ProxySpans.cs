@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Braid.Server.Events;
+using Braid.Server.Functions;
 using Braid.Server.Otel;
 using Braid.Storage.Events;
 using Braid.Storage.Objects;
@@ -12,7 +12,7 @@ public sealed record ProxyParent(EventObject Log, string? SpanId, string? RootSp
 
 /// <summary>
 /// Logs a proxied call as an <c>llm</c> span when the caller names a parent (<c>x-bt-parent</c>, or a temporary
-/// credential's <c>logging.project_name</c>), written through the <see cref="IngestQueue"/> like any other event.
+/// credential's <c>logging.project_name</c>), written through the <see cref="Events.IngestQueue"/> like any other event.
 /// </summary>
 public static class ProxySpans
 {
@@ -82,10 +82,7 @@ public static class ProxySpans
             row["error"] = error;
         }
 
-        var store = http.RequestServices.GetRequiredService<EventStore>();
-        var prepared = store.Prepare(row, end);
-        var queue = http.RequestServices.GetRequiredService<IngestQueue>();
-        await queue.WriteAsync(new WriteJob([new InsertOp(parent.Log, row) { Prepared = prepared }], principal.UserId, prepared?.Text.Length ?? 0));
+        await InvokeSpans.WriteAsync(http.RequestServices, principal, parent.Log, [row], end);
     }
 
     private static string SpanName(ProxyRoute route) => route switch

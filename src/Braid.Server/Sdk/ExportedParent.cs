@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Braid.Server.Http;
 
 namespace Braid.Server.Sdk;
 
@@ -114,6 +115,5 @@ public sealed record ExportedParent(ExportedParentType Type)
         return $"{hex[..8]}-{hex[8..12]}-{hex[12..16]}-{hex[16..20]}-{hex[20..]}";
     }
 
-    private static string? Text(JsonObject? json, string name) =>
-        json?[name] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+    private static string? Text(JsonObject? json, string name) => JsonBody.Text(json?[name]);
 }

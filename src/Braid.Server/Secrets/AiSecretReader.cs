@@ -42,16 +42,15 @@ public sealed class AiSecretReader(ObjectStore store, SecretCipher cipher)
         await foreach (var row in store.ListAsync(new ObjectQuery(orgId, ObjectKinds.EnvVar.Name) { ScopeId = projectId }, limit: null))
         {
             var doc = ObjectDocuments.Load(row);
-            if (Text(doc["object_type"]) == "project" && Text(doc["secret_category"]) == "ai_provider")
+            if (JsonBody.Text(doc["object_type"]) == "project" && JsonBody.Text(doc["secret_category"]) == "ai_provider")
             {
-                secrets.Add(new StoredAiSecret(row.Id, row.Name ?? Text(doc["name"]) ?? "", Text(doc["secret_type"]), doc["metadata"] as JsonObject, Text(doc[SecretFields.Ciphertext])));
+                secrets.Add(new StoredAiSecret(
+                    row.Id, row.Name ?? JsonBody.Text(doc["name"]) ?? "", JsonBody.Text(doc["secret_type"]), doc["metadata"] as JsonObject, JsonBody.Text(doc[SecretFields.Ciphertext])));
             }
         }
 
         return secrets;
     }
-
-    private static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var text) ? text : null;
 
     /// <summary>The raw value of <paramref name="secret"/>, or null when it holds none; see <see cref="RevealAsync"/> for the 400.</summary>
     public string? Reveal(StoredAiSecret secret) =>
