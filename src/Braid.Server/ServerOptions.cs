@@ -34,6 +34,8 @@ public sealed class ServerOptions
 
     public OnlineScoringOptions OnlineScoring { get; set; } = new();
 
+    public AutomationOptions Automations { get; set; } = new();
+
     public RateLimitOptions RateLimits { get; set; } = new();
 
     /// <summary>Where attachments and overflowing payloads are kept; empty means <c>{DataDirectory}/blobs</c>.</summary>
@@ -88,6 +90,37 @@ public sealed class OnlineScoringOptions
 {
     /// <summary>Seconds between passes; 0 turns online scoring off on this node (another node may still run it).</summary>
     public double IntervalSeconds { get; set; } = 2;
+}
+
+/// <summary>The scheduler that runs project automations (alerts, exports, retention, async queries).</summary>
+public sealed class AutomationOptions
+{
+    /// <summary>Seconds between the scheduler's looks for due automations; 0 turns the scheduler off on this node.</summary>
+    public double TickSeconds { get; set; } = 5;
+
+    /// <summary>
+    /// How long a node holds an automation it runs before another node may take it over; renewed while the run is
+    /// alive, so it bounds how long a crashed node's work waits, not how long a run may take.
+    /// </summary>
+    public double LeaseSeconds { get; set; } = 60;
+
+    /// <summary>Seconds between evaluations of log and environment alerts (each fires at most once per its own interval).</summary>
+    public double AlertCheckSeconds { get; set; } = 30;
+
+    /// <summary>Seconds between retention passes of a retention automation.</summary>
+    public double RetentionCheckSeconds { get; set; } = 3600;
+
+    /// <summary>
+    /// The only local directory exports and async query results may be written under (<c>file://</c> paths); empty
+    /// means <c>{DataDirectory}/exports</c>. Keeps an automation from writing wherever the server may.
+    /// </summary>
+    public string? ExportDirectory { get; set; }
+
+    /// <summary>An S3-compatible endpoint for <c>s3://</c> export paths (empty: AWS); credentials come from the AWS environment.</summary>
+    public string? S3ServiceUrl { get; set; }
+
+    /// <summary>Slack's Web API base; Slack alerts post to <c>{this}/chat.postMessage</c>.</summary>
+    public string SlackApiUrl { get; set; } = "https://slack.com/api";
 }
 
 /// <summary>The bounded ingest queue in front of the event store's group commit.</summary>

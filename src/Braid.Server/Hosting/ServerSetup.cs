@@ -1,4 +1,5 @@
 using Braid.Server.AccessControl;
+using Braid.Server.Automations;
 using Braid.Server.Auth;
 using Braid.Server.Blobs;
 using Braid.Server.Events;
@@ -12,6 +13,7 @@ using Braid.Server.Sdk;
 using Braid.Server.Secrets;
 using Braid.Server.Tenancy;
 using Braid.Storage;
+using Braid.Storage.Automations;
 using Braid.Storage.Blobs;
 using Braid.Server.Query;
 using Braid.Server.RateLimits;
@@ -89,6 +91,10 @@ public static class ServerSetup
         builder.Services.AddSingleton<OnlineScoringStore>();
         builder.Services.AddSingleton<OnlineScoring>();
         builder.Services.AddHostedService(static services => services.GetRequiredService<OnlineScoring>());
+        builder.Services.AddSingleton<AutomationStore>();
+        builder.Services.AddSingleton<AutomationScheduler>();
+        builder.Services.AddHostedService(static services => services.GetRequiredService<AutomationScheduler>());
+        builder.Services.AddScoped<Retention>();
         builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy => policy
             .AllowAnyOrigin()
             .AllowAnyHeader()
@@ -123,6 +129,7 @@ public static class ServerSetup
         app.MapProxyApi();
         app.MapInvokeApi();
         app.MapEvalApi();
+        app.MapAutomationsApi();
         app.MapFallback(static (HttpContext http) =>
             ErrorHandling.WriteAsync(http, StatusCodes.Status404NotFound, $"no route for {http.Request.Method} {http.Request.Path}"))
             .AllowAnonymous();

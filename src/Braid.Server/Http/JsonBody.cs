@@ -42,6 +42,10 @@ public static class JsonBody
     /// <summary>The node's text when it is a JSON string, else null: stored documents and log rows hold whatever callers sent.</summary>
     public static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var text) ? text : null;
 
+    /// <summary>A JSON number as a double, or null for anything else.</summary>
+    public static double? Number(JsonNode? node) =>
+        node is JsonValue v && v.GetValueKind() == JsonValueKind.Number ? v.GetValue<double>() : null;
+
     public static string Describe(JsonNode? node) => node?.GetValueKind() switch
     {
         null or JsonValueKind.Null => "null",

@@ -128,9 +128,11 @@ public sealed class ApiClient
         return result;
     }
 
-    // /v1 routes the SDK calls that the spec does not list (sdk-protocol §3): their tests assert the fields the SDK reads.
+    // /v1 routes the SDK calls that the spec does not list (sdk-protocol §3), and Braid's own automation routes: their
+    // tests assert the fields their callers read.
     private static bool IsOutsideTheSpec(string path) =>
-        path.Split('?')[0] is var route && (route.EndsWith("/restore", StringComparison.Ordinal) || route.EndsWith("/restore/preview", StringComparison.Ordinal));
+        path.Split('?')[0] is var route && (route.EndsWith("/restore", StringComparison.Ordinal) || route.EndsWith("/restore/preview", StringComparison.Ordinal)
+            || (route.StartsWith("/v1/project_automation/", StringComparison.Ordinal) && route.Split('/').Length == 5));
 
     public static string Serialize(object body) => body as string ?? JsonSerializer.Serialize(body);
 

@@ -12,7 +12,9 @@ namespace Braid.Server.Tests.Infrastructure;
 /// </summary>
 public sealed class BraidApp : WebApplicationFactory<Program>, IAsyncLifetime
 {
-    private readonly Dictionary<string, string?> _settings = [];
+    // The automation scheduler is off unless a test turns it on: suites create automations with made-up webhook URLs
+    // and export paths, which a background run would try to reach.
+    private readonly Dictionary<string, string?> _settings = new() { ["Braid:Automations:TickSeconds"] = "0" };
     private readonly List<Action<IServiceCollection>> _services = [];
     private bool _ownsStore = true;
 

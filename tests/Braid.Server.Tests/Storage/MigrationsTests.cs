@@ -44,6 +44,8 @@ public sealed class MigrationsTests
         "postgres 0014_access_control 75e01363865600a84f7d3a74af5d2db0440288191a8dac347e48ee19927db711",
         "sqlite 0015_online_scoring 955f14e52559a5d860f6a813bd4f9838334eb170ff89bd56c6052650fb286aca",
         "postgres 0015_online_scoring b6bed69e96ad40427fec521048da31aab6949f600a02b21b1e989f5c0616e5cc",
+        "sqlite 0016_automations c58ea74b13d35a38ae1f3489daa2eecd36e638baf0651318a3673a8705ccb563",
+        "postgres 0016_automations 9cd04e7dd5db8342d44e7cc131820955a61c9ce20fe5a33e1a9b0f38960d5a0c",
     ];
 
     [Fact]

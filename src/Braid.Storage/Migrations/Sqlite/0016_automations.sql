@@ -1,0 +1,30 @@
+-- Automations (project_automation objects) at work. automation_state holds each automation's schedule, the lease
+-- of the node running it, and its progress (a versioned JSON document: cursors, a planned export batch, alert
+-- suppression). A node runs an automation only after moving lease_until_ms past now in one conditional UPDATE,
+-- so with several nodes on one store each due run happens once.
+CREATE TABLE automation_state (
+    automation_id TEXT PRIMARY KEY,
+    org_id TEXT NOT NULL,
+    next_run_ms INTEGER NOT NULL,
+    lease_holder TEXT,
+    lease_until_ms INTEGER NOT NULL DEFAULT 0,
+    state TEXT NOT NULL
+);
+
+-- Every run, where its user can read it: which node, when it was due, start and end, rows, outcome and error.
+-- (automation_id, due_ms) is unique: a due time is run by one node only.
+CREATE TABLE automation_runs (
+    id TEXT PRIMARY KEY,
+    automation_id TEXT NOT NULL,
+    org_id TEXT NOT NULL,
+    due_ms INTEGER NOT NULL,
+    node TEXT NOT NULL,
+    started TEXT NOT NULL,
+    ended TEXT,
+    outcome TEXT NOT NULL,
+    row_count INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    detail TEXT,
+    UNIQUE (automation_id, due_ms)
+);
+CREATE INDEX automation_runs_by_start ON automation_runs (automation_id, started);
