@@ -116,8 +116,17 @@ public sealed class AutomationOptions
     /// </summary>
     public string? ExportDirectory { get; set; }
 
-    /// <summary>An S3-compatible endpoint for <c>s3://</c> export paths (empty: AWS); credentials come from the AWS environment.</summary>
+    /// <summary>An S3-compatible endpoint (MinIO, ...) for <c>s3://</c> export paths; empty: AWS itself.</summary>
     public string? S3ServiceUrl { get; set; }
+
+    /// <summary>The region S3 requests are signed for (e.g. us-east-1); empty: the AWS SDK's default.</summary>
+    public string? S3Region { get; set; }
+
+    /// <summary>S3 access key id; empty: the AWS SDK's credential chain (environment, profile, instance role).</summary>
+    public string? S3AccessKeyId { get; set; }
+
+    /// <summary>The secret for <see cref="S3AccessKeyId"/>.</summary>
+    public string? S3SecretAccessKey { get; set; }
 
     /// <summary>Slack's Web API base; Slack alerts post to <c>{this}/chat.postMessage</c>.</summary>
     public string SlackApiUrl { get; set; } = "https://slack.com/api";

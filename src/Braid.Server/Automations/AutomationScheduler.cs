@@ -78,6 +78,7 @@ public sealed partial class AutomationScheduler(
     private static Task RunEventTypeAsync(IServiceProvider scoped, AutomationRun run, CancellationToken cancellationToken) => run.Automation.EventType switch
     {
         "retention" => scoped.GetRequiredService<Retention>().RunAsync(run, cancellationToken),
+        "btql_export" => scoped.GetRequiredService<Exports>().RunAsync(run, cancellationToken),
         var other => throw new InvalidOperationException($"event_type '{other}' is not run by this server"),
     };
 
@@ -88,6 +89,7 @@ public sealed partial class AutomationScheduler(
     private TimeSpan? Period(Automation automation) => automation.EventType switch
     {
         "retention" => TimeSpan.FromSeconds(Options.RetentionCheckSeconds),
+        "btql_export" => TimeSpan.FromSeconds(JsonBody.Number(automation.Config["interval_seconds"]) ?? 3600),
         _ => null,
     };
 

@@ -1,6 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Text;
-using System.Text.Json;
 using Braid.Query.Planning;
 using Braid.Query.Syntax;
 using Braid.Server.Http;
@@ -96,7 +94,7 @@ public static class ExportCommand
             await using (var output = new CountingStream(file))
             {
                 var sink = request.Format == ExportFormat.Parquet
-                    ? await ParquetSink.CreateAsync(output, ct)
+                    ? new ParquetSink(output, ParquetColumns.EventRow)
                     : (RowSink)new JsonLinesSink(output);
                 string? cursor = null;
                 do
@@ -137,69 +135,6 @@ public static class ExportCommand
 
     /// <summary>A BTQL string literal: quotes are doubled, backslashes escaped.</summary>
     private static string Quote(string text) => text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "''", StringComparison.Ordinal);
-
-    /// <summary>
-    /// Where the rows of each page go. After a failure a sink is dropped, not completed: the file is deleted, so a
-    /// flush or a Parquet footer would be wasted work and, on a full disk, a second failure hiding the first.
-    /// </summary>
-    private abstract class RowSink
-    {
-        public abstract void Add(string row);
-
-        public abstract Task EndPageAsync(CancellationToken ct);
-
-        /// <summary>Ends the output (Parquet's footer) and flushes it.</summary>
-        public abstract Task CompleteAsync(CancellationToken ct);
-    }
-
-    /// <summary>One row a line, exactly as <c>fmt: "jsonl"</c> answers.</summary>
-    private sealed class JsonLinesSink(Stream output) : RowSink
-    {
-        private readonly StreamWriter _writer = new(output, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 1 << 16, leaveOpen: true);
-
-        public override void Add(string row)
-        {
-            _writer.Write(row);
-            _writer.Write('\n');
-        }
-
-        public override Task EndPageAsync(CancellationToken ct) => Task.CompletedTask;
-
-        public override Task CompleteAsync(CancellationToken ct) => _writer.FlushAsync(ct);
-    }
-
-    /// <summary>The fixed event-row columns (every page has the same schema); one row group (or more) per page.</summary>
-    private sealed class ParquetSink(ParquetRowWriter writer) : RowSink
-    {
-        private readonly List<JsonDocument> _page = [];
-        private readonly List<JsonElement> _rows = [];
-
-        public static async Task<RowSink> CreateAsync(Stream output, CancellationToken ct) =>
-            new ParquetSink(await ParquetRowWriter.CreateAsync(output, ParquetColumns.EventRow, ct));
-
-        public override void Add(string row)
-        {
-            var document = JsonDocument.Parse(row);
-            _page.Add(document);
-            _rows.Add(document.RootElement);
-        }
-
-        public override async Task EndPageAsync(CancellationToken ct)
-        {
-            await writer.WriteRowGroupAsync(_rows, ct);
-
-            // The documents' buffers are pooled: returned now, the next page reuses them.
-            foreach (var document in _page)
-            {
-                document.Dispose();
-            }
-
-            _page.Clear();
-            _rows.Clear();
-        }
-
-        public override async Task CompleteAsync(CancellationToken ct) => await writer.DisposeAsync();
-    }
 
     /// <summary>Counts the bytes written through it, for progress and the summary.</summary>
     private sealed class CountingStream(Stream inner) : Stream

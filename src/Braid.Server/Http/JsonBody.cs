@@ -42,9 +42,15 @@ public static class JsonBody
     /// <summary>The node's text when it is a JSON string, else null: stored documents and log rows hold whatever callers sent.</summary>
     public static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var text) ? text : null;
 
-    /// <summary>A JSON number as a double, or null for anything else.</summary>
-    public static double? Number(JsonNode? node) =>
-        node is JsonValue v && v.GetValueKind() == JsonValueKind.Number ? v.GetValue<double>() : null;
+    /// <summary>A JSON number as a double, or null for anything else; parsed documents and values set from C# numbers alike.</summary>
+    public static double? Number(JsonNode? node) => node switch
+    {
+        JsonValue v when v.TryGetValue<double>(out var d) => d,
+        JsonValue v when v.TryGetValue<long>(out var l) => l,
+        JsonValue v when v.TryGetValue<int>(out var i) => i,
+        JsonValue v when v.TryGetValue<decimal>(out var m) => (double)m,
+        _ => null,
+    };
 
     public static string Describe(JsonNode? node) => node?.GetValueKind() switch
     {

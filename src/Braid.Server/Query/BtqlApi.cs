@@ -33,7 +33,7 @@ public static class BtqlApi
     }
 
     // A query reads only sources the caller may read: each log, or the prompts of each project (of every project for org_*).
-    private static async Task RequireReadAsync(Access access, Principal principal, ResolvedSource resolved)
+    internal static async Task RequireReadAsync(Access access, Principal principal, ResolvedSource resolved)
     {
         foreach (var log in resolved.Logs)
         {
@@ -156,7 +156,7 @@ public static class BtqlApi
             _ => "",
         }));
 
-    private static ParsedQuery Parse(JsonNode query)
+    internal static ParsedQuery Parse(JsonNode query)
     {
         try
         {

@@ -97,17 +97,39 @@ public sealed class AutomationStore(Database database)
         await connection.ExecuteAsync("DELETE FROM automation_state WHERE automation_id = @automationId", new { automationId });
     }
 
-    /// <summary>Records a run's start; false when another node already recorded this due time (so this one must not run it).</summary>
-    public async Task<bool> StartRunAsync(AutomationRunRow run, string orgId)
+    /// <summary>
+    /// Where an export batch of at most <paramref name="rows"/> rows of a log ends: the version (event_history seq) of
+    /// the <paramref name="rows"/>-th live row whose newest version is after <paramref name="after"/>, or null when fewer
+    /// are left (the batch then ends at the newest version written).
+    /// </summary>
+    public async Task<long?> BatchEndAsync(string objectType, string objectId, long after, int rows)
     {
         await using var connection = await database.OpenAsync();
-        return await connection.ExecuteAsync(
+        return await connection.ExecuteScalarAsync<long?>(
+            """
+            SELECT history_seq FROM event_current
+            WHERE object_type = @objectType AND object_id = @objectId AND history_seq > @after
+            ORDER BY history_seq LIMIT 1 OFFSET @skip
+            """,
+            new { objectType, objectId, after, skip = rows - 1 });
+    }
+
+    /// <summary>
+    /// Records a run's start. A due time already recorded is a run whose node died; this node resumes it, and the
+    /// record says so.
+    /// </summary>
+    public async Task StartRunAsync(AutomationRunRow run, string orgId)
+    {
+        await using var connection = await database.OpenAsync();
+        await connection.ExecuteAsync(
             """
             INSERT INTO automation_runs (id, automation_id, org_id, due_ms, node, started, outcome, row_count)
             VALUES (@Id, @AutomationId, @orgId, @DueMs, @Node, @Started, @Outcome, 0)
-            ON CONFLICT (automation_id, due_ms) DO NOTHING
+            ON CONFLICT (automation_id, due_ms) DO UPDATE
+            SET id = excluded.id, node = excluded.node, outcome = excluded.outcome,
+                error = 'resumed after node ' || automation_runs.node || ' stopped during the run'
             """,
-            new { run.Id, run.AutomationId, orgId, run.DueMs, run.Node, run.Started, run.Outcome }) == 1;
+            new { run.Id, run.AutomationId, orgId, run.DueMs, run.Node, run.Started, run.Outcome });
     }
 
     public async Task EndRunAsync(string runId, string ended, string outcome, long rows, string? error, string? detail)
