@@ -43,6 +43,9 @@ public sealed class AutomationRun(Automation automation, JsonObject state, long 
     /// <summary>What the run did, for its record (e.g. the files it wrote, the alert it sent).</summary>
     public JsonObject Detail { get; } = [];
 
+    /// <summary>Set when the automation's work is finished for good (an async query that has run): it is not due again until reset.</summary>
+    public bool Done { get; set; }
+
     /// <summary>Set when work remains (an export's backlog), so the next run starts at once instead of after the interval.</summary>
     public bool MoreToDo { get; set; }
 

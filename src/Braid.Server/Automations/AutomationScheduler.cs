@@ -79,35 +79,42 @@ public sealed partial class AutomationScheduler(
     {
         "retention" => scoped.GetRequiredService<Retention>().RunAsync(run, cancellationToken),
         "btql_export" => scoped.GetRequiredService<Exports>().RunAsync(run, cancellationToken),
+        "async_query" => scoped.GetRequiredService<AsyncQueries>().RunAsync(run, cancellationToken),
         var other => throw new InvalidOperationException($"event_type '{other}' is not run by this server"),
     };
 
     /// <summary>
     /// How long after a run the automation is next due, or null for what this server does not run: topic automations
-    /// (they need Braintrust's topic models) and an async query that has finished.
+    /// (they need Braintrust's topic models).
     /// </summary>
     private TimeSpan? Period(Automation automation) => automation.EventType switch
     {
         "retention" => TimeSpan.FromSeconds(Options.RetentionCheckSeconds),
         "btql_export" => TimeSpan.FromSeconds(JsonBody.Number(automation.Config["interval_seconds"]) ?? 3600),
+
+        // A failed async query is tried again after this; one that ran is not due again (Done).
+        "async_query" => TimeSpan.FromSeconds(Options.RetentionCheckSeconds),
         _ => null,
     };
+
+    // Far enough away never to come, small enough that adding a lease to it cannot overflow.
+    private const long NeverMs = long.MaxValue / 4;
 
     private long LeaseMs => (long)(Options.LeaseSeconds * 1000);
 
     private async Task RunAsync(Automation automation, AutomationLease lease, CancellationToken stoppingToken)
     {
-        var state = ReadState(lease.State);
         var record = new AutomationRunRow(Guid.NewGuid().ToString(), automation.Id, lease.DueMs, Node, Now(), null, "running", 0, null, null);
         await store.StartRunAsync(record, automation.OrgId);
 
         using var running = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         using var heartbeat = RenewWhileRunning(automation.Id, running);
-        var run = new AutomationRun(automation, state, lease.DueMs, s => store.SaveAsync(automation.Id, Node, s.ToJsonString()));
+        AutomationRun? run = null;
         string outcome = "success";
         string? error = null;
         try
         {
+            run = new AutomationRun(automation, ReadState(lease.State), lease.DueMs, s => store.SaveAsync(automation.Id, Node, s.ToJsonString()));
             await using var scope = services.CreateAsyncScope();
             await RunEventTypeAsync(scope.ServiceProvider, run, running.Token);
         }
@@ -129,14 +136,19 @@ public sealed partial class AutomationScheduler(
         if (outcome != "abandoned")
         {
             var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-            var next = run.MoreToDo && outcome == "success" ? now : Math.Max(now, lease.DueMs + (long)Period(automation)!.Value.TotalMilliseconds);
-            if (!await store.FinishAsync(automation.Id, Node, next, run.State.ToJsonString()))
+            var next = outcome != "success" ? Math.Max(now, lease.DueMs + (long)Period(automation)!.Value.TotalMilliseconds)
+                : run!.Done ? NeverMs
+                : run.MoreToDo ? now
+                : Math.Max(now, lease.DueMs + (long)Period(automation)!.Value.TotalMilliseconds);
+
+            // Progress this server could not read is kept as it was, for a server that can.
+            if (!await store.FinishAsync(automation.Id, Node, next, run?.State.ToJsonString() ?? lease.State))
             {
                 (outcome, error) = ("abandoned", new LeaseLostException().Message);
             }
         }
 
-        await store.EndRunAsync(record.Id, Now(), outcome, run.Rows, error, run.Detail.Count > 0 ? run.Detail.ToJsonString() : null);
+        await store.EndRunAsync(record.Id, Now(), outcome, run?.Rows ?? 0, error, run?.Detail.Count > 0 ? run.Detail.ToJsonString() : null);
         await store.PruneRunsAsync(automation.Id, RunsKept);
     }
 

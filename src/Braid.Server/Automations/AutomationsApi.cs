@@ -5,6 +5,7 @@ using Braid.Server.Auth;
 using Braid.Server.Http;
 using Braid.Server.Objects;
 using Braid.Storage.Automations;
+using Braid.Storage.Blobs;
 using Braid.Storage.Objects;
 
 namespace Braid.Server.Automations;
@@ -13,7 +14,8 @@ namespace Braid.Server.Automations;
 /// What Braintrust's UI shows and does for an automation, as API (Braid's own; the spec has no such routes):
 /// <c>GET /v1/project_automation/{id}/runs</c> lists its runs, newest first (who ran it, when it was due, start, end,
 /// rows, outcome, error); <c>POST .../run</c> makes it due now ("Run once"); <c>POST .../reset</c> forgets its progress,
-/// so an export starts over from the first row ("Reset automation state").
+/// so an export starts over from the first row ("Reset automation state") and an async query runs again;
+/// <c>GET .../result</c> reads an async query's rows.
 /// </summary>
 public static class AutomationsApi
 {
@@ -25,6 +27,7 @@ public static class AutomationsApi
         group.MapGet("/runs", RunsAsync);
         group.MapPost("/run", RunNowAsync);
         group.MapPost("/reset", ResetAsync);
+        group.MapGet("/result", ResultAsync);
         return routes;
     }
 
@@ -72,6 +75,33 @@ public static class AutomationsApi
         var automation = await AutomationAsync(http, Access.Update);
         await store.ForgetAsync(automation.Id);
         return JsonResults.Ok(new JsonObject { ["id"] = automation.Id, ["reset"] = true });
+    }
+
+    /// <summary>An async query's rows as JSON lines once it has run; until then a 202 with its status.</summary>
+    private static async Task ResultAsync(HttpContext http, AutomationStore store, BlobStore blobs)
+    {
+        var automation = await AutomationAsync(http, Access.Read);
+        if (automation.EventType != "async_query")
+        {
+            throw ApiException.BadRequest($"project_automation '{automation.Id}' is a {automation.EventType} automation; only async_query automations have a result");
+        }
+
+        var state = await store.StateAsync(automation.Id) is { } text ? JsonNode.Parse(text) as JsonObject : null;
+        if (state?["parts"] is not JsonArray parts)
+        {
+            http.Response.StatusCode = StatusCodes.Status202Accepted;
+            await http.Response.WriteAsJsonAsync(new { status = "pending", message = "the query has not finished; its runs (GET .../runs) say how it is going" });
+            return;
+        }
+
+        http.Response.ContentType = "application/x-ndjson; charset=utf-8";
+        http.Response.Headers["x-bt-rows"] = ((long?)JsonBody.Number(state["rows"]) ?? 0).ToString(CultureInfo.InvariantCulture);
+        foreach (var part in parts)
+        {
+            await using var stream = blobs.OpenRead(JsonBody.Text(part?["key"]) ?? "")
+                ?? throw ApiException.NotFound("the async query's result was deleted; reset the automation to run it again");
+            await stream.CopyToAsync(http.Response.Body, http.RequestAborted);
+        }
     }
 
     private static async Task<Automation> AutomationAsync(HttpContext http, string permission)

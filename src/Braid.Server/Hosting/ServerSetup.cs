@@ -96,6 +96,7 @@ public static class ServerSetup
         builder.Services.AddHostedService(static services => services.GetRequiredService<AutomationScheduler>());
         builder.Services.AddScoped<Retention>();
         builder.Services.AddScoped<Exports>();
+        builder.Services.AddScoped<AsyncQueries>();
         builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy => policy
             .AllowAnyOrigin()
             .AllowAnyHeader()
