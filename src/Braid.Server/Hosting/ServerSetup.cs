@@ -95,6 +95,7 @@ public static class ServerSetup
         builder.Services.AddSingleton<AutomationScheduler>();
         builder.Services.AddHostedService(static services => services.GetRequiredService<AutomationScheduler>());
         builder.Services.AddScoped<Retention>();
+        builder.Services.AddSingleton<LogFilter>();
         builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy => policy
             .AllowAnyOrigin()
             .AllowAnyHeader()
