@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Braid.Server.Automations.Alerts;
 using Braid.Server.Http;
 using Braid.Server.Objects;
 using Braid.Storage;
@@ -78,6 +79,8 @@ public sealed partial class AutomationScheduler(
     private static Task RunEventTypeAsync(IServiceProvider scoped, AutomationRun run, CancellationToken cancellationToken) => run.Automation.EventType switch
     {
         "retention" => scoped.GetRequiredService<Retention>().RunAsync(run, cancellationToken),
+        "logs" => scoped.GetRequiredService<LogAlerts>().RunAsync(run, cancellationToken),
+        "environment_update" => scoped.GetRequiredService<EnvironmentAlerts>().RunAsync(run, cancellationToken),
         var other => throw new InvalidOperationException($"event_type '{other}' is not run by this server"),
     };
 
@@ -88,6 +91,7 @@ public sealed partial class AutomationScheduler(
     private TimeSpan? Period(Automation automation) => automation.EventType switch
     {
         "retention" => TimeSpan.FromSeconds(Options.RetentionCheckSeconds),
+        "logs" or "environment_update" => TimeSpan.FromSeconds(Options.AlertCheckSeconds),
         _ => null,
     };
 
@@ -119,7 +123,7 @@ public sealed partial class AutomationScheduler(
         }
         catch (Exception e)
         {
-            (outcome, error) = ("error", e is ApiException ? e.Message : $"{e.GetType().Name}: {e.Message}");
+            (outcome, error) = ("error", e is ApiException or AutomationFailedException ? e.Message : $"{e.GetType().Name}: {e.Message}");
             LogRunFailed(logger, automation.Id, e);
         }
 
