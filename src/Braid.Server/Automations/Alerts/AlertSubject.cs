@@ -19,9 +19,6 @@ public sealed record AlertSubject(Automation Automation, string OrgName, string 
         return new AlertSubject(automation, organization?.Name ?? "", project?.Name ?? "", string.IsNullOrEmpty(publicUrl) ? null : publicUrl.TrimEnd('/'));
     }
 
-    /// <summary>The automation's creator in its organization: whose reads the alert's queries are.</summary>
-    public Principal Principal => new(Automation.UserId ?? "", Automation.OrgId, OrgName, "automation");
-
     /// <summary>A page of the project in Braid's UI, e.g. <c>logs</c>; null without a public URL.</summary>
     public string? ProjectPage(string page) =>
         PublicUrl is null ? null : $"{PublicUrl}/app/{Uri.EscapeDataString(OrgName)}/p/{Uri.EscapeDataString(ProjectName)}/{page}";

@@ -27,6 +27,10 @@ public sealed class LogAlerts(
     private const int BatchRows = 500;
     private const int MaxRowsPerCheck = 20_000;
 
+    // An alert first checked this long after it was made (made before this server ran alerts) starts from now rather
+    // than alerting on the whole backlog since then.
+    private static readonly TimeSpan BackfillWindow = TimeSpan.FromHours(1);
+
     // Progress kept in the run's state: the last row read (event_history seq), the last check's time, and the end of suppression.
     private const string Cursor = "seq";
     private const string CheckedMs = "checked_ms";
@@ -41,7 +45,8 @@ public sealed class LogAlerts(
         var subject = await AlertSubject.LoadAsync(automation, tenants, objects, options.Value.PublicUrl);
         var now = clock.GetUtcNow();
         var last = await rows.LastSeqAsync();
-        var cursor = Number(state[Cursor]) ?? await rows.SeqBeforeAsync(XactId.Next(0, automation.Created));
+        var cursor = Number(state[Cursor])
+            ?? (now - automation.Created > BackfillWindow ? last : await rows.SeqBeforeAsync(XactId.Next(0, automation.Created)));
         var since = Number(state[CheckedMs]) is { } checkedMs ? DateTimeOffset.FromUnixTimeMilliseconds(checkedMs) : automation.Created;
 
         long read = 0, matched = 0;
