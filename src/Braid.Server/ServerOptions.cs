@@ -130,6 +130,15 @@ public sealed class AutomationOptions
 
     /// <summary>Slack's Web API base; Slack alerts post to <c>{this}/chat.postMessage</c>.</summary>
     public string SlackApiUrl { get; set; } = "https://slack.com/api";
+
+    /// <summary>How long one attempt to deliver an alert (webhook or Slack) may take before it counts as failed.</summary>
+    public double DeliveryTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>
+    /// The wait before the first retry of an alert that could not be delivered (a network error, a timeout, 429 or
+    /// 5xx); it doubles with each further attempt.
+    /// </summary>
+    public double DeliveryRetrySeconds { get; set; } = 1;
 }
 
 /// <summary>The bounded ingest queue in front of the event store's group commit.</summary>

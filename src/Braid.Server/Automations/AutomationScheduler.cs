@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Braid.Server.Automations.Alerts;
 using Braid.Server.Http;
 using Braid.Server.Objects;
 using Braid.Storage;
@@ -80,6 +81,8 @@ public sealed partial class AutomationScheduler(
         "retention" => scoped.GetRequiredService<Retention>().RunAsync(run, cancellationToken),
         "btql_export" => scoped.GetRequiredService<Exports>().RunAsync(run, cancellationToken),
         "async_query" => scoped.GetRequiredService<AsyncQueries>().RunAsync(run, cancellationToken),
+        "logs" => scoped.GetRequiredService<LogAlerts>().RunAsync(run, cancellationToken),
+        "environment_update" => scoped.GetRequiredService<EnvironmentAlerts>().RunAsync(run, cancellationToken),
         var other => throw new InvalidOperationException($"event_type '{other}' is not run by this server"),
     };
 
@@ -94,6 +97,7 @@ public sealed partial class AutomationScheduler(
 
         // A failed async query is tried again after this; one that ran is not due again (Done).
         "async_query" => TimeSpan.FromSeconds(Options.RetentionCheckSeconds),
+        "logs" or "environment_update" => TimeSpan.FromSeconds(Options.AlertCheckSeconds),
         _ => null,
     };
 
@@ -128,7 +132,7 @@ public sealed partial class AutomationScheduler(
         }
         catch (Exception e)
         {
-            (outcome, error) = ("error", e is ApiException ? e.Message : $"{e.GetType().Name}: {e.Message}");
+            (outcome, error) = ("error", e is ApiException or AutomationFailedException ? e.Message : $"{e.GetType().Name}: {e.Message}");
             LogRunFailed(logger, automation.Id, e);
         }
 

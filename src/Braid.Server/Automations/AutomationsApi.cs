@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Braid.Server.AccessControl;
+using Braid.Server.Automations.Alerts;
 using Braid.Server.Auth;
 using Braid.Server.Http;
 using Braid.Server.Objects;
@@ -15,7 +16,8 @@ namespace Braid.Server.Automations;
 /// <c>GET /v1/project_automation/{id}/runs</c> lists its runs, newest first (who ran it, when it was due, start, end,
 /// rows, outcome, error); <c>POST .../run</c> makes it due now ("Run once"); <c>POST .../reset</c> forgets its progress,
 /// so an export starts over from the first row ("Reset automation state") and an async query runs again;
-/// <c>GET .../result</c> reads an async query's rows.
+/// <c>GET .../result</c> reads an async query's rows; <c>GET .../signing_secret</c> gives those who may update it
+/// the secret its webhook alerts are signed with (<see cref="WebhookSigning"/>).
 /// </summary>
 public static class AutomationsApi
 {
@@ -28,6 +30,7 @@ public static class AutomationsApi
         group.MapPost("/run", RunNowAsync);
         group.MapPost("/reset", ResetAsync);
         group.MapGet("/result", ResultAsync);
+        group.MapGet("/signing_secret", SigningSecretAsync);
         return routes;
     }
 
@@ -102,6 +105,18 @@ public static class AutomationsApi
                 ?? throw ApiException.NotFound("the async query's result was deleted; reset the automation to run it again");
             await stream.CopyToAsync(http.Response.Body, http.RequestAborted);
         }
+    }
+
+    private static async Task<IResult> SigningSecretAsync(HttpContext http, WebhookSigning signing)
+    {
+        var automation = await AutomationAsync(http, Access.Update);
+        http.Response.Headers.CacheControl = "no-store";
+        return JsonResults.Ok(new JsonObject
+        {
+            ["id"] = automation.Id,
+            ["signing_secret"] = signing.Secret(automation.Id),
+            ["signature_header"] = WebhookSigning.SignatureHeader,
+        });
     }
 
     private static async Task<Automation> AutomationAsync(HttpContext http, string permission)

@@ -1,12 +1,10 @@
 using System.Text.Json.Nodes;
-using Braid.Query.Planning;
 using Braid.Query.Syntax;
 using Braid.Server.Http;
 using Braid.Server.Objects;
 using Braid.Server.Query;
 using Braid.Storage.Events;
 using Braid.Storage.Objects;
-using Braid.Storage.Query;
 using Braid.Storage.Scoring;
 using Braid.Storage.Tenancy;
 using Braid.Storage.Xact;
@@ -236,51 +234,19 @@ public sealed partial class OnlineScoring(
         }
     }
 
-    /// <summary>The ids among <paramref name="ids"/> whose span matches the rule's BTQL filter (none when the filter does not parse).</summary>
+    /// <summary>The ids among <paramref name="ids"/> whose span matches the rule's BTQL filter (none when the filter does not compile).</summary>
     private async Task<HashSet<string>> MatchingAsync(
         IServiceProvider scoped, OnlineRule rule, Principal principal, string filter, IReadOnlyList<string> ids, CancellationToken cancellationToken)
     {
-        // Only the filter is taken from the rule's text; the source, selection and limit are this server's own.
-        var source = QueryParser.Parse($"select: id | from: project_logs('{rule.ProjectId}') spans");
-        Expr userFilter;
         try
         {
-            userFilter = QueryParser.Parse($"select: id | from: project_logs('{rule.ProjectId}') spans | filter: {filter}").Filter!;
+            return await scoped.GetRequiredService<LogFilter>().MatchingAsync(principal.OrgId, principal.OrgName, rule.ProjectId, filter, ids, cancellationToken);
         }
         catch (QueryError e)
         {
             LogBadFilter(logger, rule.Id, e.Message);
             return [];
         }
-
-        var id = new FieldPath([new NameSegment("id")]);
-        var query = source with
-        {
-            Filter = new LogicalExpr(LogicalOperator.And, [userFilter, new InExpr(id, [.. ids.Select(i => (Expr)new StringLiteral(i))], false)]),
-            Limit = ids.Count,
-        };
-        var resolved = await QuerySources.ResolveAsync(scoped.GetRequiredService<ObjectStore>(), principal.OrgId, principal.OrgName, query.From);
-        var runner = scoped.GetRequiredService<QueryRunner>();
-        var matching = new HashSet<string>();
-        try
-        {
-            var compiled = QueryCompiler.Compile(query, resolved.Source, runner.Dialect, new QueryOptions());
-            await runner.RunAsync(compiled, resolved.IdentityByObject, row =>
-            {
-                if ((string?)JsonNode.Parse(row)?["id"] is { } found)
-                {
-                    matching.Add(found);
-                }
-
-                return ValueTask.CompletedTask;
-            }, cancellationToken);
-        }
-        catch (QueryError e)
-        {
-            LogBadFilter(logger, rule.Id, e.Message);
-        }
-
-        return matching;
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "online scoring: a pass failed")]

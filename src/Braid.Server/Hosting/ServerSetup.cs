@@ -1,5 +1,6 @@
 using Braid.Server.AccessControl;
 using Braid.Server.Automations;
+using Braid.Server.Automations.Alerts;
 using Braid.Server.Auth;
 using Braid.Server.Blobs;
 using Braid.Server.Events;
@@ -46,6 +47,8 @@ public static class ServerSetup
             .Validate(static o => o.QueryTimeoutSeconds > 0, $"{ServerOptions.Section}:{nameof(ServerOptions.QueryTimeoutSeconds)}: must be a positive number of seconds")
             .Validate(static o => o.CodeTimeoutSeconds > 0, $"{ServerOptions.Section}:{nameof(ServerOptions.CodeTimeoutSeconds)}: must be a positive number of seconds")
             .Validate(static o => o.CodeMemoryBytes > 0, $"{ServerOptions.Section}:{nameof(ServerOptions.CodeMemoryBytes)}: must be a positive number of bytes")
+            .Validate(static o => o.Automations is { DeliveryTimeoutSeconds: > 0, DeliveryRetrySeconds: >= 0 },
+                $"{ServerOptions.Section}:{nameof(ServerOptions.Automations)}: DeliveryTimeoutSeconds must be positive and DeliveryRetrySeconds not negative")
             .ValidateOnStart();
         var maxBody = builder.Configuration.GetValue<long?>($"{ServerOptions.Section}:{nameof(ServerOptions.MaxRequestBodyBytes)}")
             ?? new ServerOptions().MaxRequestBodyBytes;
@@ -97,6 +100,11 @@ public static class ServerSetup
         builder.Services.AddScoped<Retention>();
         builder.Services.AddScoped<Exports>();
         builder.Services.AddScoped<AsyncQueries>();
+        builder.Services.AddSingleton<LogFilter>();
+        builder.Services.AddSingleton<WebhookSigning>();
+        builder.Services.AddSingleton<AlertDelivery>();
+        builder.Services.AddScoped<LogAlerts>();
+        builder.Services.AddScoped<EnvironmentAlerts>();
         builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy => policy
             .AllowAnyOrigin()
             .AllowAnyHeader()

@@ -1,5 +1,9 @@
 using System.Text.Json.Nodes;
+using Braid.Query.Syntax;
+using Braid.Server.Automations.Alerts;
+using Braid.Server.Functions.Templates;
 using Braid.Server.Http;
+using Braid.Server.Query;
 using static Braid.Server.Objects.FieldUse;
 
 namespace Braid.Server.Objects;
@@ -85,6 +89,46 @@ public static class AutomationConfig
         Range(config, "sampling_rate", 0, 1);
         Range(config, "scheduled_time_minutes_utc", 0, 1439);
         Range(config, "batch_size", 1, eventType == "async_query" ? 100_000 : double.MaxValue);
+        CheckAlert(config);
+    }
+
+    // What an alert needs to be sent at all, checked now rather than failing at every run: a filter that parses, a
+    // webhook URL it can POST to, a Slack template that renders.
+    private static void CheckAlert(JsonObject config)
+    {
+        if (JsonBody.Text(config["event_type"]) == "logs" && JsonBody.Text(config["btql_filter"]) is { } filter && !string.IsNullOrWhiteSpace(filter))
+        {
+            try
+            {
+                LogFilter.Parse(filter);
+            }
+            catch (QueryError e)
+            {
+                ApiException.ThrowBadRequest($"config.btql_filter: {e.Message}");
+            }
+        }
+
+        if (config["action"] is not JsonObject action)
+        {
+            return;
+        }
+
+        if (JsonBody.Text(action["type"]) == "webhook" && JsonBody.Text(action["url"]) is { } url && !AlertDelivery.IsHttpUrl(url))
+        {
+            ApiException.ThrowBadRequest($"config.action.url: '{url}' is not an absolute http or https URL");
+        }
+
+        if (FieldValidation.Check(new Field("config.action.message_template", FieldType.String, Create), action["message_template"]) is JsonValue template)
+        {
+            try
+            {
+                Mustache.Render(template.GetValue<string>(), null, strict: false);
+            }
+            catch (TemplateException e)
+            {
+                ApiException.ThrowBadRequest($"config.action.message_template: {e.Message}");
+            }
+        }
     }
 
     private static void CheckUnion(string name, JsonObject value, Dictionary<string, string[]> union, string eventType)

@@ -15,10 +15,15 @@ namespace Braid.Server.Objects;
 /// environment such as <c>production</c> serves. <c>GET /environment-object/{type}/{id}</c> lists an object's pins,
 /// and <c>/environment-object/{type}/{id}/{environment_slug}</c> reads (GET), sets (PUT <c>{object_version}</c>) or
 /// removes (DELETE) one. Pins hang on the environment's id, so a deleted environment's pins stop resolving and a
-/// new environment that takes its slug starts with none.
+/// new environment that takes its slug starts with none. Setting or removing a pin writes an audit event
+/// (<see cref="AssignAction"/>, <see cref="RemoveAction"/>) in the same transaction; environment alerts read them.
 /// </summary>
 public static class EnvironmentObjectsApi
 {
+    public const string AssignAction = "environment_assign";
+
+    public const string RemoveAction = "environment_remove";
+
     private static readonly IReadOnlyList<string> ObjectTypes = ["prompt", "function", "dataset"];
 
     public static IEndpointRouteBuilder MapEnvironmentObjectsApi(this IEndpointRouteBuilder routes)
@@ -34,7 +39,7 @@ public static class EnvironmentObjectsApi
     private static async Task<IResult> ListAsync(HttpContext http, ObjectStore store)
     {
         var principal = await http.InOrganizationAsync(QueryArgs.Single(http.Request, "org_name"));
-        var (type, id) = await TargetAsync(http, principal, store, Access.Read);
+        var (type, id, _) = await TargetAsync(http, principal, store, Access.Read);
         var pins = await store.ListAssignmentsAsync(principal.OrgId, type, id);
         var environments = new Dictionary<string, ObjectRow>(StringComparer.Ordinal);
         if (pins.Count > 0)
@@ -62,7 +67,7 @@ public static class EnvironmentObjectsApi
     private static async Task<IResult> GetAsync(HttpContext http, ObjectStore store)
     {
         var principal = await http.InOrganizationAsync(QueryArgs.Single(http.Request, "org_name"));
-        var (type, id) = await TargetAsync(http, principal, store, Access.Read);
+        var (type, id, _) = await TargetAsync(http, principal, store, Access.Read);
         var environment = await EnvironmentAsync(http, principal, store);
         return JsonResults.Ok(await PinAsync(type, id, environment, principal, store));
     }
@@ -72,7 +77,7 @@ public static class EnvironmentObjectsApi
         var body = await JsonBody.ReadObjectAsync(http);
         var orgName = FieldValidation.Check(new Field("org_name", FieldType.String, FieldUse.Create), body["org_name"])?.GetValue<string>();
         var principal = await http.InOrganizationAsync(orgName ?? QueryArgs.Single(http.Request, "org_name"));
-        var (type, id) = await TargetAsync(http, principal, store, Access.Update);
+        var (type, id, target) = await TargetAsync(http, principal, store, Access.Update);
         var environment = await EnvironmentAsync(http, principal, store);
         var given = FieldValidation.Check(new Field("object_version", FieldType.String, FieldUse.Required, NonEmpty: true), body["object_version"])
             ?.GetValue<string>() ?? throw ApiException.BadRequest("object_version: is required");
@@ -85,24 +90,25 @@ public static class EnvironmentObjectsApi
             ApiException.ThrowBadRequest($"object_version: {type} '{id}' has no version '{given}'");
         }
 
-        await store.SetAssignmentAsync(principal.OrgId, type, id, environment.Id, version);
+        await store.SetAssignmentAsync(principal.OrgId, type, id, environment.Id, version, Audit(principal, AssignAction, target, environment, version));
         return JsonResults.Ok(await PinAsync(type, id, environment, principal, store));
     }
 
     private static async Task<IResult> DeleteAsync(HttpContext http, ObjectStore store)
     {
         var principal = await http.InOrganizationAsync(QueryArgs.Single(http.Request, "org_name"));
-        var (type, id) = await TargetAsync(http, principal, store, Access.Update);
+        var (type, id, target) = await TargetAsync(http, principal, store, Access.Update);
         var environment = await EnvironmentAsync(http, principal, store);
         var pin = await PinAsync(type, id, environment, principal, store);
-        return await store.DeleteAssignmentAsync(principal.OrgId, type, id, environment.Id)
+        XactId.TryParse(JsonBody.Text(pin["object_version"]), out var version);
+        return await store.DeleteAssignmentAsync(principal.OrgId, type, id, environment.Id, Audit(principal, RemoveAction, target, environment, version))
             ? JsonResults.Ok(pin)
             : throw NoPin(type, id, environment);
     }
 
     // The live object the path names, in the caller's organization, once the caller is found to hold the permission
     // on it: reading pins needs read, pinning or unpinning a version is an update of the object.
-    private static async Task<(string Type, string Id)> TargetAsync(HttpContext http, Principal principal, ObjectStore store, string permission)
+    private static async Task<(string Type, string Id, ObjectRow Row)> TargetAsync(HttpContext http, Principal principal, ObjectStore store, string permission)
     {
         var type = (string)http.GetRouteValue("object_type")!;
         if (!ObjectTypes.Contains(type))
@@ -114,8 +120,18 @@ public static class EnvironmentObjectsApi
         var row = await store.GetAsync(principal.OrgId, type, id) ?? throw ApiException.NotFound($"{type} '{id}' not found");
         var kind = ObjectKinds.All.First(k => k.Name == type);
         await ObjectAccess.RequireAsync(http.RequestServices.GetRequiredService<Access>(), principal, kind, row, permission);
-        return (type, id);
+        return (type, id, row);
     }
+
+    // A pin change in the audit log, with what environment alerts need: the object's project, the version, the environment.
+    private static ObjectRow Audit(Principal principal, string action, ObjectRow target, ObjectRow environment, long version) =>
+        AuditTrail.Event(principal, action, target.Kind, target.Id, target.Name, new JsonObject
+        {
+            ["project_id"] = target.ScopeId,
+            ["object_version"] = XactId.Format(version),
+            ["environment_id"] = environment.Id,
+            ["environment_slug"] = environment.NaturalKey,
+        });
 
     private static async Task<ObjectRow> EnvironmentAsync(HttpContext http, Principal principal, ObjectStore store)
     {

@@ -53,11 +53,22 @@ public sealed class AiSecretReader(ObjectStore store, SecretCipher cipher)
     }
 
     /// <summary>The raw value of <paramref name="secret"/>, or null when it holds none; see <see cref="RevealAsync"/> for the 400.</summary>
-    public string? Reveal(StoredAiSecret secret) =>
-        secret.Sealed is null ? null
-        : cipher.TryDecrypt(secret.Sealed, secret.Id, out var value) ? value
+    public string? Reveal(StoredAiSecret secret) => Open(ObjectKinds.AiSecret.Name, secret.Name, secret.Id, secret.Sealed);
+
+    /// <summary>
+    /// The raw value of the env_var named <paramref name="name"/> set on the object <paramref name="objectId"/> (a
+    /// project, the organization), or null when there is none or it holds no value; see <see cref="RevealAsync"/> for the 400.
+    /// </summary>
+    public async Task<string?> RevealEnvVarAsync(string orgId, string objectId, string name) =>
+        await store.GetByNaturalKeyAsync(orgId, ObjectKinds.EnvVar.Name, objectId, name) is { } row
+            ? Open(ObjectKinds.EnvVar.Name, name, row.Id, JsonBody.Text(ObjectDocuments.Load(row)[SecretFields.Ciphertext]))
+            : null;
+
+    private string? Open(string kind, string name, string id, string? sealedValue) =>
+        sealedValue is null ? null
+        : cipher.TryDecrypt(sealedValue, id, out var value) ? value
         : throw ApiException.BadRequest(
-            $"{ObjectKinds.AiSecret.Name} '{secret.Name}': the stored secret cannot be decrypted with this server's master key (Braid:MasterKey changed?); set it again");
+            $"{kind} '{name}': the stored secret cannot be decrypted with this server's master key (Braid:MasterKey changed?); set it again");
 
     private static StoredAiSecret Read(ObjectRow row)
     {

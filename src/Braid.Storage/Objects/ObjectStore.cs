@@ -268,10 +268,11 @@ public sealed class ObjectStore(Database database)
             new { orgId, objectType, objectId })];
     }
 
-    /// <summary>Pins (or re-pins) an environment to a version of an object.</summary>
-    public async Task SetAssignmentAsync(string orgId, string objectType, string objectId, string environmentId, long version)
+    /// <summary>Pins (or re-pins) an environment to a version of an object; <paramref name="audit"/> commits with it.</summary>
+    public async Task SetAssignmentAsync(string orgId, string objectType, string objectId, string environmentId, long version, ObjectRow? audit = null)
     {
         await using var connection = await database.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
         await connection.ExecuteAsync(
             """
             INSERT INTO environment_objects (org_id, object_type, object_id, environment_id, object_version, created)
@@ -279,19 +280,29 @@ public sealed class ObjectStore(Database database)
             ON CONFLICT (object_type, object_id, environment_id)
             DO UPDATE SET object_version = excluded.object_version, created = excluded.created
             """,
-            new { orgId, objectType, objectId, environmentId, version, created = Clock.Format(DateTimeOffset.UtcNow) });
+            new { orgId, objectType, objectId, environmentId, version, created = Clock.Format(DateTimeOffset.UtcNow) }, transaction);
+        await InsertAuditAsync(connection, transaction, audit);
+        await transaction.CommitAsync();
     }
 
-    /// <summary>Unpins an environment from an object; false when it pinned nothing.</summary>
-    public async Task<bool> DeleteAssignmentAsync(string orgId, string objectType, string objectId, string environmentId)
+    /// <summary>Unpins an environment from an object; false when it pinned nothing. <paramref name="audit"/> commits with an unpin.</summary>
+    public async Task<bool> DeleteAssignmentAsync(string orgId, string objectType, string objectId, string environmentId, ObjectRow? audit = null)
     {
         await using var connection = await database.OpenAsync();
-        return await connection.ExecuteAsync(
+        await using var transaction = await connection.BeginTransactionAsync();
+        var deleted = await connection.ExecuteAsync(
             """
             DELETE FROM environment_objects
             WHERE org_id = @orgId AND object_type = @objectType AND object_id = @objectId AND environment_id = @environmentId
             """,
-            new { orgId, objectType, objectId, environmentId }) == 1;
+            new { orgId, objectType, objectId, environmentId }, transaction) == 1;
+        if (deleted)
+        {
+            await InsertAuditAsync(connection, transaction, audit);
+        }
+
+        await transaction.CommitAsync();
+        return deleted;
     }
 
     // Versions share the deployment-wide xact sequence with events, so a prompt version and a log row

@@ -2,12 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Braid.Server.Tests.Infrastructure;
 
@@ -29,9 +24,11 @@ public sealed record FakeRequest(string Path, string Query, IReadOnlyDictionary<
 /// </summary>
 public sealed class FakeProvider : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private WebApplication _app = null!;
 
-    private FakeProvider(WebApplication app) => _app = app;
+    private FakeProvider()
+    {
+    }
 
     public ConcurrentQueue<FakeRequest> Requests { get; } = new();
 
@@ -46,14 +43,8 @@ public sealed class FakeProvider : IAsyncDisposable
 
     public static async Task<FakeProvider> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var fake = new FakeProvider(app);
-        app.MapPost("/{**path}", fake.AnswerAsync);
-        await app.StartAsync();
-        fake.Url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var fake = new FakeProvider();
+        (fake._app, fake.Url) = await LoopbackServer.StartAsync(app => app.MapPost("/{**path}", fake.AnswerAsync));
         return fake;
     }
 

@@ -205,10 +205,4 @@ public sealed class EnvironmentPinsTests(BraidApp app) : IClassFixture<BraidApp>
         (await owner.GetAsync($"/v1/prompt/{id}?environment=stranger-env")).AssertError(HttpStatusCode.BadRequest, "stranger-env");
         Assert.Equal("owner-env", (string)Assert.Single((await owner.GetAsync($"/environment-object/prompt/{id}")).AssertOk().Objects)["environment_slug"]!);
     }
-
-    private static async Task<string> EnvironmentAsync(ApiClient api, string slug) =>
-        (await api.PostAsync("/environment", new { name = slug, slug })).AssertOk().Id;
-
-    private static Task<ApiResponse> PinAsync(ApiClient api, string type, string id, string environment, string version) =>
-        api.SendAsync(HttpMethod.Put, $"/environment-object/{type}/{id}/{environment}", ApiClient.Serialize(new { object_version = version }));
 }

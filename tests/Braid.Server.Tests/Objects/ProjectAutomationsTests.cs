@@ -53,6 +53,11 @@ public sealed class ProjectAutomationsTests(BraidApp app) : IClassFixture<BraidA
     [InlineData("""{"event_type":"topic","sampling_rate":2,"facet_functions":[],"topic_map_functions":[]}""", "config.sampling_rate")]
     [InlineData("""{"event_type":"topic_digest","scheduled_time_minutes_utc":540,"action":{"type":"webhook","url":"u"}}""", "config.action.type")]
     [InlineData("""{"event_type":"topic_digest","scheduled_time_minutes_utc":1440,"action":{"type":"slack","workspace_id":"T","channel":"C"}}""", "config.scheduled_time_minutes_utc")]
+    [InlineData("""{"event_type":"logs","btql_filter":"metadata.x = = 1","interval_seconds":60,"action":{"type":"webhook","url":"https://example.com"}}""", "config.btql_filter")]
+    [InlineData("""{"event_type":"logs","btql_filter":"x","interval_seconds":60,"action":{"type":"webhook","url":"example.com/hook"}}""", "config.action.url")]
+    [InlineData("""{"event_type":"environment_update","action":{"type":"webhook","url":"ftp://example.com/hook"}}""", "config.action.url")]
+    [InlineData("""{"event_type":"logs","btql_filter":"x","interval_seconds":60,"action":{"type":"slack","workspace_id":"T","channel":"C","message_template":"{{#open}}"}}""", "config.action.message_template")]
+    [InlineData("""{"event_type":"logs","btql_filter":"x","interval_seconds":60,"action":{"type":"slack","workspace_id":"T","channel":"C","message_template":7}}""", "config.action.message_template")]
     [InlineData("\"logs\"", "config")]
     [InlineData("null", "config")]
     public async Task Post_ConfigThatBreaksItsEventTypesRules_Is400NamingTheField(string config, string mentions)

@@ -19,6 +19,14 @@ internal static class Prompts
 
     public static string Xact(JsonNode obj) => (string)obj["_xact_id"]!;
 
+    /// <summary>Creates an environment of the caller's organization; returns its id.</summary>
+    public static async Task<string> EnvironmentAsync(ApiClient api, string slug) =>
+        (await api.PostAsync("/environment", new { name = slug, slug })).AssertOk().Id;
+
+    /// <summary>Pins an environment to a version of a prompt, function or dataset.</summary>
+    public static Task<ApiResponse> PinAsync(ApiClient api, string type, string id, string environment, string version) =>
+        api.SendAsync(HttpMethod.Put, $"/environment-object/{type}/{id}/{environment}", ApiClient.Serialize(new { object_version = version }));
+
     /// <summary>Braintrust's display form of a version: the _xact_id times 205891132094649 modulo 2^64, in 16 hex digits.</summary>
     public static string Pretty(string xact) =>
         unchecked(ulong.Parse(xact, CultureInfo.InvariantCulture) * 205891132094649UL).ToString("x16", CultureInfo.InvariantCulture);
