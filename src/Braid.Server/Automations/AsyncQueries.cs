@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Braid.Query.Planning;
 using Braid.Query.Syntax;
 using Braid.Server.AccessControl;
 using Braid.Server.Http;
@@ -30,12 +29,9 @@ public sealed class AsyncQueries(ObjectStore objects, QueryRunner runner, BlobSt
     {
         var automation = run.Automation;
         var config = automation.Config;
-        var organization = await tenants.FindOrganizationByIdAsync(automation.OrgId)
-            ?? throw ApiException.NotFound($"organization '{automation.OrgId}' not found");
-        var userId = JsonBody.Text(config["created_by_user_id"]) ?? automation.UserId ?? "";
-        var principal = new Principal(userId, automation.OrgId, organization.Name, "automation");
+        var principal = await automation.PrincipalAsync(tenants, JsonBody.Text(config["created_by_user_id"]));
         var query = BtqlApi.Parse(config["query"] ?? JsonValue.Create(""));
-        var resolved = await QuerySources.ResolveAsync(objects, automation.OrgId, organization.Name, query.From);
+        var resolved = await QuerySources.ResolveAsync(objects, automation.OrgId, principal.OrgName, query.From);
         var objectId = JsonBody.Text(config["object_id"]);
         if (resolved.Source.ObjectType != JsonBody.Text(config["object_type"]) || !resolved.Source.Objects.Any(o => o.Id == objectId))
         {
@@ -46,22 +42,9 @@ public sealed class AsyncQueries(ObjectStore objects, QueryRunner runner, BlobSt
         var partRows = (int)Math.Clamp(JsonBody.Number(config["batch_size"]) ?? DefaultPartRows, 1, 100_000);
         var parts = new JsonArray();
         var part = new Part(blobs, PartBlob(automation.OrgId, automation.Id, 0));
-        string? cursor = null;
-        var remaining = query.Limit;
-        do
+        try
         {
-            var pageRows = (int)Math.Min(PageRows, remaining ?? PageRows);
-            CompiledQuery page;
-            try
-            {
-                page = QueryCompiler.Compile(query with { Limit = pageRows, Cursor = cursor }, resolved.Source, runner.Dialect, new QueryOptions());
-            }
-            catch (QueryError e)
-            {
-                throw ApiException.BadRequest($"config.query: {e.Message}");
-            }
-
-            cursor = await runner.RunAsync(page, resolved.IdentityByObject, async row =>
+            await QueryPages.RunAllAsync(runner, query, resolved, PageRows, async row =>
             {
                 if (part.Rows == partRows)
                 {
@@ -71,10 +54,12 @@ public sealed class AsyncQueries(ObjectStore objects, QueryRunner runner, BlobSt
 
                 part.Add(row);
                 run.Rows++;
-            }, cancellationToken);
-            remaining -= pageRows;
+            }, () => Task.CompletedTask, cancellationToken);
         }
-        while (cursor is not null && remaining is not <= 0);
+        catch (QueryError e)
+        {
+            throw ApiException.BadRequest($"config.query: {e.Message}");
+        }
 
         parts.Add(await part.PublishAsync(cancellationToken));
         run.State["parts"] = parts;

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Braid.Server.Http;
 using Braid.Storage.Objects;
+using Braid.Storage.Tenancy;
 
 namespace Braid.Server.Automations;
 
@@ -12,6 +13,16 @@ public sealed record Automation(
 
     /// <summary>A <c>status: "paused"</c> automation keeps its progress but does not run.</summary>
     public bool Paused => JsonBody.Text(Config["status"]) == "paused";
+
+    /// <summary>
+    /// Who the automation acts as: its creator (or <paramref name="userId"/>), in its organization. Reads and
+    /// deletions are checked and audited as that user's, so an automation can do no more than the person who made it.
+    /// </summary>
+    public async Task<Principal> PrincipalAsync(TenantStore tenants, string? userId = null)
+    {
+        var organization = await tenants.FindOrganizationByIdAsync(OrgId) ?? throw ApiException.NotFound($"organization '{OrgId}' not found");
+        return new Principal(userId ?? UserId ?? "", OrgId, organization.Name, "automation");
+    }
 
     public static Automation From(ObjectRow row)
     {

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Braid.Server.Automations.Alerts;
+using Braid.Server.Hosting;
 using Braid.Server.Http;
 using Braid.Server.Objects;
 using Braid.Storage;
@@ -33,28 +34,8 @@ public sealed partial class AutomationScheduler(
 
     private AutomationOptions Options => options.Value.Automations;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var tick = TimeSpan.FromSeconds(Options.TickSeconds);
-        if (tick <= TimeSpan.Zero)
-        {
-            return;
-        }
-
-        using var timer = new PeriodicTimer(tick, clock);
-        do
-        {
-            try
-            {
-                await PassAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-            {
-                LogPassFailed(logger, e);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Periodic.RunAsync(TimeSpan.FromSeconds(Options.TickSeconds), clock, PassAsync, e => LogPassFailed(logger, e), stoppingToken);
 
     /// <summary>One look at every automation, running the due ones this node leases. Public for tests, which run passes themselves.</summary>
     public async Task PassAsync(CancellationToken cancellationToken)

@@ -105,10 +105,8 @@ public sealed class Exports(
             _ => JsonBody.Text(definition["btql_query"]) ?? "",
         };
         var query = BtqlApi.Parse(JsonValue.Create(text));
-        var organization = await tenants.FindOrganizationByIdAsync(automation.OrgId)
-            ?? throw ApiException.NotFound($"organization '{automation.OrgId}' not found");
-        var principal = new Principal(automation.UserId ?? "", automation.OrgId, organization.Name, "automation");
-        var resolved = await QuerySources.ResolveAsync(objects, automation.OrgId, organization.Name, query.From);
+        var principal = await automation.PrincipalAsync(tenants);
+        var resolved = await QuerySources.ResolveAsync(objects, automation.OrgId, principal.OrgName, query.From);
         if (resolved.Logs.Count != 1)
         {
             throw ApiException.BadRequest("export_definition.btql_query: an export reads one project's logs, one experiment or one dataset");
@@ -131,35 +129,31 @@ public sealed class Exports(
         ]);
         var filtered = query with { Filter = query.Filter is null ? range : new LogicalExpr(LogicalOperator.And, [query.Filter, range]) };
 
+        RowLayout layout;
+        try
+        {
+            layout = QueryCompiler.Compile(filtered, resolved.Source, runner.Dialect, new QueryOptions()).Layout;
+        }
+        catch (QueryError e)
+        {
+            throw ApiException.BadRequest($"export_definition: {e.Message}");
+        }
+
         var temporary = target.TemporaryFile(file);
         try
         {
             long rows;
             await using (var output = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
             {
-                string? cursor = null;
-                RowSink? sink = null;
-                do
+                // Whole spans use the fixed event-row columns, so every file of an export has one schema.
+                RowSink sink = parquet
+                    ? new ParquetSink(output, layout == RowLayout.Spans ? ParquetColumns.EventRow : null)
+                    : new JsonLinesSink(output);
+                await QueryPages.RunAllAsync(runner, filtered, resolved, 1000, row =>
                 {
-                    CompiledQuery page;
-                    try
-                    {
-                        page = QueryCompiler.Compile(filtered with { Limit = 1000, Cursor = cursor }, resolved.Source, runner.Dialect, new QueryOptions());
-                    }
-                    catch (QueryError e)
-                    {
-                        throw ApiException.BadRequest($"export_definition: {e.Message}");
-                    }
-
-                    sink ??= parquet ? new ParquetSink(output, page.Layout == RowLayout.Spans ? ParquetColumns.EventRow : null) : new JsonLinesSink(output);
-                    cursor = await runner.RunAsync(page, resolved.IdentityByObject, row =>
-                    {
-                        sink.Add(row);
-                        return ValueTask.CompletedTask;
-                    }, cancellationToken);
-                    await sink.EndPageAsync(cancellationToken);
-                }
-                while (cursor is not null);
+                    sink.Add(row);
+                    return ValueTask.CompletedTask;
+                }, () => sink.EndPageAsync(cancellationToken), cancellationToken);
 
                 await sink.CompleteAsync(cancellationToken);
                 rows = sink.Rows;

@@ -45,7 +45,7 @@ public sealed class Retention(EventStore events, ObjectStore objects, BlobStore 
                 foreach (var experiment in await ChildrenAsync(automation, ObjectKinds.Experiment.Name, cutoff))
                 {
                     run.Rows += await PurgeAsync(new EventObject(EventObjectType.Experiment, experiment.Id), null, automation.OrgId, cancellationToken);
-                    var principal = await PrincipalAsync(automation);
+                    var principal = await automation.PrincipalAsync(tenants);
                     var audit = AuditTrail.Event(principal, "delete", ObjectKinds.Experiment.Name, experiment.Id, experiment.Name,
                         new JsonObject { ["reason"] = $"retention automation '{automation.Name}' ({automation.Id})" });
                     await objects.DeleteAsync(automation.OrgId, ObjectKinds.Experiment.Name, experiment.Id, clock.GetUtcNow(), audit);
@@ -121,11 +121,5 @@ public sealed class Retention(EventStore events, ObjectStore objects, BlobStore 
                     break;
             }
         }
-    }
-
-    private async Task<Principal> PrincipalAsync(Automation automation)
-    {
-        var organization = await tenants.FindOrganizationByIdAsync(automation.OrgId);
-        return new Principal(automation.UserId ?? "", automation.OrgId, organization?.Name ?? "", "automation");
     }
 }

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Braid.Query.Planning;
 using Braid.Query.Syntax;
 using Braid.Server.Http;
 using Braid.Server.Query;
@@ -96,19 +95,12 @@ public static class ExportCommand
                 var sink = request.Format == ExportFormat.Parquet
                     ? new ParquetSink(output, ParquetColumns.EventRow)
                     : (RowSink)new JsonLinesSink(output);
-                string? cursor = null;
-                do
+                await QueryPages.RunAllAsync(runner, query, resolved, request.PageSize, row =>
                 {
-                    var page = QueryCompiler.Compile(query with { Limit = request.PageSize, Cursor = cursor }, resolved.Source, runner.Dialect, new QueryOptions());
-                    cursor = await runner.RunAsync(page, resolved.IdentityByObject, row =>
-                    {
-                        sink.Add(row);
-                        progress.Advance(output.Written);
-                        return ValueTask.CompletedTask;
-                    }, ct);
-                    await sink.EndPageAsync(ct);
-                }
-                while (cursor is not null);
+                    sink.Add(row);
+                    progress.Advance(output.Written);
+                    return ValueTask.CompletedTask;
+                }, () => sink.EndPageAsync(ct), ct);
 
                 await sink.CompleteAsync(ct);
                 rows = progress.Rows;

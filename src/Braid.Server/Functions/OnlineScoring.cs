@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Braid.Query.Syntax;
+using Braid.Server.Hosting;
 using Braid.Server.Http;
 using Braid.Server.Objects;
 using Braid.Server.Query;
@@ -32,28 +33,8 @@ public sealed partial class OnlineScoring(
     // A rule first seen this long after it was made starts from now rather than scoring the backlog since then.
     private static readonly TimeSpan BackfillWindow = TimeSpan.FromMinutes(10);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var interval = TimeSpan.FromSeconds(options.Value.OnlineScoring.IntervalSeconds);
-        if (interval <= TimeSpan.Zero)
-        {
-            return;
-        }
-
-        using var timer = new PeriodicTimer(interval, clock);
-        do
-        {
-            try
-            {
-                await PassAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-            {
-                LogPassFailed(logger, e);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Periodic.RunAsync(TimeSpan.FromSeconds(options.Value.OnlineScoring.IntervalSeconds), clock, PassAsync, e => LogPassFailed(logger, e), stoppingToken);
 
     /// <summary>One look at every rule. Public for tests, which run passes on their own clock.</summary>
     public async Task PassAsync(CancellationToken cancellationToken)

@@ -1,11 +1,7 @@
 using System.Collections.Concurrent;
+using Braid.Server.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Braid.Server.Tests.Automations;
 
@@ -15,9 +11,7 @@ namespace Braid.Server.Tests.Automations;
 /// </summary>
 public sealed class FakeS3 : IAsyncDisposable
 {
-    private readonly WebApplication _app;
-
-    private FakeS3(WebApplication app) => _app = app;
+    private WebApplication _app = null!;
 
     /// <summary>Objects by "bucket/key".</summary>
     public ConcurrentDictionary<string, byte[]> Objects { get; } = new();
@@ -26,27 +20,23 @@ public sealed class FakeS3 : IAsyncDisposable
 
     public static async Task<FakeS3> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var fake = new FakeS3(app);
-        app.MapPut("/{bucket}/{**key}", async (HttpContext http, string bucket, string key) =>
-        {
-            if (!http.Request.Headers.Authorization.ToString().StartsWith("AWS4-HMAC-SHA256 Credential=test-key/", StringComparison.Ordinal))
-            {
-                return Results.StatusCode(StatusCodes.Status403Forbidden);
-            }
-
-            using var body = new MemoryStream();
-            await http.Request.Body.CopyToAsync(body);
-            fake.Objects[$"{bucket}/{key}"] = body.ToArray();
-            http.Response.Headers.ETag = "\"" + Guid.NewGuid().ToString("N") + "\"";
-            return Results.Ok();
-        });
-        await app.StartAsync();
-        fake.Url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var fake = new FakeS3();
+        (fake._app, fake.Url) = await LoopbackServer.StartAsync(app => app.MapPut("/{bucket}/{**key}", fake.PutAsync));
         return fake;
+    }
+
+    private async Task<IResult> PutAsync(HttpContext http, string bucket, string key)
+    {
+        if (!http.Request.Headers.Authorization.ToString().StartsWith("AWS4-HMAC-SHA256 Credential=test-key/", StringComparison.Ordinal))
+        {
+            return Results.StatusCode(StatusCodes.Status403Forbidden);
+        }
+
+        using var body = new MemoryStream();
+        await http.Request.Body.CopyToAsync(body);
+        Objects[$"{bucket}/{key}"] = body.ToArray();
+        http.Response.Headers.ETag = "\"" + Guid.NewGuid().ToString("N") + "\"";
+        return Results.Ok();
     }
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
