@@ -33,6 +33,12 @@ public static class ConformancePlan
     public static readonly IReadOnlySet<string> Excluded = new HashSet<string>(StringComparer.Ordinal);
 
     /// <summary>Per-operation facts the schemas cannot express, keyed by operationId.</summary>
+    private const string Automation = """
+        {"project_id": "{project}", "name": "{unique}", "description": null,
+         "config": {"event_type": "logs", "btql_filter": "metadata.severity = 'error'", "interval_seconds": 3600,
+                    "action": {"type": "webhook", "url": "https://hooks.example.com/braid"}}}
+        """;
+
     public static readonly IReadOnlyDictionary<string, Override> Overrides = new Dictionary<string, Override>(StringComparer.Ordinal)
     {
         // Event logs: the schemas allow empty lists; insert one row, then give feedback on that row.
@@ -74,6 +80,10 @@ public static class ConformancePlan
 
         // Service tokens are made with a service token that has organization-owner permission, never a user API key
         // (spec, POST /v1/service_token); PUT creates them too.
+        // Automations' filters must parse and their webhooks be URLs, which generated strings are not.
+        ["postProjectAutomation"] = new(Automation),
+        ["putProjectAutomation"] = new(Automation),
+        ["patchProjectAutomationId"] = new("""{"name": "{unique}", "config": {"event_type": "retention", "object_type": "project_logs", "retention_days": 30}}"""),
         ["postServiceToken"] = new(Credential: Credential.ServiceToken),
         ["putServiceToken"] = new(Credential: Credential.ServiceToken),
     };
