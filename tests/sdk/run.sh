@@ -38,17 +38,7 @@ fi
 # ---------------------------------------------------------------- node and packages
 # shellcheck source=../../scripts/ensure-node.sh
 . "$ROOT/scripts/ensure-node.sh"
-
-# `npm ci` only when package.json or the lockfile changed since the last install (test.sh runs this
-# script once per store). --ignore-scripts: braintrust's postinstall only fetches the optional `bt`
-# CLI binary, which the SDK does not need (and npm 11 skips unapproved scripts anyway).
-stamp="$SDK_DIR/node_modules/.braid-installed"
-want="$(cat "$SDK_DIR/package.json" "$SDK_DIR/package-lock.json" | sha256sum | cut -d' ' -f1)"
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  log "npm ci (tests/sdk)"
-  (cd "$SDK_DIR" && npm ci --ignore-scripts --no-audit --no-fund) || die "npm ci failed"
-  printf '%s\n' "$want" >"$stamp"
-fi
+npm_ci_when_changed "$SDK_DIR"
 
 # ---------------------------------------------------------------- server, store and cleanup
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/braid-sdk.XXXXXX")"

@@ -39,14 +39,7 @@ fi
 # ---------------------------------------------------------------- node, packages and the browser
 # shellcheck source=../../scripts/ensure-node.sh
 . "$ROOT/scripts/ensure-node.sh"
-
-stamp="$UI_DIR/node_modules/.braid-installed"
-want="$(cat "$UI_DIR/package.json" "$UI_DIR/package-lock.json" | sha256sum | cut -d' ' -f1)"
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  log "npm ci (tests/ui)"
-  (cd "$UI_DIR" && npm ci --ignore-scripts --no-audit --no-fund) || die "npm ci failed"
-  printf '%s\n' "$want" >"$stamp"
-fi
+npm_ci_when_changed "$UI_DIR"
 
 # playwright-core brings no browser (and none may be downloaded): Debian's chromium is the one driven.
 CHROMIUM="${BRAID_CHROMIUM:-/usr/bin/chromium}"

@@ -41,7 +41,7 @@ try {
 
   await page.goto(`${baseUrl}/app/projects/${project.id}/logs/qa-1?span=qa-1-llm`);
   await page.getByRole('tree', { name: 'Spans' }).waitFor();
-  await page.locator('[data-field="metadata"]').getByText('{ 2 keys }').first().click();
+  await page.locator('[data-field="metadata"]').getByText('{ 2 keys }').filter({ visible: true }).first().click();
   await shoot('trace');
 } finally {
   await browser.close();

@@ -85,7 +85,7 @@ export async function renderLogs(page, { params, query, isCurrent, navigate, set
     return h('tr', { class: 'clickable', dataset: { rootSpanId: trace.root_span_id },
       onclick: (e) => { if (!e.target.closest('a')) navigate(href); } },
       h('td', { class: 'nowrap' }, h('a', { href, text: time(trace.created) })),
-      h('td', { text: trace.span_attributes?.name ?? '' }),
+      h('td', { class: 'nowrap', text: trace.span_attributes?.name ?? '' }),
       h('td', { class: 'preview', text: preview(unescapePreview(trace.input)) }),
       h('td', { class: 'preview', text: trace.error ? `Error: ${preview(unescapePreview(trace.error))}` : preview(unescapePreview(trace.output)) }),
       h('td', {}, Object.entries(trace.scores ?? {}).filter(([, v]) => typeof v === 'number')
