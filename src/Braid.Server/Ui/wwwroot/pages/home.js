@@ -11,13 +11,17 @@ export async function renderHome(page, { isCurrent, setContext }) {
   if (!organizations.some((o) => o.name === session.orgName)) session.useOrg(organizations[0]?.name ?? '');
 
   const list = h('div', { class: 'projects' });
-  const picker = h('select', { id: 'org-picker', onchange: () => { session.useOrg(picker.value); showProjects(); } },
+  const picker = h('select', { id: 'org-picker', onchange: () => { session.useOrg(picker.value); showProjects().catch(showError); } },
     organizations.map((o) => h('option', { value: o.name, selected: o.name === session.orgName, text: o.name })));
   replace(page,
     h('div', { class: 'toolbar' }, h('h1', { text: 'Projects' }),
       h('label', { class: 'inline', for: 'org-picker', text: 'Organization' }), picker),
     list);
   await showProjects();
+
+  function showError(error) {
+    replace(list, h('p', { class: 'error', role: 'alert', text: error.message }));
+  }
 
   async function showProjects() {
     setContext([{ label: session.orgName }]);
