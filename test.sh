@@ -5,6 +5,7 @@
 #   ./test.sh --filter Name~Foo    # extra args go to `dotnet test`; the SDK suite is then skipped
 #   ./test.sh --filter X --sdk     # ... unless asked for
 #   ./test.sh --sdk-only           # only the SDK suite (still on both stores)
+#   ./test.sh --ui / --ui-only     # the same for the web UI's browser suite (tests/ui)
 #
 # Starts a throwaway PostgreSQL cluster on 127.0.0.1:<free port> (installing
 # PostgreSQL from Debian packages when it is missing) and removes it on exit.
@@ -17,20 +18,32 @@ cd "$ROOT"
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-# --sdk / --sdk-only are ours; everything else goes to `dotnet test`. A run narrowed with dotnet
-# test arguments is a quick loop over C# tests, so it leaves the SDK suite out unless --sdk asks.
+# --sdk / --sdk-only / --ui / --ui-only are ours; everything else goes to `dotnet test`. A run narrowed with
+# dotnet test arguments is a quick loop over C# tests, so it leaves the node suites out unless asked for.
+# Asking for only some suites runs only those.
 DOTNET_TESTS=1
 SDK_TESTS=auto
+UI_TESTS=auto
 DOTNET_ARGS=()
 for arg in "$@"; do
   case "$arg" in
     --sdk) SDK_TESTS=1 ;;
     --sdk-only) SDK_TESTS=1; DOTNET_TESTS=0 ;;
+    --ui) UI_TESTS=1 ;;
+    --ui-only) UI_TESTS=1; DOTNET_TESTS=0 ;;
     *) DOTNET_ARGS+=("$arg") ;;
   esac
 done
+if [ "$DOTNET_TESTS" -eq 0 ]; then
+  # --sdk-only / --ui-only: just the suites named.
+  [ "$SDK_TESTS" = 1 ] || SDK_TESTS=0
+  [ "$UI_TESTS" = 1 ] || UI_TESTS=0
+fi
 if [ "$SDK_TESTS" = auto ]; then
   if [ "${#DOTNET_ARGS[@]}" -eq 0 ]; then SDK_TESTS=1; else SDK_TESTS=0; fi
+fi
+if [ "$UI_TESTS" = auto ]; then
+  if [ "${#DOTNET_ARGS[@]}" -eq 0 ]; then UI_TESTS=1; else UI_TESTS=0; fi
 fi
 set -- "${DOTNET_ARGS[@]}"
 
@@ -115,18 +128,21 @@ for store in "${DOTNET_STORES[@]}"; do
   fi
 done
 
-# ---------------------------------------------------------------- SDK suite
-# tests/sdk/run.sh: the official Braintrust TypeScript SDK against a Braid it starts on a free port,
-# once per store (the postgres run takes a fresh database in the cluster above). It installs node
-# and npm from Debian packages when missing and runs `npm ci`; it prints "sdk-<store>: N passed, M failed".
-if [ "$SDK_TESTS" -eq 1 ]; then
+# ---------------------------------------------------------------- node suites
+# tests/sdk/run.sh: the official Braintrust TypeScript SDK against a Braid it starts on a free port; tests/ui/run.sh:
+# the web UI in headless Chromium (Debian's chromium, installed when missing) against one. Each runs once per store
+# (the postgres run takes a fresh database in the cluster above), installs node and npm from Debian packages when
+# missing, runs `npm ci`, and prints "<suite>-<store>: N passed, M failed".
+# run_node_suite NAME SCRIPT NO_BUILD_VARIABLE
+run_node_suite() {
+  local name="$1" script="$2" no_build="$3" store out rc line p f
   for store in sqlite postgres; do
-    if [ "$BUILD_OK" -ne 1 ]; then FAILURES+=("sdk-$store: not run (build failed)"); continue; fi
-    log "tests/sdk/run.sh $store"
-    out="$TMP/sdk-$store.out"
+    if [ "$BUILD_OK" -ne 1 ]; then FAILURES+=("$name-$store: not run (build failed)"); continue; fi
+    log "$script $store"
+    out="$TMP/$name-$store.out"
     rc=0
-    BRAID_SDK_NO_BUILD=1 tests/sdk/run.sh "$store" 2>&1 | tee "$out" || rc=$?
-    line=$(grep -E "^sdk-$store: [0-9]+ passed, [0-9]+ failed" "$out" | tail -n 1 || true)
+    env "$no_build=1" "$script" "$store" 2>&1 | tee "$out" || rc=$?
+    line=$(grep -E "^$name-$store: [0-9]+ passed, [0-9]+ failed" "$out" | tail -n 1 || true)
     if [ -n "$line" ]; then
       p=$(sed -E 's/^[^:]*: ([0-9]+) passed.*/\1/' <<<"$line")
       f=$(sed -E 's/^[^:]*: [0-9]+ passed, ([0-9]+) failed.*/\1/' <<<"$line")
@@ -136,9 +152,11 @@ if [ "$SDK_TESTS" -eq 1 ]; then
     elif [ "$rc" -eq 0 ]; then
       rc=1   # no summary line: the suite did not run to the end
     fi
-    if [ "$rc" -ne 0 ]; then FAILURES+=("sdk-$store: exit $rc"); fi
+    if [ "$rc" -ne 0 ]; then FAILURES+=("$name-$store: exit $rc"); fi
   done
-fi
+}
+if [ "$SDK_TESTS" -eq 1 ]; then run_node_suite sdk tests/sdk/run.sh BRAID_SDK_NO_BUILD; fi
+if [ "$UI_TESTS" -eq 1 ]; then run_node_suite ui tests/ui/run.sh BRAID_UI_NO_BUILD; fi
 
 # ---------------------------------------------------------------- verdict
 if [ "${#FAILURES[@]}" -gt 0 ]; then

@@ -13,6 +13,7 @@ using Braid.Server.Proxy;
 using Braid.Server.Sdk;
 using Braid.Server.Secrets;
 using Braid.Server.Tenancy;
+using Braid.Server.Ui;
 using Braid.Storage;
 using Braid.Storage.Automations;
 using Braid.Storage.Blobs;
@@ -105,6 +106,7 @@ public static class ServerSetup
         builder.Services.AddSingleton<AlertDelivery>();
         builder.Services.AddScoped<LogAlerts>();
         builder.Services.AddScoped<EnvironmentAlerts>();
+        builder.Services.AddSingleton<UiAssets>();
         builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy => policy
             .AllowAnyOrigin()
             .AllowAnyHeader()
@@ -140,6 +142,7 @@ public static class ServerSetup
         app.MapInvokeApi();
         app.MapEvalApi();
         app.MapAutomationsApi();
+        app.MapUi();
         app.MapFallback(static (HttpContext http) =>
             ErrorHandling.WriteAsync(http, StatusCodes.Status404NotFound, $"no route for {http.Request.Method} {http.Request.Path}"))
             .AllowAnonymous();

@@ -8,7 +8,8 @@ public sealed class ErrorsTests(BraidApp app) : IClassFixture<BraidApp>
     [Theory]
     [InlineData("GET", "/v1/nothing-here")]
     [InlineData("POST", "/v2/project")]
-    [InlineData("GET", "/")]
+    [InlineData("GET", "/nothing-here")]
+    [InlineData("POST", "/")]
     public async Task UnknownRoute_Is404WithJsonError(string method, string path)
     {
         var api = await app.NewTenantAsync();

@@ -1,0 +1,38 @@
+// Every call the UI makes goes through here, to Braid's public API only, with the key the user signed in with.
+import { session } from './session.js';
+
+export class ApiError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+async function call(method, path, body, apiKey = session.apiKey) {
+  const headers = { Authorization: `Bearer ${apiKey}` };
+  // The organization picked in the UI, for the endpoints that act in one (the proxy and invoke read this header).
+  if (session.orgName) headers['x-bt-org-name'] = session.orgName;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await response.text();
+  let json = null;
+  try { json = text ? JSON.parse(text) : null; } catch { /* not JSON: reported below */ }
+  if (!response.ok) {
+    throw new ApiError(response.status, json?.error ?? `${response.status} ${response.statusText}`);
+  }
+  return json;
+}
+
+/** A BTQL string literal: quotes doubled and backslashes escaped, as Braid's lexer reads them. */
+export function literal(text) {
+  return `'${String(text).replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+}
+
+export const api = {
+  /** The key's user and their organizations; `apiKey` checks a key before it is kept. */
+  me: (apiKey) => call('POST', '/api/self/me', undefined, apiKey),
+  projects: (orgName) => call('GET', `/v1/project?limit=1000&org_name=${encodeURIComponent(orgName)}`),
+  project: (id) => call('GET', `/v1/project/${encodeURIComponent(id)}`),
+  /** POST /btql with a text query: `{data, cursor, warnings}`. */
+  btql: (query) => call('POST', '/btql', { query, fmt: 'json' }),
+};

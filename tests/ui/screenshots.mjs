@@ -1,0 +1,48 @@
+// Retakes the web UI's screenshots in docs/ui/ (run.sh --screenshots starts the server and runs this once).
+// Each page at 1280x800 with the sample traces of lib/sample.mjs.
+import { chromium } from 'playwright-core';
+import { apiKey, baseUrl } from './lib/ui.mjs';
+import { sampleProject } from './lib/sample.mjs';
+
+const out = process.argv[2];
+if (!out) throw new Error('usage: node screenshots.mjs <folder>');
+
+const project = await sampleProject();
+const browser = await chromium.launch({
+  executablePath: process.env.BRAID_CHROMIUM ?? '/usr/bin/chromium',
+  headless: true,
+  args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
+});
+try {
+  const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+  const shoot = async (name) => {
+    await page.waitForLoadState('networkidle');
+    await page.screenshot({ path: `${out}/${name}.png` });
+    console.log(`${out}/${name}.png`);
+  };
+
+  await page.goto(`${baseUrl}/app/sign-in`);
+  await page.getByRole('heading', { name: 'Sign in to Braid' }).waitFor();
+  await shoot('sign-in');
+
+  await page.getByLabel('API key').fill(apiKey);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('link', { name: project.name }).waitFor();
+  await shoot('projects');
+
+  await page.getByRole('link', { name: project.name }).click();
+  await page.locator('table.logs tbody tr').first().waitFor();
+  await shoot('logs');
+
+  await page.getByLabel('Filter').fill('scores.accuracy >');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await page.locator('#filter-error').filter({ hasText: 'expected' }).waitFor();
+  await shoot('logs-filter-error');
+
+  await page.goto(`${baseUrl}/app/projects/${project.id}/logs/qa-1?span=qa-1-llm`);
+  await page.getByRole('tree', { name: 'Spans' }).waitFor();
+  await page.locator('[data-field="metadata"]').getByText('{ 2 keys }').filter({ visible: true }).first().click();
+  await shoot('trace');
+} finally {
+  await browser.close();
+}
