@@ -22,8 +22,11 @@ public enum ProxyRoute
     Passthrough,
 }
 
-/// <summary>The proxy's caller: who they are, the raw API key (the cache key derives from it), and a temporary credential's limits.</summary>
-public sealed record ProxyCaller(Principal Principal, string ApiKey, ProxyGrant? Grant);
+/// <summary>
+/// The proxy's caller: who they are, the raw API key (the cache key derives from it), a temporary credential's limits,
+/// and their organization's generation as read with the key (what the request may take from caches).
+/// </summary>
+public sealed record ProxyCaller(Principal Principal, string ApiKey, ProxyGrant? Grant, long Generation);
 
 /// <summary>
 /// <c>/v1/proxy/*</c>: Braintrust's OpenAI-compatible AI proxy. A request names a model; <see cref="Providers"/> picks
@@ -70,16 +73,20 @@ public static class ProxyApi
         }
 
         var orgName = http.Request.Headers["x-bt-org-name"].ToString();
-        var principal = await http.RequestServices.GetRequiredService<TenantStore>().AuthenticateAsync(token)
+        var tenants = http.RequestServices.GetRequiredService<TenantStore>();
+        var (principal, generation) = await tenants.AuthenticateWithGenerationAsync(token)
             ?? throw ApiException.Unauthorized(grant is null ? "invalid API key" : "the temporary credential's API key was deleted");
         if (orgName.Length > 0 && orgName != principal.OrgName)
         {
-            principal = await http.RequestServices.GetRequiredService<TenantStore>().SwitchOrganizationAsync(principal, orgName)
+            principal = await tenants.SwitchOrganizationAsync(principal, orgName)
                 ?? throw ApiException.Forbidden($"x-bt-org-name: you are not a member of an organization named '{orgName}'");
+            generation = await tenants.AccessGenerationAsync(principal.OrgId);
         }
 
+        // The generation was read with the key; access checks later in the request (x-bt-parent, x-bt-project-id) use it.
+        http.RequestServices.GetRequiredService<Access>().KnowGeneration(principal.OrgId, generation);
         await http.RequestServices.GetRequiredService<RateLimiter>().TakeAsync(http, principal, EndpointClass.Proxy);
-        return new ProxyCaller(principal, token, grant);
+        return new ProxyCaller(principal, token, grant, generation);
     }
 
     private static async Task IssueCredentialsAsync(HttpContext http)
@@ -190,7 +197,7 @@ public static class ProxyApi
         }
 
         var projectId = await ProjectAsync(http, caller.Principal, parent);
-        var endpoint = await http.RequestServices.GetRequiredService<Providers>().ResolveAsync(caller.Principal.OrgId, model, projectId);
+        var endpoint = await http.RequestServices.GetRequiredService<Providers>().ResolveAsync(caller.Principal.OrgId, caller.Generation, model, projectId);
         if (endpoint.Format != ProviderFormat.OpenAI && resolved != ProxyRoute.ChatCompletions)
         {
             throw ApiException.BadRequest(

@@ -44,6 +44,8 @@ public sealed class MigrationsTests
         "postgres 0014_access_control 75e01363865600a84f7d3a74af5d2db0440288191a8dac347e48ee19927db711",
         "sqlite 0015_online_scoring 955f14e52559a5d860f6a813bd4f9838334eb170ff89bd56c6052650fb286aca",
         "postgres 0015_online_scoring b6bed69e96ad40427fec521048da31aab6949f600a02b21b1e989f5c0616e5cc",
+        "sqlite 0016_provider_key_generation 8b3e484a9ea22e535aaec7023927fe765eb788ab53e74e7e3e49892312c6b19f",
+        "postgres 0016_provider_key_generation cfbdeecd603c600cc671080a6a6589825e331cd43716bf6bbb5efb6e1933b93d",
     ];
 
     [Fact]
