@@ -9,6 +9,9 @@ namespace Braid.Benchmarks;
 /// The latency the AI proxy adds: each client sends the same chat completion to the fake provider directly and then
 /// through the proxy (the real server executable, cache off), back to back, and the per-pair difference is the
 /// proxy's cost at that load. Both calls end when the whole body has arrived; the stream case reads every chunk.
+/// Each line also gives the server's CPU time per proxied request (all of it, Kestrel and HttpClient included, since the
+/// server serves nothing else meanwhile), which other load on the machine disturbs far less than latency, and the
+/// machine's load average when the line was measured, to tell a noisy run.
 /// </summary>
 public sealed class ProxyBench(BenchOptions options) : IAsyncDisposable
 {
@@ -39,10 +42,13 @@ public sealed class ProxyBench(BenchOptions options) : IAsyncDisposable
             foreach (var concurrency in Concurrencies)
             {
                 await MeasureAsync(direct, server.Http, body, concurrency, Math.Max(concurrency, options.ProxyRequests / 10));
+                var cpuBefore = server.CpuTime;
                 var (directMs, proxyMs, addedMs) = await MeasureAsync(direct, server.Http, body, concurrency, options.ProxyRequests);
+                var cpuPerRequest = (server.CpuTime - cpuBefore).TotalMicroseconds / options.ProxyRequests;
                 Console.WriteLine(
                     $"chat/completions{(stream ? " stream" : "")}, concurrency {concurrency}: added p50 {P(addedMs, 0.5):F2} ms, p95 {P(addedMs, 0.95):F2} ms, p99 {P(addedMs, 0.99):F2} ms" +
-                    $"  (direct p50 {P(directMs, 0.5):F2} / p99 {P(directMs, 0.99):F2} ms, proxy p50 {P(proxyMs, 0.5):F2} / p99 {P(proxyMs, 0.99):F2} ms)");
+                    $"  (direct p50 {P(directMs, 0.5):F2} / p99 {P(directMs, 0.99):F2} ms, proxy p50 {P(proxyMs, 0.5):F2} / p99 {P(proxyMs, 0.99):F2} ms;" +
+                    $" server CPU {cpuPerRequest:F0} µs per request; load average {LoadAverage()})");
             }
         }
     }
@@ -84,6 +90,10 @@ public sealed class ProxyBench(BenchOptions options) : IAsyncDisposable
 
         return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
     }
+
+    // The 1-minute load average (Linux), to tell whether other work shared the cores during a measurement.
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
 
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 
