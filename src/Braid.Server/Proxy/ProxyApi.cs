@@ -134,19 +134,9 @@ public static class ProxyApi
     private static async Task ForwardAsync(HttpContext http, ProxyRoute? route, string? passthroughPath)
     {
         var caller = await AuthenticateAsync(http);
-        var bodyBytes = await RequestBody.ReadAsync(http);
-        JsonObject body;
-        try
-        {
-            body = JsonNode.Parse(bodyBytes) as JsonObject ?? throw ApiException.BadRequest("the request body must be a JSON object");
-        }
-        catch (JsonException e)
-        {
-            throw ApiException.BadRequest($"the request body is not valid JSON: {e.Message}");
-        }
-
-        var resolved = route ?? (body["messages"] is null ? ProxyRoute.Completions : ProxyRoute.ChatCompletions);
-        var model = body["model"] is JsonValue m && m.GetValueKind() == JsonValueKind.String ? m.GetValue<string>() : null;
+        var body = ProxyBody.Read(await RequestBody.ReadAsync(http));
+        var resolved = route ?? (body.HasMessages ? ProxyRoute.ChatCompletions : ProxyRoute.Completions);
+        var model = body.Model;
         if (model is null && resolved != ProxyRoute.Passthrough)
         {
             throw ApiException.BadRequest("model: required, the name of the model to call (e.g. gpt-4o-mini, claude-3-5-haiku-latest, gemini-2.0-flash)");
@@ -157,8 +147,14 @@ public static class ProxyApi
             throw ApiException.Forbidden($"this temporary credential is for model '{granted}' only, not '{model}'");
         }
 
-        var stream = body["stream"] is JsonValue s && s.GetValueKind() == JsonValueKind.True;
+        var stream = body.Stream;
         var parent = await ProxySpans.ResolveAsync(http, caller.Principal, caller.Grant?.LoggingProject);
+        if (parent is not null)
+        {
+            // The span needs the whole document; built now, so that a body it refuses is a 400 before the call.
+            _ = body.Object;
+        }
+
         var clock = http.RequestServices.GetRequiredService<TimeProvider>();
         var start = clock.GetUtcNow();
         var cache = http.RequestServices.GetRequiredService<ProxyCache>();
@@ -169,7 +165,7 @@ public static class ProxyApi
         {
             cacheKey = cache.KeyFor(caller.ApiKey);
             // One key may act in several organizations (x-bt-org-name); each has its own providers, so its own entries.
-            entryName = ProxyCache.NameOf(cacheKey, $"{resolved}\n{caller.Principal.OrgId}", bodyBytes);
+            entryName = ProxyCache.NameOf(cacheKey, $"{resolved}\n{caller.Principal.OrgId}", body.Bytes);
         }
 
         string? spanId = parent is null ? null : Guid.NewGuid().ToString();
@@ -190,7 +186,7 @@ public static class ProxyApi
             if (parent is not null)
             {
                 await http.Response.CompleteAsync();
-                await ProxySpans.WriteAsync(http, caller.Principal, parent, spanId!, resolved, body, ChatOutput.FromBytes(hit.Body, stream), null, start, clock.GetUtcNow(), cached: true);
+                await ProxySpans.WriteAsync(http, caller.Principal, parent, spanId!, resolved, body.Object, ChatOutput.FromBytes(hit.Body, stream), null, start, clock.GetUtcNow(), cached: true);
             }
 
             return;
@@ -204,7 +200,7 @@ public static class ProxyApi
                 $"model '{model}' is served by {endpoint.Format}, which this proxy reaches only through chat/completions; {resolved} needs an OpenAI-compatible provider");
         }
 
-        var (path, content) = UpstreamRequest(endpoint, resolved, passthroughPath, model, body, bodyBytes, stream);
+        var (path, content) = UpstreamRequest(endpoint, resolved, passthroughPath, model, body, stream);
         HttpResponseMessage upstream;
         try
         {
@@ -252,7 +248,7 @@ public static class ProxyApi
                 await http.Response.CompleteAsync();
                 var output = capture?.Bytes is { } bytes ? ChatOutput.FromBytes(bytes, stream) : new ChatOutput();
                 var error = ok ? null : $"provider answered {(int)upstream.StatusCode}";
-                await ProxySpans.WriteAsync(http, caller.Principal, parent, spanId!, resolved, body, output, error, start, clock.GetUtcNow(), cached: false);
+                await ProxySpans.WriteAsync(http, caller.Principal, parent, spanId!, resolved, body.Object, output, error, start, clock.GetUtcNow(), cached: false);
             }
         }
     }
@@ -280,15 +276,15 @@ public static class ProxyApi
     }
 
     internal static (string Path, HttpContent Content) UpstreamRequest(
-        ProviderEndpoint endpoint, ProxyRoute route, string? passthroughPath, string? model, JsonObject body, ArraySegment<byte> bodyBytes, bool stream)
+        ProviderEndpoint endpoint, ProxyRoute route, string? passthroughPath, string? model, ProxyBody body, bool stream)
     {
         switch (endpoint.Format)
         {
             case ProviderFormat.Anthropic:
-                return ("/messages", Json(AnthropicMessages.ToRequest(body, model!, stream)));
+                return ("/messages", Json(AnthropicMessages.ToRequest(body.Object, model!, stream)));
             case ProviderFormat.Google:
                 var method = stream ? ":streamGenerateContent?alt=sse" : ":generateContent";
-                return ($"/models/{Uri.EscapeDataString(model!)}{method}", Json(GeminiContent.ToRequest(body)));
+                return ($"/models/{Uri.EscapeDataString(model!)}{method}", Json(GeminiContent.ToRequest(body.Object)));
             default:
                 var path = route switch
                 {
@@ -299,7 +295,7 @@ public static class ProxyApi
                     _ => passthroughPath!,
                 };
                 // OpenAI-compatible providers get the caller's bytes exactly as sent.
-                var content = new ByteArrayContent(bodyBytes.Array!, bodyBytes.Offset, bodyBytes.Count);
+                var content = new ByteArrayContent(body.Bytes.Array!, body.Bytes.Offset, body.Bytes.Count);
                 content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
                 return (path, content);
         }
