@@ -11,9 +11,6 @@ public sealed class ProxyKeyChangesTests(ProxyFixture fixture) : IClassFixture<P
 {
     private static object Chat(string text) => new { model = "gpt-4o-mini", messages = new[] { new { role = "user", content = text } } };
 
-    private string KeyUsedFor(string text) =>
-        fixture.Provider.Requests.Last(r => r.Body.Contains(text, StringComparison.Ordinal)).Headers["authorization"];
-
     private static async Task<string> SecretIdAsync(ProxyTenant tenant, string name) =>
         (string)(await tenant.Api.GetAsync($"/v1/ai_secret?ai_secret_name={name}")).AssertOk().Objects.Single()["id"]!;
 
@@ -22,7 +19,7 @@ public sealed class ProxyKeyChangesTests(ProxyFixture fixture) : IClassFixture<P
     {
         var text = ApiClient.Unique("call");
         (await tenant.PostAsync("/v1/proxy/chat/completions", Chat(text), headers)).AssertOk();
-        return KeyUsedFor(text);
+        return fixture.KeyUsedFor(text);
     }
 
     [Fact]
