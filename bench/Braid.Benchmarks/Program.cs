@@ -8,6 +8,13 @@ using Braid.Benchmarks.Queries;
 //   ... -- --queries [--log-spans N] [--experiment-spans N] [--iterations N] [--cache DIR] [--only NAME] [--explain]
 //                                                            [--postgres-database NAME (kept, reused)]
 //   ... -- --proxy [--requests N]                              added latency of /v1/proxy at concurrency 1, 16, 64
+if (args is [BareForwarder.Flag, var providerUrl, var listenUrl])
+{
+    // The proxy benchmark's floor, run as a child process of it.
+    await BareForwarder.RunAsync(providerUrl, listenUrl);
+    return;
+}
+
 var options = BenchOptions.Parse(args);
 if (options.Proxy)
 {

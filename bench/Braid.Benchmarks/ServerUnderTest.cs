@@ -20,6 +20,16 @@ public sealed class ServerUnderTest : IDisposable
 
     public HttpClient Http { get; }
 
+    /// <summary>CPU time (user and system) the server process has used so far.</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
     public static async Task<ServerUnderTest> StartAsync(string workDirectory, string? databaseUrl, double? queryTimeoutSeconds = null)
     {
         int port;

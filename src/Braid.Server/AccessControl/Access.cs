@@ -16,17 +16,21 @@ public sealed class Access(AccessCache cache, ObjectStore objects)
         CreateAcls = "create_acls", ReadAcls = "read_acls", UpdateAcls = "update_acls", DeleteAcls = "delete_acls";
 
     private readonly Dictionary<string, AccessModel> _models = [];
+    private readonly Dictionary<string, long> _generations = [];
     private readonly Dictionary<(string OrgId, string Type, string Id), AccessTarget> _targets = [];
 
     public async Task<AccessModel> ModelAsync(string orgId)
     {
         if (!_models.TryGetValue(orgId, out var model))
         {
-            _models[orgId] = model = await cache.GetAsync(orgId);
+            _models[orgId] = model = await cache.GetAsync(orgId, _generations.TryGetValue(orgId, out var known) ? known : null);
         }
 
         return model;
     }
+
+    /// <summary>The organization's generation as this request already read it: its model is then taken at that generation without reading it again.</summary>
+    public void KnowGeneration(string orgId, long generation) => _generations[orgId] = generation;
 
     public async Task<bool> AllowsAsync(Principal principal, AccessTarget target, string permission) =>
         (await ModelAsync(principal.OrgId)).Allows(principal.UserId, target, permission);

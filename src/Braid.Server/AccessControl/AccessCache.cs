@@ -17,9 +17,13 @@ public sealed class AccessCache(TenantStore tenants, ObjectStore objects)
 
     private readonly ConcurrentDictionary<string, AccessModel> _models = new();
 
-    public async Task<AccessModel> GetAsync(string orgId)
+    /// <summary>
+    /// The organization's model at its current generation, or at <paramref name="knownGeneration"/> when the request has
+    /// read it already (the AI proxy reads it with the API key), which saves reading it again.
+    /// </summary>
+    public async Task<AccessModel> GetAsync(string orgId, long? knownGeneration = null)
     {
-        var generation = await tenants.AccessGenerationAsync(orgId);
+        var generation = knownGeneration ?? await tenants.AccessGenerationAsync(orgId);
         if (_models.TryGetValue(orgId, out var cached) && cached.Generation == generation)
         {
             return cached;

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Compression;
 using Microsoft.Extensions.Options;
 
@@ -18,11 +19,24 @@ public static class RequestBody
             throw TooLarge(limit);
         }
 
+        int read;
+        if (!gzip && context.Request.ContentLength is { } length)
+        {
+            // The size is known (the server holds the client to it): read straight into an array of that size.
+            var exact = new byte[length];
+            var filled = 0;
+            while (filled < exact.Length && (read = await context.Request.Body.ReadAsync(exact.AsMemory(filled), context.RequestAborted)) > 0)
+            {
+                filled += read;
+            }
+
+            return new ArraySegment<byte>(exact, 0, filled);
+        }
+
         var buffer = new MemoryStream();
         await using var source = gzip ? new GZipStream(context.Request.Body, CompressionMode.Decompress, leaveOpen: true) : null;
         var body = source ?? context.Request.Body;
-        var chunk = new byte[16 * 1024];
-        int read;
+        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
         try
         {
             while ((read = await body.ReadAsync(chunk, context.RequestAborted)) > 0)
@@ -38,6 +52,10 @@ public static class RequestBody
         catch (InvalidDataException e) when (gzip)
         {
             throw ApiException.BadRequest($"request body is not valid gzip (Content-Encoding: gzip): {e.Message}");
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
         }
 
         return new ArraySegment<byte>(buffer.GetBuffer(), 0, (int)buffer.Length);

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Braid.Server.Http;
 
@@ -47,8 +46,7 @@ public sealed class ChatClient(Providers providers, ProviderClient client, TimeP
             body["stream_options"] = new JsonObject { ["include_usage"] = true };
         }
 
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(body);
-        var (path, content) = ProxyApi.UpstreamRequest(endpoint, ProxyRoute.ChatCompletions, null, model, body, bytes, stream);
+        var (path, content) = ProxyApi.UpstreamRequest(endpoint, ProxyRoute.ChatCompletions, null, model, ProxyBody.Of(body), stream);
         var started = Stopwatch.GetTimestamp();
         HttpResponseMessage response;
         try

@@ -18,6 +18,9 @@ public sealed class ProviderClient : IDisposable
         UseCookies = false,
         AutomaticDecompression = System.Net.DecompressionMethods.None,
         MaxConnectionsPerServer = int.MaxValue,
+        // No trace context to third parties: without a propagator HttpClient leaves out its diagnostics stage, which
+        // made an Activity per call (ASP.NET Core starts one for every request) and sent its traceparent to the provider.
+        ActivityHeadersPropagator = null,
     })
     {
         // Streams run as long as the model talks; the caller's disconnect cancels them.

@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Braid.Server.Http;
 using Braid.Server.Secrets;
+using Braid.Storage.Tenancy;
 
 namespace Braid.Server.Proxy;
 
@@ -28,8 +30,17 @@ public sealed record ProviderEndpoint(ProviderFormat Format, string BaseUrl, str
 /// the provider (gpt-/o1…→openai, claude-→anthropic, gemini-→google) and the secret of that <c>type</c> serves it.
 /// <c>metadata.api_base</c> replaces the provider's public URL (custom and self-hosted endpoints).
 /// </summary>
-public sealed class Providers(AiSecretReader secrets)
+/// <remarks>
+/// Resolved endpoints are kept per organization while its generation holds (<see cref="TenantStore.AccessGenerationAsync"/>):
+/// every write to an ai_secret or env_var bumps it in the writing transaction (migration 0017), so a request that reads
+/// the generation sees a changed key at once, on every node, while the unchanged case costs no read and no decryption.
+/// </remarks>
+public sealed class Providers(AiSecretReader secrets, TenantStore tenants)
 {
+    // Model names are the caller's to choose; past this many per organization and generation, new ones are resolved
+    // without being kept, so random names cannot grow the cache.
+    private const int MaxEndpointsPerOrganization = 256;
+
     private static readonly (string Prefix, string Type)[] Families =
     [
         ("gpt-", "openai"), ("chatgpt-", "openai"), ("o1", "openai"), ("o3", "openai"), ("o4", "openai"),
@@ -38,6 +49,8 @@ public sealed class Providers(AiSecretReader secrets)
         ("claude-", "anthropic"),
         ("gemini-", "google"),
     ];
+
+    private readonly ConcurrentDictionary<string, KnownEndpoints> _known = new();
 
     /// <summary>The provider a model's family belongs to, or null for a model only a secret's model list can name.</summary>
     public static string? FamilyOf(string model)
@@ -58,7 +71,44 @@ public sealed class Providers(AiSecretReader secrets)
     /// 400 that names what is missing. With <paramref name="projectId"/> the project's own provider keys (env_vars with an
     /// AI provider <c>secret_type</c>) are preferred to the organization's ai_secrets.
     /// </summary>
-    public async Task<ProviderEndpoint> ResolveAsync(string orgId, string? model, string? projectId = null)
+    public async Task<ProviderEndpoint> ResolveAsync(string orgId, string? model, string? projectId = null) =>
+        await ResolveAsync(orgId, await tenants.AccessGenerationAsync(orgId), model, projectId);
+
+    /// <summary>
+    /// <see cref="ResolveAsync(string, string?, string?)"/> with the organization's generation as the request already
+    /// read it (the proxy reads it with the API key).
+    /// </summary>
+    public async Task<ProviderEndpoint> ResolveAsync(string orgId, long generation, string? model, string? projectId = null)
+    {
+        var known = _known.GetValueOrDefault(orgId);
+        if (known is null || known.Generation < generation)
+        {
+            known = _known.AddOrUpdate(orgId, new KnownEndpoints(generation), (_, current) => current.Generation >= generation ? current : new KnownEndpoints(generation));
+        }
+
+        if (known.Generation != generation)
+        {
+            // A change committed after this request read its generation: resolve from the store, keep nothing.
+            return await ReadAsync(orgId, model, projectId);
+        }
+
+        if (known.Endpoints.TryGetValue((projectId, model), out var endpoint))
+        {
+            return endpoint;
+        }
+
+        // Read after the generation: a change committing in between makes the endpoint newer than its generation, never
+        // older, and the next request (seeing a higher generation) resolves it again.
+        endpoint = await ReadAsync(orgId, model, projectId);
+        if (known.Endpoints.Count < MaxEndpointsPerOrganization)
+        {
+            known.Endpoints.TryAdd((projectId, model), endpoint);
+        }
+
+        return endpoint;
+    }
+
+    private async Task<ProviderEndpoint> ReadAsync(string orgId, string? model, string? projectId)
     {
         var all = projectId is null
             ? await secrets.ListAsync(orgId)
@@ -121,4 +171,12 @@ public sealed class Providers(AiSecretReader secrets)
         ProviderFormat.Google => "https://generativelanguage.googleapis.com/v1beta",
         _ => "https://api.openai.com/v1",
     };
+
+    /// <summary>The endpoints resolved for one organization at one generation, by (project, model).</summary>
+    private sealed class KnownEndpoints(long generation)
+    {
+        public long Generation { get; } = generation;
+
+        public ConcurrentDictionary<(string? ProjectId, string? Model), ProviderEndpoint> Endpoints { get; } = new();
+    }
 }

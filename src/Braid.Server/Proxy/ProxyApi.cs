@@ -22,8 +22,11 @@ public enum ProxyRoute
     Passthrough,
 }
 
-/// <summary>The proxy's caller: who they are, the raw API key (the cache key derives from it), and a temporary credential's limits.</summary>
-public sealed record ProxyCaller(Principal Principal, string ApiKey, ProxyGrant? Grant);
+/// <summary>
+/// The proxy's caller: who they are, the raw API key (the cache key derives from it), a temporary credential's limits,
+/// and their organization's generation as read with the key (what the request may take from caches).
+/// </summary>
+public sealed record ProxyCaller(Principal Principal, string ApiKey, ProxyGrant? Grant, long Generation);
 
 /// <summary>
 /// <c>/v1/proxy/*</c>: Braintrust's OpenAI-compatible AI proxy. A request names a model; <see cref="Providers"/> picks
@@ -70,16 +73,20 @@ public static class ProxyApi
         }
 
         var orgName = http.Request.Headers["x-bt-org-name"].ToString();
-        var principal = await http.RequestServices.GetRequiredService<TenantStore>().AuthenticateAsync(token)
+        var tenants = http.RequestServices.GetRequiredService<TenantStore>();
+        var (principal, generation) = await tenants.AuthenticateWithGenerationAsync(token)
             ?? throw ApiException.Unauthorized(grant is null ? "invalid API key" : "the temporary credential's API key was deleted");
         if (orgName.Length > 0 && orgName != principal.OrgName)
         {
-            principal = await http.RequestServices.GetRequiredService<TenantStore>().SwitchOrganizationAsync(principal, orgName)
+            principal = await tenants.SwitchOrganizationAsync(principal, orgName)
                 ?? throw ApiException.Forbidden($"x-bt-org-name: you are not a member of an organization named '{orgName}'");
+            generation = await tenants.AccessGenerationAsync(principal.OrgId);
         }
 
+        // The generation was read with the key; access checks later in the request (x-bt-parent, x-bt-project-id) use it.
+        http.RequestServices.GetRequiredService<Access>().KnowGeneration(principal.OrgId, generation);
         await http.RequestServices.GetRequiredService<RateLimiter>().TakeAsync(http, principal, EndpointClass.Proxy);
-        return new ProxyCaller(principal, token, grant);
+        return new ProxyCaller(principal, token, grant, generation);
     }
 
     private static async Task IssueCredentialsAsync(HttpContext http)
@@ -127,19 +134,9 @@ public static class ProxyApi
     private static async Task ForwardAsync(HttpContext http, ProxyRoute? route, string? passthroughPath)
     {
         var caller = await AuthenticateAsync(http);
-        var bodyBytes = await RequestBody.ReadAsync(http);
-        JsonObject body;
-        try
-        {
-            body = JsonNode.Parse(bodyBytes) as JsonObject ?? throw ApiException.BadRequest("the request body must be a JSON object");
-        }
-        catch (JsonException e)
-        {
-            throw ApiException.BadRequest($"the request body is not valid JSON: {e.Message}");
-        }
-
-        var resolved = route ?? (body["messages"] is null ? ProxyRoute.Completions : ProxyRoute.ChatCompletions);
-        var model = body["model"] is JsonValue m && m.GetValueKind() == JsonValueKind.String ? m.GetValue<string>() : null;
+        var body = ProxyBody.Read(await RequestBody.ReadAsync(http));
+        var resolved = route ?? (body.HasMessages ? ProxyRoute.ChatCompletions : ProxyRoute.Completions);
+        var model = body.Model;
         if (model is null && resolved != ProxyRoute.Passthrough)
         {
             throw ApiException.BadRequest("model: required, the name of the model to call (e.g. gpt-4o-mini, claude-3-5-haiku-latest, gemini-2.0-flash)");
@@ -150,8 +147,14 @@ public static class ProxyApi
             throw ApiException.Forbidden($"this temporary credential is for model '{granted}' only, not '{model}'");
         }
 
-        var stream = body["stream"] is JsonValue s && s.GetValueKind() == JsonValueKind.True;
+        var stream = body.Stream;
         var parent = await ProxySpans.ResolveAsync(http, caller.Principal, caller.Grant?.LoggingProject);
+        if (parent is not null)
+        {
+            // The span needs the whole document; built now, so that a body it refuses is a 400 before the call.
+            _ = body.Object;
+        }
+
         var clock = http.RequestServices.GetRequiredService<TimeProvider>();
         var start = clock.GetUtcNow();
         var cache = http.RequestServices.GetRequiredService<ProxyCache>();
@@ -162,7 +165,7 @@ public static class ProxyApi
         {
             cacheKey = cache.KeyFor(caller.ApiKey);
             // One key may act in several organizations (x-bt-org-name); each has its own providers, so its own entries.
-            entryName = ProxyCache.NameOf(cacheKey, $"{resolved}\n{caller.Principal.OrgId}", bodyBytes);
+            entryName = ProxyCache.NameOf(cacheKey, $"{resolved}\n{caller.Principal.OrgId}", body.Bytes);
         }
 
         string? spanId = parent is null ? null : Guid.NewGuid().ToString();
@@ -183,21 +186,21 @@ public static class ProxyApi
             if (parent is not null)
             {
                 await http.Response.CompleteAsync();
-                await ProxySpans.WriteAsync(http, caller.Principal, parent, spanId!, resolved, body, ChatOutput.FromBytes(hit.Body, stream), null, start, clock.GetUtcNow(), cached: true);
+                await ProxySpans.WriteAsync(http, caller.Principal, parent, spanId!, resolved, body.Object, ChatOutput.FromBytes(hit.Body, stream), null, start, clock.GetUtcNow(), cached: true);
             }
 
             return;
         }
 
         var projectId = await ProjectAsync(http, caller.Principal, parent);
-        var endpoint = await http.RequestServices.GetRequiredService<Providers>().ResolveAsync(caller.Principal.OrgId, model, projectId);
+        var endpoint = await http.RequestServices.GetRequiredService<Providers>().ResolveAsync(caller.Principal.OrgId, caller.Generation, model, projectId);
         if (endpoint.Format != ProviderFormat.OpenAI && resolved != ProxyRoute.ChatCompletions)
         {
             throw ApiException.BadRequest(
                 $"model '{model}' is served by {endpoint.Format}, which this proxy reaches only through chat/completions; {resolved} needs an OpenAI-compatible provider");
         }
 
-        var (path, content) = UpstreamRequest(endpoint, resolved, passthroughPath, model, body, bodyBytes, stream);
+        var (path, content) = UpstreamRequest(endpoint, resolved, passthroughPath, model, body, stream);
         HttpResponseMessage upstream;
         try
         {
@@ -245,7 +248,7 @@ public static class ProxyApi
                 await http.Response.CompleteAsync();
                 var output = capture?.Bytes is { } bytes ? ChatOutput.FromBytes(bytes, stream) : new ChatOutput();
                 var error = ok ? null : $"provider answered {(int)upstream.StatusCode}";
-                await ProxySpans.WriteAsync(http, caller.Principal, parent, spanId!, resolved, body, output, error, start, clock.GetUtcNow(), cached: false);
+                await ProxySpans.WriteAsync(http, caller.Principal, parent, spanId!, resolved, body.Object, output, error, start, clock.GetUtcNow(), cached: false);
             }
         }
     }
@@ -273,15 +276,15 @@ public static class ProxyApi
     }
 
     internal static (string Path, HttpContent Content) UpstreamRequest(
-        ProviderEndpoint endpoint, ProxyRoute route, string? passthroughPath, string? model, JsonObject body, ArraySegment<byte> bodyBytes, bool stream)
+        ProviderEndpoint endpoint, ProxyRoute route, string? passthroughPath, string? model, ProxyBody body, bool stream)
     {
         switch (endpoint.Format)
         {
             case ProviderFormat.Anthropic:
-                return ("/messages", Json(AnthropicMessages.ToRequest(body, model!, stream)));
+                return ("/messages", Json(AnthropicMessages.ToRequest(body.Object, model!, stream)));
             case ProviderFormat.Google:
                 var method = stream ? ":streamGenerateContent?alt=sse" : ":generateContent";
-                return ($"/models/{Uri.EscapeDataString(model!)}{method}", Json(GeminiContent.ToRequest(body)));
+                return ($"/models/{Uri.EscapeDataString(model!)}{method}", Json(GeminiContent.ToRequest(body.Object)));
             default:
                 var path = route switch
                 {
@@ -292,7 +295,7 @@ public static class ProxyApi
                     _ => passthroughPath!,
                 };
                 // OpenAI-compatible providers get the caller's bytes exactly as sent.
-                var content = new ByteArrayContent(bodyBytes.Array!, bodyBytes.Offset, bodyBytes.Count);
+                var content = new ByteArrayContent(body.Bytes.Array!, body.Bytes.Offset, body.Bytes.Count);
                 content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
                 return (path, content);
         }

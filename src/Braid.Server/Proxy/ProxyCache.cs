@@ -21,14 +21,12 @@ public sealed record CachePolicy(bool Read, bool Write, long TtlSeconds, long? M
     public const long MaxTtlSeconds = 7 * 24 * 3600;
 
     /// <summary>The policy for a request to a cacheable route, or null when the cache is out of play.</summary>
-    public static CachePolicy? For(HttpRequest request, ProxyRoute route, System.Text.Json.Nodes.JsonObject body)
+    public static CachePolicy? For(HttpRequest request, ProxyRoute route, ProxyBody body)
     {
         var mode = request.Headers[ModeHeader].ToString();
         var cacheable = mode.ToLowerInvariant() switch
         {
-            "" or "auto" => route == ProxyRoute.Embeddings
-                || body["temperature"] is System.Text.Json.Nodes.JsonValue t && t.TryGetValue<double>(out var temperature) && temperature == 0
-                || body["seed"] is not null,
+            "" or "auto" => route == ProxyRoute.Embeddings || body.ZeroTemperature || body.HasSeed,
             "always" => true,
             "never" => false,
             _ => throw ApiException.BadRequest($"{ModeHeader}: '{mode}' is not a cache mode; use auto, always or never"),

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using Dapper;
 using Microsoft.Data.Sqlite;
 
@@ -10,6 +11,10 @@ public sealed class SqliteDialect : SqlDialect, IAsyncDisposable
     private readonly string _connectionString;
     private readonly CancellationTokenSource _stopping = new();
     private Task? _checkpointer;
+
+    // Native connections whose settings are applied; an entry goes when the pool drops its connection.
+    private readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> _configured = new();
+    private static readonly object Configured = new();
 
     public SqliteDialect(string databaseFile)
     {
@@ -32,6 +37,13 @@ public sealed class SqliteDialect : SqlDialect, IAsyncDisposable
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
+        // The settings belong to the native connection, which the pool keeps open across SqliteConnection objects: run
+        // them once per native connection, not on every open (they were a third of a small read's cost).
+        if (_configured.TryGetValue(connection.Handle!, out _))
+        {
+            return connection;
+        }
+
         // synchronous=FULL: a 200 means the write survived even a power cut, not just a crash.
         // temp_store=MEMORY: savepoint sub-journals stay in memory instead of a temporary file per write.
         // page_size applies only while the file is still empty (before WAL is on): 8 KiB pages hold ~1 KB log rows
@@ -39,6 +51,7 @@ public sealed class SqliteDialect : SqlDialect, IAsyncDisposable
         // wal_autocheckpoint=0: committing writers never copy the WAL back into the database themselves; the
         // checkpointer below does it on another thread, so the single event writer only writes.
         await connection.ExecuteAsync("PRAGMA page_size=8192; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=0;");
+        _configured.AddOrUpdate(connection.Handle!, Configured);
         if (_checkpointer is null)
         {
             lock (_stopping)

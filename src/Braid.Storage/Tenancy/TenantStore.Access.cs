@@ -126,8 +126,9 @@ public sealed partial class TenantStore
     }
 
     /// <summary>
-    /// The organization's access generation: bumped (by triggers, migration 0014) with every change to its roles,
-    /// groups, ACLs or members. A cached access model is current while the generation it was read at is.
+    /// The organization's generation: bumped (by triggers, migrations 0014 and 0016) with every change to its roles,
+    /// groups, ACLs, members, ai_secrets or env_vars. What a node caches about the organization (its access model, its
+    /// AI provider keys) is current while the generation it was read at is.
     /// </summary>
     public async Task<long> AccessGenerationAsync(string orgId)
     {

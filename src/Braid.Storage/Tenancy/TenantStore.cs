@@ -90,22 +90,38 @@ public sealed partial class TenantStore(Database database)
     public async Task<Principal?> AuthenticateAsync(string rawKey, string? organizationName = null)
     {
         await using var connection = await database.OpenAsync();
-        var key = await connection.QuerySingleOrDefaultAsync<(string Id, string UserId, string OrgId, string OrgName)>(
-            """
-            SELECT k.id, k.user_id, k.org_id, o.name
-            FROM api_keys k JOIN organizations o ON o.id = k.org_id
-            WHERE k.key_hash = @hash AND k.deleted_at IS NULL
-            """,
-            new { hash = Hash(rawKey) });
-        if (key.Id is null)
+        var key = await ReadKeyAsync(connection, rawKey);
+        if (key is not var (principal, _))
         {
             return null;
         }
 
-        var principal = new Principal(key.UserId, key.OrgId, key.OrgName, key.Id);
-        return organizationName is null || organizationName == key.OrgName
+        return organizationName is null || organizationName == principal.OrgName
             ? principal
             : await SwitchOrganizationAsync(connection, principal, organizationName);
+    }
+
+    /// <summary>
+    /// Resolves a raw key to its principal and the organization's generation (<see cref="AccessGenerationAsync"/>), read
+    /// in the same statement: one store read per request both checks the key (a revoked one fails at once) and tells
+    /// whether what a node cached about the organization is still current.
+    /// </summary>
+    public async Task<(Principal Principal, long Generation)?> AuthenticateWithGenerationAsync(string rawKey)
+    {
+        await using var connection = await database.OpenAsync();
+        return await ReadKeyAsync(connection, rawKey);
+    }
+
+    private static async Task<(Principal Principal, long Generation)?> ReadKeyAsync(DbConnection connection, string rawKey)
+    {
+        var key = await connection.QuerySingleOrDefaultAsync<(string Id, string UserId, string OrgId, string OrgName, long Generation)>(
+            """
+            SELECT k.id, k.user_id, k.org_id, o.name, o.access_generation
+            FROM api_keys k JOIN organizations o ON o.id = k.org_id
+            WHERE k.key_hash = @hash AND k.deleted_at IS NULL
+            """,
+            new { hash = Hash(rawKey) });
+        return key.Id is null ? null : (new Principal(key.UserId, key.OrgId, key.OrgName, key.Id), key.Generation);
     }
 
     /// <summary>The same user acting in another of their organizations, or null when they are not a member.</summary>

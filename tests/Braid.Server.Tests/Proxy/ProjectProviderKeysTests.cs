@@ -7,9 +7,6 @@ public sealed class ProjectProviderKeysTests(ProxyFixture fixture) : IClassFixtu
 {
     private static object Chat(string text) => new { model = "gpt-4o-mini", messages = new[] { new { role = "user", content = text } } };
 
-    private string KeyUsedFor(string text) =>
-        fixture.Provider.Requests.Last(r => r.Body.Contains(text, StringComparison.Ordinal)).Headers["authorization"];
-
     private async Task<string> ProjectKeyAsync(ProxyTenant tenant, string project, string? secretType = "openai")
     {
         var key = "sk-project-" + Guid.NewGuid().ToString("N");
@@ -38,10 +35,10 @@ public sealed class ProjectProviderKeysTests(ProxyFixture fixture) : IClassFixtu
         var plain = ApiClient.Unique("plain");
         (await tenant.PostAsync("/v1/proxy/chat/completions", Chat(plain))).AssertOk();
 
-        Assert.Equal("Bearer " + projectKey, KeyUsedFor(withHeader));
-        Assert.Equal("Bearer " + projectKey, KeyUsedFor(loggedThere));
-        Assert.Equal("Bearer " + tenant.OpenAIKey, KeyUsedFor(elsewhere));
-        Assert.Equal("Bearer " + tenant.OpenAIKey, KeyUsedFor(plain));
+        Assert.Equal("Bearer " + projectKey, fixture.KeyUsedFor(withHeader));
+        Assert.Equal("Bearer " + projectKey, fixture.KeyUsedFor(loggedThere));
+        Assert.Equal("Bearer " + tenant.OpenAIKey, fixture.KeyUsedFor(elsewhere));
+        Assert.Equal("Bearer " + tenant.OpenAIKey, fixture.KeyUsedFor(plain));
     }
 
     [Fact]
@@ -59,7 +56,7 @@ public sealed class ProjectProviderKeysTests(ProxyFixture fixture) : IClassFixtu
 
         (await tenant.PostAsync("/function/invoke", new { function_id = function["id"], input = text })).AssertOk();
 
-        Assert.Equal("Bearer " + projectKey, KeyUsedFor(text));
+        Assert.Equal("Bearer " + projectKey, fixture.KeyUsedFor(text));
     }
 
     [Fact]
@@ -74,7 +71,7 @@ public sealed class ProjectProviderKeysTests(ProxyFixture fixture) : IClassFixtu
 
         (await tenant.PostAsync("/v1/proxy/chat/completions", Chat(text), new Dictionary<string, string> { ["x-bt-project-id"] = project })).AssertOk();
 
-        Assert.Equal("Bearer " + tenant.OpenAIKey, KeyUsedFor(text));
+        Assert.Equal("Bearer " + tenant.OpenAIKey, fixture.KeyUsedFor(text));
         (await tenant.PostAsync("/v1/proxy/chat/completions", Chat("x"), new Dictionary<string, string> { ["x-bt-project-id"] = Guid.NewGuid().ToString() }))
             .AssertError(HttpStatusCode.BadRequest, "x-bt-project-id");
     }

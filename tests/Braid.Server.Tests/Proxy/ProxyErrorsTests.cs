@@ -41,6 +41,20 @@ public sealed class ProxyErrorsTests(ProxyFixture fixture) : IClassFixture<Proxy
     }
 
     [Fact]
+    public async Task BodyNamingAFieldTwice_IsA400NamingIt()
+    {
+        var tenant = await fixture.NewTenantAsync();
+        var http = fixture.App.CreateClient();
+        (await ProxyResponse.SendAsync(http, "/v1/proxy/chat/completions", """{"model":"gpt-4o-mini","model":"gpt-4o","messages":[]}""", tenant.Bearer, null))
+            .AssertError(HttpStatusCode.BadRequest, "'model' twice");
+        // A conversion reads the whole body, so any repeated name is refused there.
+        (await ProxyResponse.SendAsync(http, "/v1/proxy/chat/completions", """{"model":"claude-3-5-haiku-latest","messages":[{"role":"user","content":"a","content":"b"}]}""", tenant.Bearer, null))
+            .AssertError(HttpStatusCode.BadRequest, "Duplicate property 'content'");
+        (await ProxyResponse.SendAsync(http, "/v1/proxy/chat/completions", """{"model":"gpt-4o-mini","messages":[]} trailing""", tenant.Bearer, null))
+            .AssertError(HttpStatusCode.BadRequest, "not valid JSON");
+    }
+
+    [Fact]
     public async Task MissingOrInvalidKey_IsA401()
     {
         var http = fixture.App.CreateClient();

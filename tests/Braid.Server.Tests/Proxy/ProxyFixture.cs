@@ -36,6 +36,10 @@ public sealed class ProxyFixture : IAsyncLifetime
         await Provider.DisposeAsync();
     }
 
+    /// <summary>The <c>Authorization</c> the provider got with the request whose body contains <paramref name="text"/>.</summary>
+    public string KeyUsedFor(string text) =>
+        Provider.Requests.Last(r => r.Body.Contains(text, StringComparison.Ordinal)).Headers["authorization"];
+
     /// <summary>A new organization whose ai_secrets send OpenAI, Anthropic and Gemini models to the fake provider.</summary>
     public async Task<ProxyTenant> NewTenantAsync()
     {

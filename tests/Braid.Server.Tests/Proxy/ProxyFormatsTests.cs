@@ -26,6 +26,18 @@ public sealed class ProxyFormatsTests(ProxyFixture fixture) : IClassFixture<Prox
         Assert.Equal(ApiClient.Serialize(body), sent.Body);
     }
 
+    [Fact]
+    public async Task ProviderCalls_CarryNoTraceContextOfTheServers()
+    {
+        var tenant = await fixture.NewTenantAsync();
+        var text = ApiClient.Unique("traced");
+
+        (await tenant.PostAsync("/v1/proxy/chat/completions", new { model = "gpt-4o-mini", messages = new[] { new { role = "user", content = text } } })).AssertOk();
+
+        var sent = Provider.Requests.Last(r => r.Body.Contains(text, StringComparison.Ordinal));
+        Assert.DoesNotContain("traceparent", sent.Headers.Keys);
+    }
+
     [Theory]
     [InlineData("gpt-4o-mini")]
     [InlineData("claude-3-5-haiku-latest")]

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using Braid.Server.Tests.Infrastructure;
+using Braid.Storage.RateLimits;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -191,6 +193,60 @@ public sealed class RateLimitTests(SmallLimitsApp limited) : IClassFixture<Small
             (await BtqlAsync(api, project)).AssertOk();
             (await BtqlAsync(sameOrgOnSecond, project)).AssertError(HttpStatusCode.TooManyRequests, "QueryPerMinute");
             (await BtqlAsync(api, project)).AssertStatus(HttpStatusCode.TooManyRequests);
+        }
+        finally
+        {
+            await ((IAsyncLifetime)first).DisposeAsync();
+            await ((IAsyncLifetime)second).DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task TwoNodesLeasingFromALargeBucket_TogetherStayWithinItsSizeGivenOrTakenTheirLeases()
+    {
+        if (!TestStore.IsPostgres)
+        {
+            return;
+        }
+
+        // Big enough that each node takes its tokens from the shared row in leases of several.
+        const int limit = 400;
+        var lease = TokenBuckets.LeaseSize(limit);
+        Assert.True(lease > 1);
+        var first = new BraidApp().With("Braid:RateLimits:ControlPlanePerMinute", limit.ToString(CultureInfo.InvariantCulture));
+        await ((IAsyncLifetime)first).InitializeAsync();
+        _ = first.Server;
+        var second = first.Reopen();
+        try
+        {
+            var api = await first.NewTenantAsync();
+            var nodes = new[] { api, new ApiClient(second.CreateClient(), api.Key) };
+            var started = Stopwatch.GetTimestamp();
+
+            // A node's remaining count is exact while it alone spends the bucket.
+            Assert.Equal(limit - 1, Header((await api.GetAsync("/v1/project")).AssertOk(), "X-RateLimit-Remaining"));
+            Assert.InRange(Header((await api.GetAsync("/v1/project")).AssertOk(), "X-RateLimit-Remaining"), limit - 3, limit - 2);
+
+            var granted = 2;
+            var refusedInARow = 0;
+            for (var i = 0; refusedInARow < nodes.Length; i++)
+            {
+                var response = await nodes[i % nodes.Length].GetAsync("/v1/project");
+                if (response.Status == HttpStatusCode.TooManyRequests)
+                {
+                    refusedInARow++;
+                    Assert.NotNull(response.Headers.RetryAfter);
+                    continue;
+                }
+
+                response.AssertOk();
+                granted++;
+                refusedInARow = 0;
+            }
+
+            var refilled = Stopwatch.GetElapsedTime(started).TotalMinutes * limit;
+            var slack = nodes.Length * (lease - 1);
+            Assert.InRange(granted, limit - slack, limit + slack + (int)Math.Ceiling(refilled));
         }
         finally
         {

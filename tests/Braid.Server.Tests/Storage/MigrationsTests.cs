@@ -46,6 +46,8 @@ public sealed class MigrationsTests
         "postgres 0015_online_scoring b6bed69e96ad40427fec521048da31aab6949f600a02b21b1e989f5c0616e5cc",
         "sqlite 0016_automations c58ea74b13d35a38ae1f3489daa2eecd36e638baf0651318a3673a8705ccb563",
         "postgres 0016_automations 9cd04e7dd5db8342d44e7cc131820955a61c9ce20fe5a33e1a9b0f38960d5a0c",
+        "sqlite 0017_provider_key_generation 8b3e484a9ea22e535aaec7023927fe765eb788ab53e74e7e3e49892312c6b19f",
+        "postgres 0017_provider_key_generation cfbdeecd603c600cc671080a6a6589825e331cd43716bf6bbb5efb6e1933b93d",
     ];
 
     [Fact]
