@@ -213,7 +213,8 @@ public sealed class CodeSandboxTests
     public async Task Console_ReachesTheCallerWhileTheCodeRuns()
     {
         var seen = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var run = SharedSandbox.RunAsync("function handler() { console.log('started'); while (true) {} }", null, Tight, entry =>
+        // A time limit well past the moment the line arrives, so a loaded machine cannot end the run before it is checked.
+        var run = SharedSandbox.RunAsync("function handler() { console.log('started'); while (true) {} }", null, Tight with { Timeout = TimeSpan.FromSeconds(5) }, entry =>
         {
             seen.TrySetResult(entry.Message);
             return ValueTask.CompletedTask;
