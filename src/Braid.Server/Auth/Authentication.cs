@@ -8,13 +8,17 @@ using Microsoft.AspNetCore.Authorization;
 namespace Braid.Server.Auth;
 
 /// <summary>
-/// Turns <c>Authorization: Bearer sk-...</c> into the request's <see cref="Principal"/>. Runs after routing so
+/// Turns <c>Authorization: Bearer sk-...</c> into the request's <see cref="Principal"/>, in the organization
+/// <c>x-bt-org-name</c> names when the key's user belongs to several (else the key's own). Runs after routing so
 /// that endpoints marked <c>AllowAnonymous</c> (<c>GET /v1</c>, unknown routes) skip it; every other endpoint
 /// gets a 401 without a valid key.
 /// </summary>
 public static class Authentication
 {
     public const string ImpersonateHeader = "x-bt-impersonate-user";
+
+    /// <summary>The organization a request acts in, for a user in several (the SDKs and the proxy send it).</summary>
+    public const string OrgNameHeader = "x-bt-org-name";
 
     private static readonly object PrincipalKey = new();
 
@@ -28,6 +32,12 @@ public static class Authentication
                     ?? throw ApiException.Unauthorized("missing API key: send the header 'Authorization: Bearer <api key>'");
                 var tenants = context.RequestServices.GetRequiredService<TenantStore>();
                 var principal = await tenants.AuthenticateAsync(key) ?? throw ApiException.Unauthorized("invalid API key");
+                if (context.Request.Headers[OrgNameHeader].ToString().Trim() is { Length: > 0 } orgName && orgName != principal.OrgName)
+                {
+                    principal = await tenants.SwitchOrganizationAsync(principal, orgName)
+                        ?? throw ApiException.Forbidden($"{OrgNameHeader}: you are not a member of an organization named '{orgName}'");
+                }
+
                 if (context.Request.Headers[ImpersonateHeader].ToString() is { Length: > 0 } impersonated)
                 {
                     principal = await ImpersonateAsync(principal, impersonated.Trim(), tenants, context.RequestServices.GetRequiredService<Access>());
