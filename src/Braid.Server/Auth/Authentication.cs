@@ -31,13 +31,7 @@ public static class Authentication
                 var key = BearerToken(context.Request)
                     ?? throw ApiException.Unauthorized("missing API key: send the header 'Authorization: Bearer <api key>'");
                 var tenants = context.RequestServices.GetRequiredService<TenantStore>();
-                var principal = await tenants.AuthenticateAsync(key) ?? throw ApiException.Unauthorized("invalid API key");
-                if (context.Request.Headers[OrgNameHeader].ToString().Trim() is { Length: > 0 } orgName && orgName != principal.OrgName)
-                {
-                    principal = await tenants.SwitchOrganizationAsync(principal, orgName)
-                        ?? throw ApiException.Forbidden($"{OrgNameHeader}: you are not a member of an organization named '{orgName}'");
-                }
-
+                var (principal, _) = await SignInAsync(context, key) ?? throw ApiException.Unauthorized("invalid API key");
                 if (context.Request.Headers[ImpersonateHeader].ToString() is { Length: > 0 } impersonated)
                 {
                     principal = await ImpersonateAsync(principal, impersonated.Trim(), tenants, context.RequestServices.GetRequiredService<Access>());
@@ -51,6 +45,31 @@ public static class Authentication
 
             await next(context);
         });
+
+    /// <summary>
+    /// The caller behind a raw API key, in the organization <c>x-bt-org-name</c> names (a 403 when they are not a member
+    /// of it), with that organization's access generation; null for an unknown or revoked key. The generation is read in
+    /// the same statement as the key and handed to the request's <see cref="Access"/>, so its access checks need no read
+    /// of their own: one store read per request checks the key and tells whether cached access data is current.
+    /// </summary>
+    public static async Task<(Principal Principal, long Generation)?> SignInAsync(HttpContext context, string rawKey)
+    {
+        var tenants = context.RequestServices.GetRequiredService<TenantStore>();
+        if (await tenants.AuthenticateAsync(rawKey) is not var (principal, generation))
+        {
+            return null;
+        }
+
+        if (context.Request.Headers[OrgNameHeader].ToString().Trim() is { Length: > 0 } orgName && orgName != principal.OrgName)
+        {
+            principal = await tenants.SwitchOrganizationAsync(principal, orgName)
+                ?? throw ApiException.Forbidden($"{OrgNameHeader}: you are not a member of an organization named '{orgName}'");
+            generation = await tenants.AccessGenerationAsync(principal.OrgId);
+        }
+
+        context.RequestServices.GetRequiredService<Access>().KnowGeneration(principal.OrgId, generation);
+        return (principal, generation);
+    }
 
     /// <summary>
     /// <c>x-bt-impersonate-user: &lt;user id or email&gt;</c> (landscape §5.5): the request runs as that user, allowed only

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Braid.Server.AccessControl;
+using Braid.Server.Auth;
 using Braid.Server.Objects;
 using Braid.Server.Http;
 using Braid.Server.RateLimits;
@@ -72,19 +73,10 @@ public static class ProxyApi
             token = grant.ApiKey;
         }
 
-        var orgName = http.Request.Headers["x-bt-org-name"].ToString();
-        var tenants = http.RequestServices.GetRequiredService<TenantStore>();
-        var (principal, generation) = await tenants.AuthenticateWithGenerationAsync(token)
+        // The generation is read with the key; access checks later in the request (x-bt-parent, x-bt-project-id) and the
+        // provider keys' cache use it.
+        var (principal, generation) = await Authentication.SignInAsync(http, token)
             ?? throw ApiException.Unauthorized(grant is null ? "invalid API key" : "the temporary credential's API key was deleted");
-        if (orgName.Length > 0 && orgName != principal.OrgName)
-        {
-            principal = await tenants.SwitchOrganizationAsync(principal, orgName)
-                ?? throw ApiException.Forbidden($"x-bt-org-name: you are not a member of an organization named '{orgName}'");
-            generation = await tenants.AccessGenerationAsync(principal.OrgId);
-        }
-
-        // The generation was read with the key; access checks later in the request (x-bt-parent, x-bt-project-id) use it.
-        http.RequestServices.GetRequiredService<Access>().KnowGeneration(principal.OrgId, generation);
         await http.RequestServices.GetRequiredService<RateLimiter>().TakeAsync(http, principal, EndpointClass.Proxy);
         return new ProxyCaller(principal, token, grant, generation);
     }

@@ -84,36 +84,13 @@ public sealed partial class TenantStore(Database database)
     }
 
     /// <summary>
-    /// Resolves a raw key to its principal. <paramref name="organizationName"/> (the API's <c>org_name</c>)
-    /// switches to another organization the key's user belongs to; null when the key or the membership is unknown.
-    /// </summary>
-    public async Task<Principal?> AuthenticateAsync(string rawKey, string? organizationName = null)
-    {
-        await using var connection = await database.OpenAsync();
-        var key = await ReadKeyAsync(connection, rawKey);
-        if (key is not var (principal, _))
-        {
-            return null;
-        }
-
-        return organizationName is null || organizationName == principal.OrgName
-            ? principal
-            : await SwitchOrganizationAsync(connection, principal, organizationName);
-    }
-
-    /// <summary>
     /// Resolves a raw key to its principal and the organization's generation (<see cref="AccessGenerationAsync"/>), read
     /// in the same statement: one store read per request both checks the key (a revoked one fails at once) and tells
     /// whether what a node cached about the organization is still current.
     /// </summary>
-    public async Task<(Principal Principal, long Generation)?> AuthenticateWithGenerationAsync(string rawKey)
+    public async Task<(Principal Principal, long Generation)?> AuthenticateAsync(string rawKey)
     {
         await using var connection = await database.OpenAsync();
-        return await ReadKeyAsync(connection, rawKey);
-    }
-
-    private static async Task<(Principal Principal, long Generation)?> ReadKeyAsync(DbConnection connection, string rawKey)
-    {
         var key = await connection.QuerySingleOrDefaultAsync<(string Id, string UserId, string OrgId, string OrgName, long Generation)>(
             """
             SELECT k.id, k.user_id, k.org_id, o.name, o.access_generation
