@@ -72,9 +72,3 @@ public sealed class AutomationRun(Automation automation, JsonObject state, long 
 
 /// <summary>The node's lease on an automation ran out and another node took it: this node's run must stop.</summary>
 public sealed class LeaseLostException() : Exception("another node took over this automation after this node's lease ran out");
-
-/// <summary>
-/// A run failed for a reason its user can act on (a webhook that refused the alert, a missing Slack token): the
-/// message is the run's error as recorded, without the exception's type.
-/// </summary>
-public sealed class AutomationFailedException(string message) : Exception(message);

@@ -113,7 +113,8 @@ public sealed partial class AutomationScheduler(
         }
         catch (Exception e)
         {
-            (outcome, error) = ("error", e is ApiException or AutomationFailedException ? e.Message : $"{e.GetType().Name}: {e.Message}");
+            // An ApiException's message is written for the user (a bad config, a refused delivery); anything else is named by its type.
+            (outcome, error) = ("error", e is ApiException ? e.Message : $"{e.GetType().Name}: {e.Message}");
             LogRunFailed(logger, automation.Id, e);
         }
 
@@ -121,10 +122,8 @@ public sealed partial class AutomationScheduler(
         if (outcome != "abandoned")
         {
             var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-            var next = outcome != "success" ? Math.Max(now, lease.DueMs + (long)Period(automation)!.Value.TotalMilliseconds)
-                : run!.Done ? NeverMs
-                : run.MoreToDo ? now
-                : Math.Max(now, lease.DueMs + (long)Period(automation)!.Value.TotalMilliseconds);
+            var afterPeriod = Math.Max(now, lease.DueMs + (long)Period(automation)!.Value.TotalMilliseconds);
+            var next = outcome != "success" ? afterPeriod : run!.Done ? NeverMs : run.MoreToDo ? now : afterPeriod;
 
             // Progress this server could not read is kept as it was, for a server that can.
             if (!await store.FinishAsync(automation.Id, Node, next, run?.State.ToJsonString() ?? lease.State))

@@ -57,12 +57,17 @@ public sealed class Exports(
             if (run.State["pending"] is not JsonObject pending)
             {
                 var cursor = (long?)JsonBody.Number(run.State["cursor"]) ?? 0;
-                if (await store.BatchEndAsync(log.TypeName, log.Id, cursor, 1) is null)
+                // A full batch ends at its last row; a short one at the newest version written, unless nothing is new.
+                var through = await store.BatchEndAsync(log.TypeName, log.Id, cursor, batchRows);
+                if (through is null)
                 {
-                    return;
-                }
+                    if (await store.BatchEndAsync(log.TypeName, log.Id, cursor, 1) is null)
+                    {
+                        return;
+                    }
 
-                var through = await store.BatchEndAsync(log.TypeName, log.Id, cursor, batchRows) ?? await versions.LastSeqAsync();
+                    through = await versions.LastSeqAsync();
+                }
 
                 var date = clock.GetUtcNow().ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
                 pending = new JsonObject

@@ -63,7 +63,7 @@ public sealed class EnvironmentAlerts(AlertDelivery delivery, TenantStore tenant
                 {
                     run.Detail["changes"] = sent + 1;
                     delivered.Describe(run.Detail);
-                    throw new AutomationFailedException(delivered.Error!);
+                    throw new ApiException(StatusCodes.Status502BadGateway, delivered.Error!);
                 }
 
                 // Saved as each goes out, so a run cut short does not send it again.

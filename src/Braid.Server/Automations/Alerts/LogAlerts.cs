@@ -66,7 +66,7 @@ public sealed class LogAlerts(
         {
             // A filter that cannot run matches nothing; the rows it could not judge are passed over like any others.
             state[Cursor] = last;
-            throw new AutomationFailedException($"config.btql_filter: {e.Message}");
+            throw ApiException.BadRequest($"config.btql_filter: {e.Message}");
         }
 
         state[Cursor] = cursor;
@@ -101,7 +101,7 @@ public sealed class LogAlerts(
         sent.Describe(run.Detail);
         if (!sent.Delivered)
         {
-            throw new AutomationFailedException(sent.Error!);
+            throw new ApiException(StatusCodes.Status502BadGateway, sent.Error!);
         }
 
         var suppressedUntil = now + interval;
