@@ -2,6 +2,7 @@ import { api } from '../api.js';
 import { session } from '../session.js';
 import { h, replace } from '../dom.js';
 import { time } from '../format.js';
+import { projectPath } from '../components/project-nav.js';
 
 /** The organization picker and the organization's projects, each linking to its logs. */
 export async function renderHome(page, { isCurrent, setContext }) {
@@ -35,7 +36,7 @@ export async function renderHome(page, { isCurrent, setContext }) {
     replace(list, h('table', { class: 'grid' },
       h('thead', {}, h('tr', {}, h('th', { text: 'Project' }), h('th', { text: 'Created' }))),
       h('tbody', {}, objects.map((p) => h('tr', {},
-        h('td', {}, h('a', { href: `/app/projects/${encodeURIComponent(p.id)}/logs`, text: p.name })),
+        h('td', {}, h('a', { href: projectPath(p.id, 'logs'), text: p.name })),
         h('td', { class: 'muted', text: time(p.created) }))))));
   }
 }

@@ -1,6 +1,7 @@
 import { api, literal } from '../api.js';
 import { h, replace } from '../dom.js';
 import { cost, count, percent, preview, seconds, time, unescapePreview } from '../format.js';
+import { projectNav, projectPath } from '../components/project-nav.js';
 
 const PAGE_SIZE = 50;
 
@@ -13,7 +14,7 @@ export async function renderLogs(page, { params, query, isCurrent, navigate, set
   const { projectId } = params;
   const filter = query.get('filter') ?? '';
   const pageSize = Number(query.get('limit')) > 0 ? Number(query.get('limit')) : PAGE_SIZE;
-  const base = `/app/projects/${encodeURIComponent(projectId)}/logs`;
+  const base = projectPath(projectId, 'logs');
 
   const project = await api.project(projectId);
   if (!isCurrent()) return;
@@ -24,7 +25,7 @@ export async function renderLogs(page, { params, query, isCurrent, navigate, set
   const error = h('p', { class: 'error', role: 'alert', id: 'filter-error' });
   const body = h('div', { class: 'table-wrap' });
   const pager = h('div', { class: 'pager' });
-  replace(page,
+  replace(page, projectNav(projectId, 'logs'),
     h('form', { class: 'toolbar', onsubmit: (e) => { e.preventDefault(); applyFilter(input.value.trim()); } },
       h('h1', { text: 'Logs' }), h('label', { class: 'sr-only', for: 'filter', text: 'Filter' }), input,
       h('button', { type: 'submit', text: 'Apply' }),

@@ -2,6 +2,7 @@ import { api, literal } from '../api.js';
 import { h, replace } from '../dom.js';
 import { jsonView } from '../components/json-view.js';
 import { flattenTree, spanTree } from '../components/span-tree.js';
+import { projectNav, projectPath } from '../components/project-nav.js';
 
 // Spans of one trace read at once; a trace larger than this says so rather than paging a tree.
 const SPAN_LIMIT = 1000;
@@ -9,7 +10,7 @@ const SPAN_LIMIT = 1000;
 /** One trace: its span tree and waterfall on the left, the selected span's fields on the right. */
 export async function renderTrace(page, { params, query, isCurrent, setContext }) {
   const { projectId, rootSpanId } = params;
-  const logs = `/app/projects/${encodeURIComponent(projectId)}/logs`;
+  const logs = projectPath(projectId, 'logs');
   const [project, result] = await Promise.all([
     api.project(projectId),
     api.btql(`select: * | from: project_logs(${literal(projectId)}) spans | filter: root_span_id = ${literal(rootSpanId)} | limit: ${SPAN_LIMIT}`),
@@ -18,14 +19,14 @@ export async function renderTrace(page, { params, query, isCurrent, setContext }
   setContext([{ label: project.name, href: logs }, { label: 'Logs', href: logs }, { label: 'Trace' }]);
   const spans = result.data;
   if (spans.length === 0) {
-    replace(page, h('h1', { text: 'Trace' }), h('p', { class: 'muted', text: `No spans with root_span_id ${rootSpanId}.` }));
+    replace(page, projectNav(projectId, 'logs'), h('h1', { text: 'Trace' }), h('p', { class: 'muted', text: `No spans with root_span_id ${rootSpanId}.` }));
     return;
   }
 
   const rows = flattenTree(spans);
   const tree = h('section', { class: 'tree-pane' });
   const detail = h('section', { class: 'detail-pane', 'aria-label': 'Span details' });
-  replace(page,
+  replace(page, projectNav(projectId, 'logs'),
     h('div', { class: 'toolbar' }, h('h1', { text: rows[0].span.span_attributes?.name ?? 'Trace' }),
       h('span', { class: 'muted', text: `${spans.length} span${spans.length === 1 ? '' : 's'}` }),
       result.cursor ? h('span', { class: 'warning', text: `Showing the first ${SPAN_LIMIT} spans.` }) : null),
