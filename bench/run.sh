@@ -16,7 +16,14 @@ BENCH=bench/Braid.Benchmarks/bin/Release/net10.0/Braid.Benchmarks.dll
 
 EXTRA=()
 for arg in "$@"; do
-  if [ "$arg" = "--queries" ]; then EXTRA=(--cache "$ROOT/bench/.data"); fi
+  if [ "$arg" = "--queries" ] || [ "$arg" = "--pages" ]; then EXTRA=(--cache "$ROOT/bench/.data"); fi
+  if [ "$arg" = "--pages" ]; then
+    # The page benchmark drives tests/ui's playwright-core and Debian's chromium (tests/ui/run.sh installs it).
+    # shellcheck source=../scripts/ensure-node.sh
+    . "$ROOT/scripts/ensure-node.sh"
+    npm_ci_when_changed "$ROOT/tests/ui"
+    [ -x "${BRAID_CHROMIUM:-/usr/bin/chromium}" ] || die "chromium is missing: run tests/ui/run.sh once, or apt-get install chromium"
+  fi
 done
 
 log "SQLite"

@@ -7,6 +7,15 @@ public sealed record BenchOptions(string Store, string? Postgres, int Spans, int
     /// <summary>The query benchmark (<c>--queries</c>) instead of ingestion and fetch.</summary>
     public bool Queries { get; init; }
 
+    /// <summary>
+    /// The web UI's page loads (<c>--pages</c>) on the query benchmark's generated store: each page opened in headless
+    /// Chromium by bench/ui-pages.mjs, timed until its content shows.
+    /// </summary>
+    public bool Pages { get; init; }
+
+    /// <summary>Timed loads of each page in the page benchmark (after one untimed load).</summary>
+    public int PageRuns { get; init; } = 10;
+
     /// <summary>The AI proxy benchmark (<c>--proxy</c>): latency added over calling the provider directly.</summary>
     public bool Proxy { get; init; }
 
@@ -54,7 +63,7 @@ public sealed record BenchOptions(string Store, string? Postgres, int Spans, int
         for (var i = 0; i < args.Length; i++)
         {
             var name = args[i].TrimStart('-');
-            if (name is "queries" or "explain" or "proxy")
+            if (name is "queries" or "explain" or "proxy" or "pages")
             {
                 flags.Add(name);
                 continue;
@@ -79,7 +88,9 @@ public sealed record BenchOptions(string Store, string? Postgres, int Spans, int
         var defaults = new BenchOptions(store, postgres, 0, 0, 0, 0, 0);
         return new BenchOptions(store, postgres, Int("spans", 200_000), Int("fetch-spans", 1_000_000), Int("concurrency", 16), Int("batch", 100), Int("fetch-requests", 300))
         {
-            Queries = flags.Contains("queries"),
+            Queries = flags.Contains("queries") || flags.Contains("pages"),
+            Pages = flags.Contains("pages"),
+            PageRuns = Int("page-runs", defaults.PageRuns),
             Proxy = flags.Contains("proxy"),
             ProxyRequests = Int("requests", defaults.ProxyRequests),
             Explain = flags.Contains("explain"),

@@ -20,6 +20,9 @@ public sealed class ServerUnderTest : IDisposable
 
     public HttpClient Http { get; }
 
+    /// <summary>The key the server wrote for its first user (the Authorization header <see cref="Http"/> sends).</summary>
+    public string ApiKey => Http.DefaultRequestHeaders.Authorization!.Parameter!;
+
     /// <summary>CPU time (user and system) the server process has used so far.</summary>
     public TimeSpan CpuTime
     {

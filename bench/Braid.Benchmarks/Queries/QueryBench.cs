@@ -40,6 +40,12 @@ public sealed class QueryBench(BenchOptions options) : IAsyncDisposable
         var (directory, url) = await PrepareDirectoryAsync();
         var data = await PrepareDataAsync(directory, url);
         _database = Database.Open(Path.Combine(directory, "braid-data"), url);
+        if (options.Pages)
+        {
+            await PageLoads.RunAsync(_server!, directory, data, options);
+            return;
+        }
+
         var pg = options.Store == "postgres";
         var (word, wordRows) = await PickWordAsync(data, pg);
         var questions = Questions.For(options.Store, data, word, wordRows)

@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using System.Reflection;
 using System.Security.Cryptography;
+using System.Text;
 using Microsoft.AspNetCore.StaticFiles;
 
 namespace Braid.Server.Ui;
@@ -18,6 +19,9 @@ public sealed class UiAssets
     // The csproj names each resource "ui/<path under wwwroot>"; RecursiveDir keeps the build machine's separator.
     private const string Prefix = "ui/";
 
+    /// <summary>Where index.html wants the list of every module to preload.</summary>
+    private const string PreloadMarker = "<!-- modulepreload -->";
+
     private readonly FrozenDictionary<string, UiAsset> _files;
 
     public UiAssets()
@@ -33,17 +37,27 @@ public sealed class UiAssets
                 continue;
             }
 
-            var content = Read(assembly, name);
-            var type = types.TryGetContentType(path, out var known) ? known : "application/octet-stream";
-            if (type.StartsWith("text/", StringComparison.Ordinal))
-            {
-                type += "; charset=utf-8";
-            }
-
-            files[path[Prefix.Length..]] = new UiAsset(content, type, $"\"{Convert.ToHexStringLower(SHA256.HashData(content))[..16]}\"");
+            files[path[Prefix.Length..]] = Asset(path, Read(assembly, name), types);
         }
 
+        // The browser finds modules one import level at a time (main.js, then the pages, then their components), a
+        // round trip per level; listing them all in the page lets it fetch every one at once.
+        var preloads = string.Concat(files.Keys.Where(p => p.EndsWith(".js", StringComparison.Ordinal)).Order(StringComparer.Ordinal)
+            .Select(p => $"<link rel=\"modulepreload\" href=\"/ui/{p}\">\n  "));
+        var index = Encoding.UTF8.GetString(files["index.html"].Content).Replace(PreloadMarker, preloads.TrimEnd(), StringComparison.Ordinal);
+        files["index.html"] = Asset("index.html", Encoding.UTF8.GetBytes(index), types);
         _files = files.ToFrozenDictionary(StringComparer.Ordinal);
+    }
+
+    private static UiAsset Asset(string path, byte[] content, FileExtensionContentTypeProvider types)
+    {
+        var type = types.TryGetContentType(path, out var known) ? known : "application/octet-stream";
+        if (type.StartsWith("text/", StringComparison.Ordinal))
+        {
+            type += "; charset=utf-8";
+        }
+
+        return new UiAsset(content, type, $"\"{Convert.ToHexStringLower(SHA256.HashData(content))[..16]}\"");
     }
 
     /// <summary>The file at <paramref name="path"/> (relative to wwwroot, '/'-separated), or null.</summary>

@@ -20,6 +20,16 @@ public sealed class UiServingTests(BraidApp app) : IClassFixture<BraidApp>
         Assert.Contains("<script type=\"module\" src=\"/ui/main.js\">", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ThePage_PreloadsEveryModule_SoTheBrowserFetchesThemAtOnce()
+    {
+        var page = await app.CreateClient().GetStringAsync("/app/");
+
+        Assert.Contains("<link rel=\"modulepreload\" href=\"/ui/pages/logs.js\">", page, StringComparison.Ordinal);
+        Assert.Contains("<link rel=\"modulepreload\" href=\"/ui/components/json-view.js\">", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("<!-- modulepreload -->", page, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("/ui/main.js", "text/javascript")]
     [InlineData("/ui/pages/logs.js", "text/javascript")]

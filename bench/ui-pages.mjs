@@ -1,0 +1,85 @@
+// The web UI's page loads on the query benchmark's generated store (1M log spans, a 100k-span experiment): each page
+// opened in headless Chromium in a fresh browser context (no cache, so every module is fetched), timed from
+// navigation until its content shows. Run through the benchmark, which generates or reuses the store and starts Braid:
+//   ./bench/run.sh --pages        (or: dotnet bench/…/Braid.Benchmarks.dll --store sqlite --pages --cache bench/.data)
+// Uses tests/ui's playwright-core and Debian's chromium (tests/ui/run.sh installs both).
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+
+const require = createRequire(new URL('../tests/ui/package.json', import.meta.url));
+const { chromium } = require('playwright-core');
+
+const env = (name) => process.env[name] ?? (() => { throw new Error(`${name} is not set: run through the benchmark (--pages)`); })();
+const baseUrl = env('BRAID_URL');
+const apiKey = env('BRAID_API_KEY');
+const data = JSON.parse(readFileSync(env('BRAID_BENCH_MANIFEST'), 'utf8'));
+const runs = Number(process.env.BRAID_BENCH_RUNS ?? 10);
+
+async function api(method, path, body) {
+  const response = await fetch(baseUrl + path, {
+    method, headers: { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+  return response.json();
+}
+
+const p = data.ProjectId;
+const newest = await api('POST', '/btql', { query: `select: root_span_id | from: project_logs('${p}') summary | limit: 1` });
+const rootSpanId = newest.data[0].root_span_id;
+const pages = [
+  // The floor: a page that calls no API, so the rest can be read as this plus their calls.
+  { name: 'sign-in (no API call: modules and drawing only)', path: '/app/sign-in', ready: 'h1' },
+  { name: 'logs, newest 50 traces', path: `/app/projects/${p}/logs`, ready: 'table.logs tbody tr' },
+  { name: "logs filtered metadata.env = 'staging' (10%)", path: `/app/projects/${p}/logs?filter=${encodeURIComponent("metadata.env = 'staging'")}`, ready: 'table.logs tbody tr' },
+  { name: 'logs filtered error IS NOT NULL', path: `/app/projects/${p}/logs?filter=${encodeURIComponent('error IS NOT NULL')}`, ready: 'table.logs tbody tr' },
+  { name: 'trace of the newest trace', path: `/app/projects/${p}/logs/${rootSpanId}`, ready: '.detail-pane h2' },
+];
+
+const browser = await chromium.launch({
+  executablePath: process.env.BRAID_CHROMIUM ?? '/usr/bin/chromium',
+  headless: true,
+  args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
+});
+const percentile = (times, q) => times.toSorted((a, b) => a - b)[Math.min(times.length - 1, Math.floor(q * times.length))];
+const ms = (v) => `${Math.round(v).toLocaleString('en-US')} ms`;
+const results = [];
+try {
+  for (const page of pages) {
+    const times = [];
+    let requests = 0;
+    const slowest = [];
+    for (let run = 0; run <= runs; run++) {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      await context.addInitScript((key) => sessionStorage.setItem('braid.apiKey', key), apiKey);
+      const tab = await context.newPage();
+      let calls = 0;
+      let slowestCall = 0;
+      tab.on('requestfinished', (r) => {
+        if (!/^\/(v1|btql|api)\b/.test(new URL(r.url()).pathname)) return;
+        calls++;
+        const t = r.timing();
+        slowestCall = Math.max(slowestCall, t.responseEnd - t.requestStart);
+      });
+      const start = performance.now();
+      await tab.goto(baseUrl + page.path);
+      await tab.locator(page.ready).first().waitFor({ timeout: 60_000 });
+      const elapsed = performance.now() - start;
+      await context.close();
+      if (run > 0) { // the first load warms the server and the store's cache
+        times.push(elapsed);
+        slowest.push(slowestCall);
+      }
+      requests = calls;
+    }
+    const result = { ...page, p50: percentile(times, 0.5), p95: percentile(times, 0.95), max: Math.max(...times), requests, call: percentile(slowest, 0.5) };
+    results.push(result);
+    console.log(`  ${page.name}: p50 ${ms(result.p50)}, p95 ${ms(result.p95)} (${requests} API calls, the slowest p50 ${ms(result.call)})`);
+  }
+} finally {
+  await browser.close();
+}
+
+console.log(`\n| page (${process.env.BRAID_BENCH_STORE ?? 'store'}, ${data.LogSpans.toLocaleString('en-US')} log spans) | p50 | p95 | max | API calls | slowest call p50 |`);
+console.log('|---|---|---|---|---|---|');
+for (const r of results) console.log(`| ${r.name} | ${ms(r.p50)} | ${ms(r.p95)} | ${ms(r.max)} | ${r.requests} | ${r.requests ? ms(r.call) : ''} |`);
