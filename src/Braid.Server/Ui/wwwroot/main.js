@@ -6,12 +6,16 @@ import { renderSignIn } from './pages/sign-in.js';
 import { renderHome } from './pages/home.js';
 import { renderLogs } from './pages/logs.js';
 import { renderTrace } from './pages/trace.js';
+import { renderDatasets } from './pages/datasets.js';
+import { renderDataset } from './pages/dataset.js';
 
 const routes = [
   { pattern: /^\/app\/sign-in\/?$/, page: renderSignIn, open: true },
   { pattern: /^\/app\/?$/, page: renderHome },
   { pattern: /^\/app\/projects\/([^/]+)\/logs\/?$/, page: renderLogs, names: ['projectId'] },
   { pattern: /^\/app\/projects\/([^/]+)\/logs\/([^/]+)\/?$/, page: renderTrace, names: ['projectId', 'rootSpanId'] },
+  { pattern: /^\/app\/projects\/([^/]+)\/datasets\/?$/, page: renderDatasets, names: ['projectId'] },
+  { pattern: /^\/app\/projects\/([^/]+)\/datasets\/([^/]+)\/?$/, page: renderDataset, names: ['projectId', 'datasetId'] },
 ];
 
 let generation = 0;
