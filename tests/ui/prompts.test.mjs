@@ -29,8 +29,9 @@ async function greeter(slug) {
 }
 const promptPath = (prompt, query = '') => `/app/projects/${project.id}/prompts/${prompt.id}${query}`;
 const versionCount = (page) => page.getByRole('list', { name: 'Versions' }).getByRole('listitem').count();
+// The changed lines of the diff, as "added: …"/"removed: …", their indentation squeezed to one space.
 const diffLines = (page) => page.getByRole('list', { name: 'Changes' }).getByRole('listitem').evaluateAll((lines) =>
-  lines.filter((l) => !l.classList.contains('diff-same')).map((l) => l.getAttribute('aria-label')));
+  lines.filter((l) => !l.classList.contains('diff-same')).map((l) => l.getAttribute('aria-label').replace(/\s+/g, ' ')));
 
 uiTest('the prompts and functions tabs list them with slug, type, description and when they were saved', async (page) => {
   await greeter('list-greeter');
@@ -67,10 +68,10 @@ uiTest('a prompt shows its versions, its definition, and what changed from the v
 
   // The PATCH merged: params stayed, the model and the user message changed.
   assert.deepEqual(await diffLines(page), [
-    'removed:             "content": "Hello {{name}}"',
-    'added:             "content": "Hi {{name}}, from {{city}}"',
-    'removed:       "model": "gpt-4o-mini",',
-    'added:       "model": "' + fake.model + '",',
+    'removed: "content": "Hello {{name}}"',
+    'added: "content": "Hi {{name}}, from {{city}}"',
+    'removed: "model": "gpt-4o-mini",',
+    `added: "model": "${fake.model}",`,
   ]);
   const colors = await page.locator('.diff-add, .diff-del').evaluateAll((lines) => lines.map((l) => getComputedStyle(l).backgroundColor));
   assert.deepEqual([...new Set(colors)].sort(), ['rgb(230, 246, 236)', 'rgb(253, 236, 235)'], 'added lines green, removed red');
@@ -100,7 +101,7 @@ uiTest('editing a prompt saves a new version that heads the history', async (pag
   assert.equal(await page.locator('#prompt-model').innerText(), 'gpt-4o');
   assert.deepEqual(await page.getByRole('list', { name: 'Messages' }).getByRole('listitem').allInnerTexts(),
     ['SYSTEM\nYou are kind.', 'USER\nGood morning {{name}}', 'ASSISTANT\nGood morning!']);
-  assert.ok((await diffLines(page)).includes('added:       "model": "gpt-4o",'));
+  assert.ok((await diffLines(page)).includes('added: "model": "gpt-4o",'));
   const saved = await api('GET', `/v1/prompt/${prompt.id}`);
   assert.equal(saved.prompt_data.options.model, 'gpt-4o');
   assert.deepEqual(saved.prompt_data.options.params, { temperature: 0 }, 'parts the form does not edit are kept');

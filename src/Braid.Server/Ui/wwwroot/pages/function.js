@@ -74,10 +74,10 @@ async function renderDetail(kind, page, { params, query, isCurrent, navigate, se
           h('a', { href: base, text: 'Back to the latest version' })),
         h('section', { class: 'panel', 'aria-label': 'Definition' },
           h('div', { class: 'panel-head' }, h('h2', { text: 'Definition' }), editButton), definition),
+        shown.prompt_data ? playground(id, shown, isLatest, isCurrent) : null,
         h('section', { class: 'panel', 'aria-label': 'Changes' },
           h('h2', { text: previous ? `Changes from the version before (${time(xactTime(previous._xact_id))})` : 'Changes' }),
-          previous ? diffView(definitionText(previous), definitionText(shown)) : h('p', { class: 'muted', text: 'The first version: nothing before it to compare with.' })),
-        shown.prompt_data ? playground(id, shown, isLatest, isCurrent) : null)));
+          previous ? diffView(definitionText(previous), definitionText(shown)) : h('p', { class: 'muted', text: 'The first version: nothing before it to compare with.' })))));
 }
 
 /** A version's definition as the diff reads it: pretty JSON, with a code function's code as lines of its own. */
@@ -175,14 +175,15 @@ function templateVariables(promptData) {
 function playground(id, version, isLatest, isCurrent) {
   const input = h('textarea', { id: 'playground-input', rows: 4, spellcheck: 'false', class: 'json-input',
     value: JSON.stringify(templateVariables(version.prompt_data), null, 2) });
-  const output = h('pre', { class: 'output', id: 'playground-output', 'aria-label': 'Output', hidden: true });
+  const output = h('pre', { class: 'output', id: 'playground-output', 'aria-label': 'Output' });
+  const answer = h('div', { class: 'form-field', hidden: true }, h('span', { class: 'field-label', text: 'Output' }), output);
   const error = h('p', { class: 'error', role: 'alert', id: 'playground-error' });
   const run = h('button', { type: 'submit', class: 'primary', text: 'Run' });
   return h('section', { class: 'panel', 'aria-label': 'Playground' }, h('h2', { text: 'Playground' }),
     h('form', { onsubmit: async (event) => {
       event.preventDefault();
       error.textContent = '';
-      output.hidden = true;
+      answer.hidden = true;
       let value;
       try {
         value = JSON.parse(input.value || '{}');
@@ -196,7 +197,7 @@ function playground(id, version, isLatest, isCurrent) {
         const result = await api.invoke(id, value, isLatest ? undefined : version._xact_id);
         if (!isCurrent()) return;
         output.textContent = typeof result === 'string' ? result : JSON.stringify(result, null, 2);
-        output.hidden = false;
+        answer.hidden = false;
       } catch (e) {
         if (isCurrent()) error.textContent = e.message;
       } finally {
@@ -206,5 +207,5 @@ function playground(id, version, isLatest, isCurrent) {
     } },
     h('div', { class: 'form-field' }, h('label', { for: 'playground-input', text: 'Input (JSON)' }), input),
     h('div', { class: 'form-actions' }, run)),
-    error, output);
+    error, answer);
 }
