@@ -28,7 +28,7 @@ function answer(request, res) {
 
 /**
  * Starts the fake and creates an ai_secret (a name of its own, so no other test's secret is touched) that routes
- * `model` to it through metadata.models. Resolves to {model, close()}.
+ * `model` to it through metadata.models. Resolves to {model, close()}; close() removes both.
  */
 export async function useFakeLlm(model = unique('fake-model')) {
   const server = http.createServer(async (req, res) => {
@@ -42,7 +42,12 @@ export async function useFakeLlm(model = unique('fake-model')) {
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${server.address().port}/v1`;
-  await api('POST', '/v1/ai_secret', { name: unique('FAKE_LLM'), type: 'openai', secret: 'sk-fake-key-for-ui-tests',
+  const secret = await api('POST', '/v1/ai_secret', { name: unique('FAKE_LLM'), type: 'openai', secret: 'sk-fake-key-for-ui-tests',
     metadata: { api_base: url, models: [model] } });
-  return { model, close: () => new Promise((resolve) => server.close(resolve)) };
+  // Closing deletes the secret too: left behind, it would serve every other gpt-* model of the organization.
+  const close = async () => {
+    await api('DELETE', `/v1/ai_secret/${secret.id}`);
+    await new Promise((resolve) => server.close(resolve));
+  };
+  return { model, close };
 }
