@@ -36,7 +36,7 @@ uiTest('the datasets tab lists the project\'s datasets with their record counts'
   await signIn(page, `/app/projects/${own.id}/logs`);
   await page.getByRole('navigation', { name: 'Project' }).getByRole('link', { name: 'Datasets' }).click();
   await page.locator('table.datasets tbody tr').first().waitFor();
-  // Columns: Name, Description, Records, Created (a local time, left out). Newest first.
+  // Columns: Name, Description, Records, Created (a local time, left out); sorted, as both were created in the same moment.
   assert.deepEqual((await tableRows(page, 'table.datasets')).map((cells) => cells.slice(0, 3)).sort(), [
     ['empty-set', '', '0'],
     ['qa-pairs', 'questions and answers', '2'],
