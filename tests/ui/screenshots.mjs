@@ -3,6 +3,8 @@
 import { chromium } from 'playwright-core';
 import { apiKey, baseUrl } from './lib/ui.mjs';
 import { sampleProject } from './lib/sample.mjs';
+import { librarySample } from './lib/library-sample.mjs';
+import { useFakeLlm } from './lib/fake-llm.mjs';
 
 const out = process.argv[2];
 if (!out) throw new Error('usage: node screenshots.mjs <folder>');
@@ -43,6 +45,29 @@ try {
   await page.getByRole('tree', { name: 'Spans' }).waitFor();
   await page.locator('[data-field="metadata"]').getByText('{ 2 keys }').filter({ visible: true }).first().click();
   await shoot('trace');
+
+  // Datasets, prompts and functions: a dataset edited once, a prompt saved twice, its playground run on a fake model.
+  const fake = await useFakeLlm('gpt-4o-mini-fake');
+  try {
+    const { dataset, prompt } = await librarySample(project.id, fake.model);
+    await page.goto(`${baseUrl}/app/projects/${project.id}/datasets/${dataset.id}`);
+    await page.locator('table.records tbody tr').first().waitFor();
+    await shoot('dataset');
+
+    await page.goto(`${baseUrl}/app/projects/${project.id}/prompts/${prompt.id}`);
+    await page.getByRole('list', { name: 'Changes' }).waitFor();
+    await page.getByRole('region', { name: 'Changes' }).evaluate((el) => el.scrollIntoView());
+    await shoot('prompt-diff');
+
+    const playground = page.getByRole('region', { name: 'Playground' });
+    await playground.getByLabel('Input (JSON)').fill('{"name": "Ann", "city": "Oslo", "country": "Norway"}');
+    await playground.getByRole('button', { name: 'Run' }).click();
+    await playground.getByLabel('Output').waitFor();
+    await playground.evaluate((el) => el.scrollIntoView({ block: 'end' }));
+    await shoot('prompt-playground');
+  } finally {
+    await fake.close();
+  }
 } finally {
   await browser.close();
 }

@@ -79,13 +79,13 @@ export function uiTest(name, body) {
 // The browser logs every non-2xx fetch as a console error; the tests that provoke one (a bad filter, a wrong key) mean to.
 const expectedErrors = [/Failed to load resource: the server responded with a status of (400|401)/];
 
-/** Signs in through the sign-in form with the run's key and waits for the projects page. */
+/** Signs in through the sign-in form with the run's key and waits for the projects page (or a project's page). */
 export async function signIn(page, path = '/app/') {
   await page.goto(baseUrl + path);
   await page.getByLabel('API key').fill(apiKey);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Projects' }).or(page.getByRole('heading', { name: 'Logs' }))
-    .or(page.locator('.trace')).first().waitFor();
+    .or(page.locator('.trace')).or(page.getByRole('navigation', { name: 'Project' })).first().waitFor();
 }
 
 /** Waits until `read()` (async) returns a value deepEqual to `expected`, then asserts it (with the last value seen). */
@@ -99,9 +99,9 @@ export async function eventually(read, expected, timeoutMs = 5000) {
   }
 }
 
-/** The visible text of each cell of the logs table, row by row; a cell of chips (scores, tags) reads "a b". */
-export async function tableRows(page) {
-  return page.locator('table.logs tbody tr').evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => {
+/** The visible text of each cell of a table (the logs table unless told), row by row; a cell of chips (scores, tags) reads "a b". */
+export async function tableRows(page, table = 'table.logs') {
+  return page.locator(`${table} tbody tr`).evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => {
     const chips = [...td.querySelectorAll('.chip')];
     return chips.length > 0 ? chips.map((c) => c.innerText.trim()).join(' ') : td.innerText.trim();
   })));

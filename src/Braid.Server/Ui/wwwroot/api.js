@@ -35,4 +35,18 @@ export const api = {
   project: (id) => call('GET', `/v1/project/${encodeURIComponent(id)}`),
   /** POST /btql with a text query: `{data, cursor, warnings}`. */
   btql: (query) => call('POST', '/btql', { query, fmt: 'json' }),
+
+  // Datasets, prompts and functions.
+  /** POST /btql with settings beside the query: `version` (a snapshot as of that _xact_id), `audit_log` (every version). */
+  btqlWith: (query, options) => call('POST', '/btql', { query, fmt: 'json', ...options }),
+  datasets: (projectId) => call('GET', `/v1/dataset?limit=1000&project_id=${encodeURIComponent(projectId)}`),
+  dataset: (id) => call('GET', `/v1/dataset/${encodeURIComponent(id)}`),
+  /** Writes records; a record with an existing id replaces it (no `_is_merge`), `_object_delete: true` deletes it. */
+  insertDataset: (id, events) => call('POST', `/v1/dataset/${encodeURIComponent(id)}/insert`, { events }),
+  /** `kind` is 'prompt' or 'function': the two share one shape and one set of endpoints. */
+  functions: (kind, projectId) => call('GET', `/v1/${kind}?limit=1000&project_id=${encodeURIComponent(projectId)}`),
+  functionObject: (kind, id) => call('GET', `/v1/${kind}/${encodeURIComponent(id)}`),
+  patchFunction: (kind, id, body) => call('PATCH', `/v1/${kind}/${encodeURIComponent(id)}`, body),
+  /** Runs a prompt or function (at `version`, when given) on `input`; the answer is the function's output. */
+  invoke: (id, input, version) => call('POST', `/v1/function/${encodeURIComponent(id)}/invoke`, { input, version }),
 };

@@ -41,3 +41,15 @@ export function time(iso) {
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? iso : date.toLocaleString('en-US', { dateStyle: 'medium', timeStyle: 'medium' });
 }
+
+/**
+ * When a transaction id was written: Braid's ids are 10^18 + (unix milliseconds << 16) + a counter (an encoding it
+ * keeps fixed, since ids are persisted), so a version's time needs no extra request. BigInt: ids exceed 2^53.
+ */
+export function xactTime(xactId) {
+  try {
+    return new Date(Number((BigInt(xactId) - 10n ** 18n) >> 16n)).toISOString();
+  } catch {
+    return '';
+  }
+}

@@ -6,12 +6,22 @@ import { renderSignIn } from './pages/sign-in.js';
 import { renderHome } from './pages/home.js';
 import { renderLogs } from './pages/logs.js';
 import { renderTrace } from './pages/trace.js';
+import { renderDatasets } from './pages/datasets.js';
+import { renderDataset } from './pages/dataset.js';
+import { renderFunctions, renderPrompts } from './pages/functions.js';
+import { renderFunction, renderPrompt } from './pages/function.js';
 
 const routes = [
   { pattern: /^\/app\/sign-in\/?$/, page: renderSignIn, open: true },
   { pattern: /^\/app\/?$/, page: renderHome },
   { pattern: /^\/app\/projects\/([^/]+)\/logs\/?$/, page: renderLogs, names: ['projectId'] },
   { pattern: /^\/app\/projects\/([^/]+)\/logs\/([^/]+)\/?$/, page: renderTrace, names: ['projectId', 'rootSpanId'] },
+  { pattern: /^\/app\/projects\/([^/]+)\/datasets\/?$/, page: renderDatasets, names: ['projectId'] },
+  { pattern: /^\/app\/projects\/([^/]+)\/datasets\/([^/]+)\/?$/, page: renderDataset, names: ['projectId', 'datasetId'] },
+  { pattern: /^\/app\/projects\/([^/]+)\/prompts\/?$/, page: renderPrompts, names: ['projectId'] },
+  { pattern: /^\/app\/projects\/([^/]+)\/prompts\/([^/]+)\/?$/, page: renderPrompt, names: ['projectId', 'id'] },
+  { pattern: /^\/app\/projects\/([^/]+)\/functions\/?$/, page: renderFunctions, names: ['projectId'] },
+  { pattern: /^\/app\/projects\/([^/]+)\/functions\/([^/]+)\/?$/, page: renderFunction, names: ['projectId', 'id'] },
 ];
 
 let generation = 0;
