@@ -6,12 +6,20 @@ import { renderSignIn } from './pages/sign-in.js';
 import { renderHome } from './pages/home.js';
 import { renderLogs } from './pages/logs.js';
 import { renderTrace } from './pages/trace.js';
+import { renderExperiments } from './pages/experiments.js';
+import { renderExperiment } from './pages/experiment.js';
+import { renderExperimentLink } from './pages/experiment-link.js';
 
 const routes = [
   { pattern: /^\/app\/sign-in\/?$/, page: renderSignIn, open: true },
   { pattern: /^\/app\/?$/, page: renderHome },
   { pattern: /^\/app\/projects\/([^/]+)\/logs\/?$/, page: renderLogs, names: ['projectId'] },
   { pattern: /^\/app\/projects\/([^/]+)\/logs\/([^/]+)\/?$/, page: renderTrace, names: ['projectId', 'rootSpanId'] },
+  // Experiments: the list, one experiment (with ?compare=), a test case's trace, and the link the SDKs print.
+  { pattern: /^\/app\/projects\/([^/]+)\/experiments\/?$/, page: renderExperiments, names: ['projectId'] },
+  { pattern: /^\/app\/projects\/([^/]+)\/experiments\/([^/]+)\/?$/, page: renderExperiment, names: ['projectId', 'experimentId'] },
+  { pattern: /^\/app\/projects\/([^/]+)\/experiments\/([^/]+)\/([^/]+)\/?$/, page: renderTrace, names: ['projectId', 'experimentId', 'rootSpanId'] },
+  { pattern: /^\/app\/([^/]+)\/p\/([^/]+)\/experiments\/([^/]+)\/?$/, page: renderExperimentLink, names: ['orgName', 'projectName', 'experimentName'] },
 ];
 
 let generation = 0;
