@@ -74,8 +74,9 @@ export async function renderExperiment(page, { params, query, isCurrent, navigat
   function table(rows, matches) {
     const names = [...new Set([...scoreNames, ...rows.flatMap((r) => Object.keys(r.scores ?? {}))])].sort();
     return h('table', { class: 'grid experiment-rows' },
-      h('thead', {}, h('tr', {}, ['Input', 'Output', 'Expected', ...names, 'Tokens', 'Cost', 'Duration', matches ? 'Base' : null]
-        .filter((label) => label !== null).map((label, i) => h('th', { class: i >= 3 ? 'num' : null, text: label })))),
+      h('thead', {}, h('tr', {}, ['Input', 'Output', 'Expected'].map((label) => h('th', { text: label })),
+        [...names, 'Tokens', 'Cost', 'Duration'].map((label) => h('th', { class: 'num', text: label })),
+        matches ? h('th', { text: 'Base' }) : null)),
       h('tbody', {}, rows.map((r) => row(r, names, matches))));
   }
 
@@ -92,7 +93,9 @@ export async function renderExperiment(page, { params, query, isCurrent, navigat
       h('td', { class: 'num', text: count(m.total_tokens ?? m.tokens) }),
       h('td', { class: 'num', text: cost(m.estimated_cost) }),
       h('td', { class: 'num', text: seconds(m.duration) }),
-      matches ? h('td', { class: baseRow ? 'nowrap' : 'nowrap muted', text: baseRow ? 'matched on input' : 'no base row' }) : null);
+      matches ? h('td', { class: 'nowrap' }, baseRow
+        ? h('a', { href: projectPath(projectId, 'experiments', base.id, baseRow.root_span_id), text: 'matched on input' })
+        : h('span', { class: 'muted', text: 'no base row' })) : null);
   }
 }
 
