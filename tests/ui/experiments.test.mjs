@@ -20,8 +20,13 @@ const cells = (page, table) => page.locator(`table.${table} tbody tr`).evaluateA
   [...r.querySelectorAll('td')].map((td) => td.innerText.replace(/\s+/g, ' ').trim().replace(/": /g, '":'))));
 
 uiTest('the experiments list shows each experiment newest first with its commit, row count and score averages', async (page) => {
-  await open(page, `/app/projects/${project.id}/experiments`);
+  await signIn(page);
+  const requests = [];
+  page.on('request', (r) => { if (r.resourceType() === 'fetch') requests.push(new URL(r.url()).pathname); });
+  await page.goto(`${baseUrl}/app/projects/${project.id}/experiments`);
   await page.locator('table.experiments tbody tr').first().waitFor();
+  // However many experiments: the project, its experiments, and two /btql aggregations over all of them.
+  assert.deepEqual(requests.sort(), ['/btql', '/btql', `/v1/experiment`, `/v1/project/${project.id}`]);
   assert.deepEqual(await page.locator('table.experiments th').allInnerTexts(),
     ['Experiment', 'Created', 'Commit', 'Metadata', 'Rows', 'accuracy', 'fluency']);
   // Created is a local time, so left out.

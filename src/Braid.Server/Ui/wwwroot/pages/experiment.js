@@ -26,7 +26,9 @@ export async function renderExperiment(page, { params, query, isCurrent, navigat
 
   const others = experiments.filter((e) => e.id !== experimentId);
   const baseId = query.get('compare') === 'none' ? null : query.get('compare') || defaultBase(experiment, experiments);
+  // A base from another project (a hand-made ?compare=) is not among the project's experiments but still compares.
   const base = others.find((e) => e.id === baseId) ?? (baseId ? await api.experiment(baseId) : null);
+  if (!isCurrent()) return;
   const summary = await api.summarize(experimentId, base?.id);
   if (!isCurrent()) return;
   const scoreNames = Object.keys(summary.scores ?? {}).sort();
