@@ -5,6 +5,7 @@ import { apiKey, baseUrl } from './lib/ui.mjs';
 import { sampleProject } from './lib/sample.mjs';
 import { librarySample } from './lib/library-sample.mjs';
 import { useFakeLlm } from './lib/fake-llm.mjs';
+import { experimentsProject } from './lib/experiments.mjs';
 
 const out = process.argv[2];
 if (!out) throw new Error('usage: node screenshots.mjs <folder>');
@@ -68,6 +69,17 @@ try {
   } finally {
     await fake.close();
   }
+  // Experiments: the list with its sparklines, one experiment on its own, and the same compared with its base.
+  const { project: evals, byName } = await experimentsProject();
+  await page.goto(`${baseUrl}/app/projects/${evals.id}/experiments`);
+  await page.locator('table.experiments tbody tr').first().waitFor();
+  await shoot('experiments');
+  await page.goto(`${baseUrl}/app/projects/${evals.id}/experiments/${byName['exp-b'].id}?compare=none`);
+  await page.locator('table.experiment-rows tbody tr').first().waitFor();
+  await shoot('experiment');
+  await page.goto(`${baseUrl}/app/projects/${evals.id}/experiments/${byName['exp-b'].id}`);
+  await page.getByText('no base row').waitFor();
+  await shoot('experiment-compare');
 } finally {
   await browser.close();
 }

@@ -153,3 +153,17 @@ internal sealed class GroupScope(IReadOnlyDictionary<string, SqlValue> outputs) 
             _ => "",
         }));
 }
+
+/// <summary>
+/// Span rows with an <c>unpivot</c>: its two names are the current member's name and value; every other field is
+/// the row's, read through <paramref name="rows"/>.
+/// </summary>
+internal sealed class UnpivotScope(FieldScope rows, UnpivotClause unpivot, SqlValue name, SqlValue value) : FieldScope
+{
+    public override SqlValue Resolve(FieldPath path, ExpressionCompiler compiler) => path.Segments switch
+    {
+        [NameSegment n] when n.Name == unpivot.NameAlias => name,
+        [NameSegment n] when n.Name == unpivot.ValueAlias => value,
+        _ => rows.Resolve(path, compiler),
+    };
+}

@@ -47,6 +47,11 @@ public static partial class QueryCompiler
             throw new QueryError("dimensions and measures group span rows; use the spans shape", SourcePosition.Start);
         }
 
+        if (query.Unpivot is not null && !grouped)
+        {
+            throw new QueryError("unpivot makes rows to group; use it with dimensions and measures", SourcePosition.Start);
+        }
+
         var cursor = query.Cursor is { } text ? QueryCursor.Decode(text) : null;
         var shapeName = grouped ? "grouped" : shape.ToString().ToLowerInvariant();
         if (cursor is not null && cursor.Shape != shapeName)
@@ -761,7 +766,6 @@ public static partial class QueryCompiler
         public CompiledQuery Grouped()
         {
             var compiler = SpanCompiler();
-            var aggregate = new ExpressionCompiler(context, Scope()) { AllowAggregates = true };
             var where = new List<string> { ObjectCondition };
             if (query.Filter is { } filter)
             {
@@ -769,6 +773,22 @@ public static partial class QueryCompiler
             }
 
             Sample(where, "c.history_seq", Rows(), "c.history_seq");
+            var from = Rows();
+            FieldScope groupScope = Scope();
+            if (query.Unpivot is { } unpivot)
+            {
+                // The filter reads the span row as it is; dimensions and measures also see the unpivoted member.
+                var path = compiler.Compile(unpivot.Field).Path
+                    ?? throw compiler.Error("unpivot takes a JSON field of the row, such as 'scores'", unpivot.Field);
+                var each = _dialect.EachNumber(path.Document, path.Parameter, "u");
+                from += each.Join;
+                where.Add(each.Where);
+                groupScope = new UnpivotScope(groupScope, unpivot,
+                    new SqlValue("u.key", ValueKind.Text), new SqlValue(_dialect.EachValue("u"), ValueKind.Number));
+                compiler = new ExpressionCompiler(context, groupScope) { TraceFunctions = TraceFunction };
+            }
+
+            var aggregate = new ExpressionCompiler(context, groupScope) { AllowAggregates = true };
             var inner = new List<string>();
             var groupKeys = new List<string>();
             var named = new Dictionary<string, SqlValue>(StringComparer.Ordinal);
@@ -814,7 +834,7 @@ public static partial class QueryCompiler
                 : SortTerms(outer, query.Dimensions.Select((d, i) => new SortItem(new FieldPath([new NameSegment(columns[i].Name)]), SortDirection.Ascending)));
             var outputs = columns.Select(c => named[c.Name]).Select(v => Output(v).Sql);
 
-            var sql = new StringBuilder($"SELECT {string.Join(", ", outputs)}, 0 FROM (SELECT {string.Join(", ", inner)} FROM {Rows()} WHERE {string.Join(" AND ", where)}");
+            var sql = new StringBuilder($"SELECT {string.Join(", ", outputs)}, 0 FROM (SELECT {string.Join(", ", inner)} FROM {from} WHERE {string.Join(" AND ", where)}");
             if (groupKeys.Count > 0)
             {
                 sql.Append(" GROUP BY ").Append(string.Join(", ", groupKeys));

@@ -7,7 +7,7 @@ namespace Braid.Query.Syntax;
 internal static class BtqlParser
 {
     private static readonly HashSet<string> Unsupported = new(
-        ["pivot", "unpivot"], StringComparer.Ordinal);
+        ["pivot"], StringComparer.Ordinal);
 
     public static ParsedQuery Parse(TokenStream tokens)
     {
@@ -22,6 +22,7 @@ internal static class BtqlParser
         decimal? sample = null;
         long? sampleCount = null;
         int? previewLength = null;
+        UnpivotClause? unpivot = null;
 
         while (true)
         {
@@ -49,6 +50,7 @@ internal static class BtqlParser
                 case "cursor": cursor = tokens.Expect(TokenKind.String, "a quoted cursor").Text; break;
                 case "sample": (sample, sampleCount) = parser.ParseSample(); break;
                 case "preview_length": previewLength = (int)Math.Min(parser.ParseLimit(), 1_000_000); break;
+                case "unpivot": unpivot = ParseUnpivot(parser); break;
                 default:
                     throw new QueryError(
                         Unsupported.Contains(name) ? $"clause '{name}' is not supported" : $"unknown clause '{name}'",
@@ -85,7 +87,23 @@ internal static class BtqlParser
             SamplePercent = sample,
             SampleCount = sampleCount,
             PreviewLength = previewLength,
+            Unpivot = unpivot,
         };
+    }
+
+    // `unpivot: scores as (score, value)`: a field, then the names of the member's name and value columns.
+    private static UnpivotClause ParseUnpivot(ExpressionParser parser)
+    {
+        var tokens = parser.Tokens;
+        var at = tokens.Current.Position;
+        var field = parser.ParseExpression() as FieldPath ?? throw new QueryError("unpivot takes a field, such as 'scores'", at);
+        tokens.ExpectWord("as");
+        tokens.Expect(TokenKind.LeftParen, "'(' before the names of the name and value columns");
+        var name = parser.ParseName("the name column's name");
+        tokens.Expect(TokenKind.Comma, "',' between the name and value columns");
+        var value = parser.ParseName("the value column's name");
+        tokens.Expect(TokenKind.RightParen, "')' after the name and value columns");
+        return new UnpivotClause(field, name, value);
     }
 
     // `from: project_logs('id') traces`: a trailing shape word, unless it is the next clause's name.

@@ -26,7 +26,17 @@ public sealed record ParsedQuery(
 
     /// <summary><c>preview_length: n</c>: characters of input/output/expected/error in summary rows.</summary>
     public int? PreviewLength { get; init; }
+
+    /// <summary><c>unpivot: scores as (score, value)</c>: one row per numeric member of an object (grouped queries only).</summary>
+    public UnpivotClause? Unpivot { get; init; }
 }
+
+/// <summary>
+/// Turns each numeric member of the object at <see cref="Field"/> into a row of its own, where <see cref="NameAlias"/>
+/// is the member's name and <see cref="ValueAlias"/> its value: <c>dimensions: experiment_id, score | measures: avg(value)</c>
+/// then averages every score of many experiments at once without knowing the scores' names.
+/// </summary>
+public sealed record UnpivotClause(FieldPath Field, string NameAlias, string ValueAlias);
 
 public sealed record SelectItem(Expr Expression, string? Alias);
 

@@ -24,6 +24,8 @@ public sealed class ParseErrorTests
         { "SELECT * FROM project_logs('p') TABLESAMPLE 10", "expected PERCENT but found end of query", 1, 47 },
         { "select: * | from: project_logs('p') | sample: 120%", "a sample must be between 0% and 100%, not 120%", 1, 47 },
         { "select: * | from: project_logs('p') | pivot: a", "clause 'pivot' is not supported", 1, 39 },
+        { "dimensions: s | from: experiment('e') | unpivot: scores as (s)", "expected ',' between the name and value columns but found ')'", 1, 62 },
+        { "dimensions: s | from: experiment('e') | unpivot: 1 as (s, v)", "unpivot takes a field, such as 'scores'", 1, 50 },
         { "select: * | select: a | from: project_logs('p')", "clause 'select' appears more than once", 1, 13 },
         { "select: * | filter: a = 1", "query has no 'from:' clause", 1, 1 },
         { "select: a from: project_logs('p')", "expected '|' or a line break before the next clause but found 'from'", 1, 11 },

@@ -307,6 +307,34 @@ public sealed class BtqlTests(BraidApp app) : IClassFixture<BraidApp>
     }
 
     [Fact]
+    public async Task Unpivot_AveragesEveryScoreOfSeveralExperiments_InOneQuery()
+    {
+        var (api, project) = await LogsAsync(app);
+        var first = (string)(await api.CreateExperimentAsync(project, new { name = "first" }))["id"]!;
+        var second = (string)(await api.CreateExperimentAsync(project, new { name = "second" }))["id"]!;
+        await api.InsertAsync($"experiment/{first}",
+            new { id = "a", scores = new { accuracy = 1.0, fluency = 0.5 } },
+            new { id = "b", scores = new { accuracy = 0.5, skipped = (double?)null } });
+        await api.InsertAsync($"experiment/{second}",
+            new { id = "c", scores = new { accuracy = 0.25 } },
+            new { id = "d", metadata = new { no = "scores" } });
+
+        var rows = Data(await QueryAsync(api,
+            $"from: experiment('{first}', '{second}') | unpivot: scores as (score, value) | dimensions: experiment_id, score | measures: avg(value) as avg, count(1) as n | sort: score, experiment_id"));
+        var expected = new[] { (first, "accuracy", 0.75, 2), (second, "accuracy", 0.25, 1), (first, "fluency", 0.5, 1) }
+            .OrderBy(r => r.Item2, StringComparer.Ordinal).ThenBy(r => r.Item1, StringComparer.Ordinal).ToList();
+        Assert.Equal(expected, rows.Select(r => ((string)r["experiment_id"]!, (string)r["score"]!, (double)r["avg"]!, (int)r["n"]!)));
+
+        // A row's own fields still filter and group beside the unpivoted ones.
+        var filtered = Data(await QueryAsync(api,
+            $"from: experiment('{first}') | unpivot: scores as (score, value) | filter: id = 'a' | dimensions: score | measures: max(value) as top"));
+        Assert.Equal([("accuracy", 1.0), ("fluency", 0.5)], filtered.Select(r => ((string)r["score"]!, (double)r["top"]!)));
+
+        var spans = await api.PostAsync("/btql", new JsonObject { ["query"] = $"select: * | from: experiment('{first}') | unpivot: scores as (score, value)" }.ToJsonString());
+        spans.AssertError(HttpStatusCode.BadRequest, "unpivot");
+    }
+
+    [Fact]
     public async Task Match_FindsWholeWords_InLatinCyrillicAndChinese()
     {
         var (api, project) = await LogsAsync(app,

@@ -49,4 +49,16 @@ export const api = {
   patchFunction: (kind, id, body) => call('PATCH', `/v1/${kind}/${encodeURIComponent(id)}`, body),
   /** Runs a prompt or function (at `version`, when given) on `input`; the answer is the function's output. */
   invoke: (id, input, version) => call('POST', `/v1/function/${encodeURIComponent(id)}/invoke`, { input, version }),
+  // Experiments (the experiments list, an experiment's page and comparison, and the SDK's experiment links).
+  /** A project's experiments, newest first. */
+  experiments: (projectId) => call('GET', `/v1/experiment?limit=1000&project_id=${encodeURIComponent(projectId)}`),
+  experiment: (id) => call('GET', `/v1/experiment/${encodeURIComponent(id)}`),
+  /** The project of that name in that organization, or none. */
+  projectByName: (orgName, name) =>
+    call('GET', `/v1/project?org_name=${encodeURIComponent(orgName)}&project_name=${encodeURIComponent(name)}`),
+  experimentByName: (projectId, name) =>
+    call('GET', `/v1/experiment?project_id=${encodeURIComponent(projectId)}&experiment_name=${encodeURIComponent(name)}`),
+  /** Score averages of a whole experiment, with diffs, improvements and regressions against `comparisonId` when given. */
+  summarize: (id, comparisonId) => call('GET', `/v1/experiment/${encodeURIComponent(id)}/summarize?summarize_scores=true${
+    comparisonId ? `&comparison_experiment_id=${encodeURIComponent(comparisonId)}` : ''}`),
 };

@@ -10,6 +10,9 @@ import { renderDatasets } from './pages/datasets.js';
 import { renderDataset } from './pages/dataset.js';
 import { renderFunctions, renderPrompts } from './pages/functions.js';
 import { renderFunction, renderPrompt } from './pages/function.js';
+import { renderExperiments } from './pages/experiments.js';
+import { renderExperiment } from './pages/experiment.js';
+import { renderExperimentLink } from './pages/experiment-link.js';
 
 const routes = [
   { pattern: /^\/app\/sign-in\/?$/, page: renderSignIn, open: true },
@@ -22,6 +25,11 @@ const routes = [
   { pattern: /^\/app\/projects\/([^/]+)\/prompts\/([^/]+)\/?$/, page: renderPrompt, names: ['projectId', 'id'] },
   { pattern: /^\/app\/projects\/([^/]+)\/functions\/?$/, page: renderFunctions, names: ['projectId'] },
   { pattern: /^\/app\/projects\/([^/]+)\/functions\/([^/]+)\/?$/, page: renderFunction, names: ['projectId', 'id'] },
+  // Experiments: the list, one experiment (with ?compare=), a test case's trace, and the link the SDKs print.
+  { pattern: /^\/app\/projects\/([^/]+)\/experiments\/?$/, page: renderExperiments, names: ['projectId'] },
+  { pattern: /^\/app\/projects\/([^/]+)\/experiments\/([^/]+)\/?$/, page: renderExperiment, names: ['projectId', 'experimentId'] },
+  { pattern: /^\/app\/projects\/([^/]+)\/experiments\/([^/]+)\/([^/]+)\/?$/, page: renderTrace, names: ['projectId', 'experimentId', 'rootSpanId'] },
+  { pattern: /^\/app\/([^/]+)\/p\/([^/]+)\/experiments\/([^/]+)\/?$/, page: renderExperimentLink, names: ['orgName', 'projectName', 'experimentName'] },
 ];
 
 let generation = 0;
