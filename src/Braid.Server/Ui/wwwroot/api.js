@@ -35,4 +35,8 @@ export const api = {
   project: (id) => call('GET', `/v1/project/${encodeURIComponent(id)}`),
   /** POST /btql with a text query: `{data, cursor, warnings}`. */
   btql: (query) => call('POST', '/btql', { query, fmt: 'json' }),
+
+  // Monitor and settings (organization level).
+  /** POST /btql for an aggregation: date buckets (hour(created), day(created)) follow the browser's time zone. */
+  aggregate: (query) => call('POST', '/btql', { query, fmt: 'json', tz_offset: new Date().getTimezoneOffset() }),
 };

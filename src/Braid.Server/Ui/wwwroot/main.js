@@ -6,12 +6,14 @@ import { renderSignIn } from './pages/sign-in.js';
 import { renderHome } from './pages/home.js';
 import { renderLogs } from './pages/logs.js';
 import { renderTrace } from './pages/trace.js';
+import { renderMonitor } from './pages/monitor.js';
 
 const routes = [
   { pattern: /^\/app\/sign-in\/?$/, page: renderSignIn, open: true },
   { pattern: /^\/app\/?$/, page: renderHome },
   { pattern: /^\/app\/projects\/([^/]+)\/logs\/?$/, page: renderLogs, names: ['projectId'] },
   { pattern: /^\/app\/projects\/([^/]+)\/logs\/([^/]+)\/?$/, page: renderTrace, names: ['projectId', 'rootSpanId'] },
+  { pattern: /^\/app\/projects\/([^/]+)\/monitor\/?$/, page: renderMonitor, names: ['projectId'] },
 ];
 
 let generation = 0;
