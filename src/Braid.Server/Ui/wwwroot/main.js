@@ -7,6 +7,11 @@ import { renderHome } from './pages/home.js';
 import { renderLogs } from './pages/logs.js';
 import { renderTrace } from './pages/trace.js';
 import { renderMonitor } from './pages/monitor.js';
+import { renderMembers } from './pages/settings-members.js';
+import { renderGroups } from './pages/settings-groups.js';
+import { renderRoles } from './pages/settings-roles.js';
+import { renderApiKeys } from './pages/settings-api-keys.js';
+import { renderAiSecrets } from './pages/settings-ai-secrets.js';
 
 const routes = [
   { pattern: /^\/app\/sign-in\/?$/, page: renderSignIn, open: true },
@@ -14,6 +19,11 @@ const routes = [
   { pattern: /^\/app\/projects\/([^/]+)\/logs\/?$/, page: renderLogs, names: ['projectId'] },
   { pattern: /^\/app\/projects\/([^/]+)\/logs\/([^/]+)\/?$/, page: renderTrace, names: ['projectId', 'rootSpanId'] },
   { pattern: /^\/app\/projects\/([^/]+)\/monitor\/?$/, page: renderMonitor, names: ['projectId'] },
+  { pattern: /^\/app\/settings(\/members)?\/?$/, page: renderMembers },
+  { pattern: /^\/app\/settings\/groups\/?$/, page: renderGroups },
+  { pattern: /^\/app\/settings\/roles\/?$/, page: renderRoles },
+  { pattern: /^\/app\/settings\/api-keys\/?$/, page: renderApiKeys },
+  { pattern: /^\/app\/settings\/ai-secrets\/?$/, page: renderAiSecrets },
 ];
 
 let generation = 0;
@@ -74,6 +84,7 @@ function renderWho() {
     return;
   }
   replace(who, session.orgName ? h('span', { class: 'muted', text: session.orgName }) : null,
+    h('a', { href: '/app/settings/members', text: 'Settings' }),
     h('button', { type: 'button', class: 'link', onclick: () => { session.signOut(); navigate('/app/sign-in'); } }, 'Sign out'));
 }
 
