@@ -23,8 +23,9 @@ function s(tag, attrs = {}, ...children) {
  * A chart of values per time bucket. `buckets` are the bucket labels, every bucket of the range in order (an empty
  * one still takes its x position); each series has a `name` and one value per bucket, null where there is none
  * (a gap in a line). `kind` 'bar' draws the first series as bars, 'line' draws every series as a line with points.
+ * `format` writes a value in the titles, `axisFormat` (the same unless given) on the y axis.
  */
-export function chart({ id, title, buckets, series, kind = 'line', format = String }) {
+export function chart({ id, title, buckets, series, kind = 'line', format = String, axisFormat = format }) {
   const values = series.flatMap((one) => one.values).filter((v) => typeof v === 'number');
   // An empty chart still gets an axis (0 to 1) rather than three ticks at one height.
   const top = niceMax(Math.max(0, ...values)) || 1;
@@ -38,7 +39,7 @@ export function chart({ id, title, buckets, series, kind = 'line', format = Stri
   // The y axis: 0, half and the (rounded-up) maximum, each with a grid line.
   for (const tick of [0, top / 2, top]) {
     svg.append(s('line', { class: 'grid-line', x1: PAD.left, x2: WIDTH - PAD.right, y1: y(tick), y2: y(tick) }),
-      s('text', { class: 'tick y-tick', x: PAD.left - 6, y: y(tick) + 4, 'text-anchor': 'end', text: format(tick) }));
+      s('text', { class: 'tick y-tick', x: PAD.left - 6, y: y(tick) + 4, 'text-anchor': 'end', text: axisFormat(tick) }));
   }
   // The x axis: a few bucket labels evenly spread, counted back from the latest bucket so that one is always named.
   const every = Math.max(1, Math.ceil(buckets.length / X_TICKS));

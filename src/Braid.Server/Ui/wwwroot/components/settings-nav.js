@@ -17,3 +17,11 @@ export function settingsNav(active) {
 export function settingsContext(orgName, label) {
   return [{ label: orgName, href: '/app/' }, { label: 'Settings', href: settingsPath('members') }, { label }];
 }
+
+/** A settings list: a table with these column headers and rows, or `empty` said plainly when there are no rows. */
+export function settingsTable(name, headers, rows, empty) {
+  if (rows.length === 0 && empty) return h('p', { class: 'muted empty', text: empty });
+  return h('table', { class: `grid ${name}` },
+    h('thead', {}, h('tr', {}, headers.map((label) => h('th', { text: label })))),
+    h('tbody', {}, rows));
+}

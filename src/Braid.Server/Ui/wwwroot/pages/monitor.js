@@ -61,7 +61,7 @@ export async function renderMonitor(page, { params, query, isCurrent, navigate, 
       { name: 'Prompt', values: column(rows, 'prompt_tokens', 0) },
       { name: 'Completion', values: column(rows, 'completion_tokens', 0) },
       { name: 'Total', values: column(rows, 'tokens', 0) }] }));
-    replace(slots.cost, chart({ id: 'cost', title: 'Cost', kind: 'bar', buckets: labels, format: cost,
+    replace(slots.cost, chart({ id: 'cost', title: 'Cost', kind: 'bar', buckets: labels, format: cost, axisFormat: dollars,
       series: [{ name: 'Cost', values: column(rows, 'cost', 0) }] }));
   });
   await Promise.all([roots, usage, scores()]);
@@ -110,6 +110,11 @@ export async function renderMonitor(page, { params, query, isCurrent, navigate, 
       return typeof value === 'number' ? value : empty;
     });
   }
+}
+
+// An axis tick in dollars to two significant digits: $0.025 rather than cost()'s rounded $0.03.
+function dollars(value) {
+  return value === 0 ? '$0' : `$${Number(value.toPrecision(2))}`;
 }
 
 function slot() {

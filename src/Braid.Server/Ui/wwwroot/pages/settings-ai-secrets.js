@@ -4,7 +4,7 @@ import { h, replace } from '../dom.js';
 import { time } from '../format.js';
 import { confirmButton } from '../components/confirm.js';
 import { attempt } from '../components/attempt.js';
-import { settingsContext, settingsNav } from '../components/settings-nav.js';
+import { settingsContext, settingsNav, settingsTable } from '../components/settings-nav.js';
 
 // Provider types the AI proxy knows, offered as suggestions; any other type may be typed.
 const TYPES = ['openai', 'anthropic', 'google', 'mistral', 'together', 'groq', 'fireworks', 'perplexity', 'xAI', 'azure', 'bedrock', 'vertex'];
@@ -37,16 +37,14 @@ export async function renderAiSecrets(page, { isCurrent, setContext }) {
     return attempt(isCurrent, list, async () => {
       const { objects: secrets } = await api.aiSecrets();
       if (!isCurrent()) return;
-      replace(list, secrets.length === 0 ? h('p', { class: 'muted empty', text: 'No AI secrets.' }) : h('table', { class: 'grid ai-secrets' },
-        h('thead', {}, h('tr', {}, ['Name', 'Type', 'Updated', ''].map((label) => h('th', { text: label })))),
-        h('tbody', {}, secrets.map((secret) => h('tr', { dataset: { secretId: secret.id } },
+      replace(list, settingsTable('ai-secrets', ['Name', 'Type', 'Updated', ''], secrets.map((secret) => h('tr', { dataset: { secretId: secret.id } },
           h('td', { class: 'mono', text: secret.name }),
           h('td', { text: secret.type ?? '' }),
           h('td', { class: 'muted', text: time(secret.updated_at ?? secret.created) }),
           h('td', { class: 'actions' }, confirmButton({ label: 'Delete', question: `Delete ${secret.name}?`, action: async () => {
             await api.deleteAiSecret(secret.id);
             if (isCurrent()) await show();
-          } })))))));
+          } })))), 'No AI secrets.'));
     });
   }
 

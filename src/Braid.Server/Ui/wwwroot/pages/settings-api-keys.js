@@ -4,7 +4,7 @@ import { h, replace } from '../dom.js';
 import { time } from '../format.js';
 import { confirmButton } from '../components/confirm.js';
 import { attempt } from '../components/attempt.js';
-import { settingsContext, settingsNav } from '../components/settings-nav.js';
+import { settingsContext, settingsNav, settingsTable } from '../components/settings-nav.js';
 
 /**
  * The user's API keys: name, preview and created. A new key's raw value comes back from the create call only, so it
@@ -27,16 +27,14 @@ export async function renderApiKeys(page, { isCurrent, setContext }) {
     return attempt(isCurrent, list, async () => {
       const { objects: keys } = await api.apiKeys();
       if (!isCurrent()) return;
-      replace(list, keys.length === 0 ? h('p', { class: 'muted empty', text: 'No API keys.' }) : h('table', { class: 'grid api-keys' },
-        h('thead', {}, h('tr', {}, ['Name', 'Key', 'Created', ''].map((label) => h('th', { text: label })))),
-        h('tbody', {}, keys.map((key) => h('tr', { dataset: { keyId: key.id } },
+      replace(list, settingsTable('api-keys', ['Name', 'Key', 'Created', ''], keys.map((key) => h('tr', { dataset: { keyId: key.id } },
           h('td', { text: key.name }),
           h('td', { class: 'mono', text: key.preview_name ?? '' }),
           h('td', { class: 'muted', text: time(key.created) }),
           h('td', { class: 'actions' }, confirmButton({ label: 'Delete', question: `Delete key ${key.name}?`, action: async () => {
             await api.deleteApiKey(key.id);
             if (isCurrent()) await show();
-          } })))))));
+          } })))), 'No API keys.'));
     });
   }
 

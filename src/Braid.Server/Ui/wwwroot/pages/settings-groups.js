@@ -2,7 +2,7 @@ import { api } from '../api.js';
 import { session } from '../session.js';
 import { h, replace } from '../dom.js';
 import { attempt } from '../components/attempt.js';
-import { settingsContext, settingsNav } from '../components/settings-nav.js';
+import { settingsContext, settingsNav, settingsTable } from '../components/settings-nav.js';
 
 /** The organization's groups: create one, and add or remove its member users. */
 export async function renderGroups(page, { isCurrent, setContext }) {
@@ -27,9 +27,7 @@ export async function renderGroups(page, { isCurrent, setContext }) {
       if (!isCurrent()) return;
       groups = groupList.objects;
       const email = new Map(users.map((u) => [u.id, u.email ?? u.id]));
-      replace(list, h('table', { class: 'grid groups' },
-        h('thead', {}, h('tr', {}, ['Group', 'Description', 'Members', 'Add a member'].map((label) => h('th', { text: label })))),
-        h('tbody', {}, groups.map((group) => {
+      replace(list, settingsTable('groups', ['Group', 'Description', 'Members', 'Add a member'], groups.map((group) => {
           const members = group.member_users ?? [];
           const others = users.filter((u) => !members.includes(u.id));
           const picker = h('select', { 'aria-label': `Member to add to ${group.name}` },
@@ -42,7 +40,7 @@ export async function renderGroups(page, { isCurrent, setContext }) {
                 onclick: () => change(group.id, { remove_member_users: [id] }) })))),
             h('td', { class: 'actions' }, others.length === 0 ? h('span', { class: 'muted small', text: 'everyone is in' }) : [picker,
               h('button', { type: 'button', text: 'Add', onclick: () => change(group.id, { add_member_users: [picker.value] }) })]));
-        }))));
+        })));
     });
   }
 

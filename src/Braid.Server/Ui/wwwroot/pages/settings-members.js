@@ -4,7 +4,7 @@ import { h, replace } from '../dom.js';
 import { time } from '../format.js';
 import { confirmButton } from '../components/confirm.js';
 import { attempt } from '../components/attempt.js';
-import { settingsContext, settingsNav } from '../components/settings-nav.js';
+import { settingsContext, settingsNav, settingsTable } from '../components/settings-nav.js';
 
 /** The organization's members: invite by email (PATCH /v1/organization/members), list, remove. */
 export async function renderMembers(page, { isCurrent, setContext }) {
@@ -23,9 +23,7 @@ export async function renderMembers(page, { isCurrent, setContext }) {
     return attempt(isCurrent, list, async () => {
       const [{ objects: users }, me] = await Promise.all([api.users(), api.me()]);
       if (!isCurrent()) return;
-      replace(list, h('table', { class: 'grid members' },
-        h('thead', {}, h('tr', {}, ['Email', 'Name', 'Joined', ''].map((label) => h('th', { text: label })))),
-        h('tbody', {}, users.map((user) => h('tr', { dataset: { userId: user.id } },
+      replace(list, settingsTable('members', ['Email', 'Name', 'Joined', ''], users.map((user) => h('tr', { dataset: { userId: user.id } },
           h('td', { text: user.email ?? '' }),
           h('td', { text: [user.given_name, user.family_name].filter(Boolean).join(' ') }),
           h('td', { class: 'muted', text: time(user.created) }),
@@ -35,7 +33,7 @@ export async function renderMembers(page, { isCurrent, setContext }) {
               await api.removeMember(user.id);
               if (isCurrent()) await show();
             },
-          })))))));
+          }))))));
     });
   }
 

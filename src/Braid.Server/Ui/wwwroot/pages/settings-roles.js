@@ -2,7 +2,7 @@ import { api } from '../api.js';
 import { session } from '../session.js';
 import { h, replace } from '../dom.js';
 import { attempt } from '../components/attempt.js';
-import { settingsContext, settingsNav } from '../components/settings-nav.js';
+import { settingsContext, settingsNav, settingsTable } from '../components/settings-nav.js';
 
 // The permissions a role grants (the spec's Permission enum).
 const PERMISSIONS = ['create', 'read', 'update', 'delete', 'create_acls', 'read_acls', 'update_acls', 'delete_acls'];
@@ -34,13 +34,11 @@ export async function renderRoles(page, { isCurrent, setContext }) {
       roles = result.objects;
       // Built-in roles belong to no organization.
       const ordered = [...roles.filter((r) => !r.org_id), ...roles.filter((r) => r.org_id)];
-      replace(list, h('table', { class: 'grid roles' },
-        h('thead', {}, h('tr', {}, ['Role', 'Description', 'Permissions'].map((label) => h('th', { text: label })))),
-        h('tbody', {}, ordered.map((role) => h('tr', { dataset: { roleId: role.id } },
+      replace(list, settingsTable('roles', ['Role', 'Description', 'Permissions'], ordered.map((role) => h('tr', { dataset: { roleId: role.id } },
           h('td', {}, role.name, role.org_id ? null : h('span', { class: 'badge', text: 'built-in' })),
           h('td', { class: 'muted', text: role.description ?? '' }),
           h('td', {}, (role.member_permissions ?? []).map((p) => h('span', { class: 'chip',
-            text: p.restrict_object_type ? `${p.permission} (${p.restrict_object_type})` : p.permission }))))))));
+            text: p.restrict_object_type ? `${p.permission} (${p.restrict_object_type})` : p.permission })))))));
     });
   }
 
