@@ -12,8 +12,9 @@ const RANGES = [
   { key: '30d', label: 'Last 30 days', unit: 'day', buckets: 30 },
 ];
 const DEFAULT_RANGE = '24h';
-// Spans whose scores name the score lines: a spread over the range (sample keeps the same rows on every load).
-const SCORE_SAMPLE = 500;
+const UNIT_MS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
+// The newest scored spans of the range, whose score names become the score chart's lines.
+const SCORE_NAME_ROWS = 500;
 
 /**
  * The project's logs over time: requests, latency, tokens, cost and scores per bucket, each number from a /btql
@@ -66,14 +67,15 @@ export async function renderMonitor(page, { params, query, isCurrent, navigate, 
   });
   await Promise.all([roots, usage, scores()]);
 
-  // BTQL has no unpivot to group by score name, so the names come from a sample of scored spans and each score's
-  // average per bucket is then one measure of a single query.
+  // BTQL has no unpivot to group by score name, so the names come from the newest scored spans (a keyset read on
+  // created, cheap on any size of log) and each score's average per bucket is then one measure of a single query.
+  // A score logged only on older spans of the range is left out.
   async function scores() {
     let names;
     try {
-      const sampled = await api.btql(`select: scores | ${source} | filter: scores != null and ${since} | sample: ${SCORE_SAMPLE}`);
+      const scored = await api.btql(`select: scores | ${source} | filter: scores != null and ${since} | limit: ${SCORE_NAME_ROWS}`);
       if (!isCurrent()) return;
-      names = [...new Set(sampled.data.flatMap((row) => Object.keys(row.scores ?? {})))].sort();
+      names = [...new Set(scored.data.flatMap((row) => Object.keys(row.scores ?? {})))].sort();
     } catch (e) {
       if (isCurrent()) showError([slots.scores], e);
       return;
@@ -99,16 +101,28 @@ export async function renderMonitor(page, { params, query, isCurrent, navigate, 
       if (isCurrent()) showError(targets, e);
       return;
     }
-    if (isCurrent()) draw(result.data);
+    if (isCurrent()) draw(aligned(result.data));
   }
 
-  /** One value per bucket of the range from the grouped rows; a bucket with no row holds `empty` (0, or null for a gap). */
+  /**
+   * The grouped rows placed at their buckets, null where a bucket has none. A row goes to the nearest bucket start:
+   * the server buckets days at one fixed UTC offset, so across a daylight-saving change its midnights are an hour
+   * off the browser's.
+   */
+  function aligned(rows) {
+    const out = starts.map(() => null);
+    for (const row of rows) {
+      const time = new Date(row.bucket).getTime();
+      const diffs = starts.map((start) => Math.abs(start.getTime() - time));
+      const nearest = diffs.indexOf(Math.min(...diffs));
+      if (diffs[nearest] < UNIT_MS[range.unit] / 2) out[nearest] = row;
+    }
+    return out;
+  }
+
+  /** One value per bucket from aligned rows; a bucket without a value holds `empty` (0, or null for a gap). */
   function column(rows, name, empty = null) {
-    const byTime = new Map(rows.map((row) => [new Date(row.bucket).getTime(), row[name]]));
-    return starts.map((start) => {
-      const value = byTime.get(start.getTime());
-      return typeof value === 'number' ? value : empty;
-    });
+    return rows.map((row) => (typeof row?.[name] === 'number' ? row[name] : empty));
   }
 }
 
