@@ -6,6 +6,7 @@ import { sampleProject } from './lib/sample.mjs';
 import { librarySample } from './lib/library-sample.mjs';
 import { useFakeLlm } from './lib/fake-llm.mjs';
 import { experimentsProject } from './lib/experiments.mjs';
+import { trafficProject } from './lib/traffic.mjs';
 
 const out = process.argv[2];
 if (!out) throw new Error('usage: node screenshots.mjs <folder>');
@@ -80,6 +81,34 @@ try {
   await page.goto(`${baseUrl}/app/projects/${evals.id}/experiments/${byName['exp-b'].id}`);
   await page.getByText('no base row').waitFor();
   await shoot('experiment-compare');
+
+  // Monitor and Settings.
+  const traffic = await trafficProject();
+  await page.goto(`${baseUrl}/app/projects/${traffic.id}/monitor`);
+  await page.locator('[data-chart="scores"] circle.point').first().waitFor();
+  await shoot('monitor');
+
+  await page.getByRole('link', { name: 'Settings' }).click();
+  await page.getByLabel('Invite by email').fill('ann@example.com');
+  await page.getByRole('button', { name: 'Invite' }).click();
+  await page.getByRole('cell', { name: 'ann@example.com' }).waitFor();
+  await shoot('settings-members');
+
+  await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'API keys' }).click();
+  await page.getByLabel('Key name').fill('ci');
+  await page.getByRole('button', { name: 'Create key' }).click();
+  await page.getByRole('region', { name: 'New API key' }).waitFor();
+  await shoot('settings-api-keys');
+
+  await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'AI secrets' }).click();
+  for (const [name, type] of [['OPENAI_API_KEY', 'openai'], ['ANTHROPIC_API_KEY', 'anthropic']]) {
+    await page.getByLabel('Name').fill(name);
+    await page.getByLabel('Type').fill(type);
+    await page.getByLabel('Value').fill(`sk-example-${type}-value`);
+    await page.getByRole('button', { name: 'Save secret' }).click();
+    await page.getByRole('cell', { name }).waitFor();
+  }
+  await shoot('settings-ai-secrets');
 } finally {
   await browser.close();
 }

@@ -61,4 +61,25 @@ export const api = {
   /** Score averages of a whole experiment, with diffs, improvements and regressions against `comparisonId` when given. */
   summarize: (id, comparisonId) => call('GET', `/v1/experiment/${encodeURIComponent(id)}/summarize?summarize_scores=true${
     comparisonId ? `&comparison_experiment_id=${encodeURIComponent(comparisonId)}` : ''}`),
+  // Monitor and settings (organization level).
+  /** POST /btql for an aggregation: date buckets (hour(created), day(created)) follow the browser's time zone. */
+  aggregate: (query) => call('POST', '/btql', { query, fmt: 'json', tz_offset: new Date().getTimezoneOffset() }),
+  // The organization is the one picked (x-bt-org-name, set in call()).
+  users: () => call('GET', '/v1/user?limit=1000'),
+  inviteMembers: (emails) => call('PATCH', '/v1/organization/members', { invite_users: { emails } }),
+  removeMember: (id) => call('PATCH', '/v1/organization/members', { remove_users: { ids: [id] } }),
+  groups: () => call('GET', '/v1/group?limit=1000'),
+  createGroup: (group) => call('POST', '/v1/group', group),
+  /** PATCH /v1/group/{id} with add_member_users / remove_member_users lists. */
+  patchGroup: (id, changes) => call('PATCH', `/v1/group/${encodeURIComponent(id)}`, changes),
+  roles: () => call('GET', '/v1/role?limit=1000'),
+  createRole: (role) => call('POST', '/v1/role', role),
+  apiKeys: () => call('GET', '/v1/api_key?limit=1000'),
+  /** The answer's `key` is the raw key, returned by this call only. */
+  createApiKey: (name) => call('POST', '/v1/api_key', { name }),
+  deleteApiKey: (id) => call('DELETE', `/v1/api_key/${encodeURIComponent(id)}`),
+  aiSecrets: () => call('GET', '/v1/ai_secret?limit=1000'),
+  /** PUT creates the secret or replaces the one with that name; the value is sent and never read back. */
+  putAiSecret: (secret) => call('PUT', '/v1/ai_secret', secret),
+  deleteAiSecret: (id) => call('DELETE', `/v1/ai_secret/${encodeURIComponent(id)}`),
 };

@@ -13,6 +13,12 @@ import { renderFunction, renderPrompt } from './pages/function.js';
 import { renderExperiments } from './pages/experiments.js';
 import { renderExperiment } from './pages/experiment.js';
 import { renderExperimentLink } from './pages/experiment-link.js';
+import { renderMonitor } from './pages/monitor.js';
+import { renderMembers } from './pages/settings-members.js';
+import { renderGroups } from './pages/settings-groups.js';
+import { renderRoles } from './pages/settings-roles.js';
+import { renderApiKeys } from './pages/settings-api-keys.js';
+import { renderAiSecrets } from './pages/settings-ai-secrets.js';
 
 const routes = [
   { pattern: /^\/app\/sign-in\/?$/, page: renderSignIn, open: true },
@@ -30,6 +36,12 @@ const routes = [
   { pattern: /^\/app\/projects\/([^/]+)\/experiments\/([^/]+)\/?$/, page: renderExperiment, names: ['projectId', 'experimentId'] },
   { pattern: /^\/app\/projects\/([^/]+)\/experiments\/([^/]+)\/([^/]+)\/?$/, page: renderTrace, names: ['projectId', 'experimentId', 'rootSpanId'] },
   { pattern: /^\/app\/([^/]+)\/p\/([^/]+)\/experiments\/([^/]+)\/?$/, page: renderExperimentLink, names: ['orgName', 'projectName', 'experimentName'] },
+  { pattern: /^\/app\/projects\/([^/]+)\/monitor\/?$/, page: renderMonitor, names: ['projectId'] },
+  { pattern: /^\/app\/settings(\/members)?\/?$/, page: renderMembers },
+  { pattern: /^\/app\/settings\/groups\/?$/, page: renderGroups },
+  { pattern: /^\/app\/settings\/roles\/?$/, page: renderRoles },
+  { pattern: /^\/app\/settings\/api-keys\/?$/, page: renderApiKeys },
+  { pattern: /^\/app\/settings\/ai-secrets\/?$/, page: renderAiSecrets },
 ];
 
 let generation = 0;
@@ -90,6 +102,7 @@ function renderWho() {
     return;
   }
   replace(who, session.orgName ? h('span', { class: 'muted', text: session.orgName }) : null,
+    h('a', { href: '/app/settings/members', text: 'Settings' }),
     h('button', { type: 'button', class: 'link', onclick: () => { session.signOut(); navigate('/app/sign-in'); } }, 'Sign out'));
 }
 
