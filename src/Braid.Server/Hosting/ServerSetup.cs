@@ -93,6 +93,7 @@ public static class ServerSetup
             TimeSpan.FromSeconds(services.GetRequiredService<IOptions<ServerOptions>>().Value.QueryTimeoutSeconds)));
         builder.Services.AddSingleton<LogRollupStore>();
         builder.Services.AddSingleton<RollupQueries>();
+        builder.Services.AddHostedService<RollupRefresher>();
         builder.Services.AddSingleton<TokenBuckets>();
         builder.Services.AddSingleton<RateLimiter>();
         builder.Services.AddHostedService(static services => services.GetRequiredService<IngestQueue>());

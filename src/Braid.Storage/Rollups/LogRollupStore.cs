@@ -34,6 +34,14 @@ public sealed class LogRollupStore(Database database)
         }
     }
 
+    /// <summary>The logs that have rollups: those some query has charted.</summary>
+    public async Task<List<EventObject>> RolledUpLogsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var ids = await connection.QueryAsync<string>("SELECT object_id FROM log_rollup_marks WHERE object_type = 'project_logs'");
+        return [.. ids.Select(id => new EventObject(EventObjectType.ProjectLogs, id))];
+    }
+
     /// <summary>The log's rollup rows for hours in [<paramref name="fromHour"/>, <paramref name="toHour"/>).</summary>
     public async Task<List<RollupRow>> ReadAsync(EventObject log, string fromHour, string toHour, CancellationToken cancellationToken = default)
     {
