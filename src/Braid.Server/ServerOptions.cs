@@ -24,6 +24,12 @@ public sealed class ServerOptions
     /// <summary>A query (<c>/btql</c>, exports' pages) running longer than this is stopped with a 400.</summary>
     public double QueryTimeoutSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// Seconds between background refreshes of the hourly rollups of logs that have been charted (LogRollups), so a
+    /// chart's query finds them current; 0 turns the refresher off on this node (queries still refresh what they read).
+    /// </summary>
+    public double RollupRefreshSeconds { get; set; } = 10;
+
     /// <summary>Inline code functions (scorers, tools) are stopped after this many seconds (a 400 says so).</summary>
     public double CodeTimeoutSeconds { get; set; } = 30;
 

@@ -18,11 +18,13 @@ using Braid.Storage;
 using Braid.Storage.Automations;
 using Braid.Storage.Blobs;
 using Braid.Server.Query;
+using Braid.Server.Query.Rollups;
 using Braid.Server.RateLimits;
 using Braid.Storage.Events;
 using Braid.Storage.Query;
 using Braid.Storage.Objects;
 using Braid.Storage.RateLimits;
+using Braid.Storage.Rollups;
 using Braid.Storage.Scoring;
 using Braid.Storage.Tenancy;
 using Microsoft.Extensions.Options;
@@ -89,6 +91,9 @@ public static class ServerSetup
         builder.Services.AddSingleton(static services => new QueryRunner(
             services.GetRequiredService<Database>(),
             TimeSpan.FromSeconds(services.GetRequiredService<IOptions<ServerOptions>>().Value.QueryTimeoutSeconds)));
+        builder.Services.AddSingleton<LogRollupStore>();
+        builder.Services.AddSingleton<RollupQueries>();
+        builder.Services.AddHostedService<RollupRefresher>();
         builder.Services.AddSingleton<TokenBuckets>();
         builder.Services.AddSingleton<RateLimiter>();
         builder.Services.AddHostedService(static services => services.GetRequiredService<IngestQueue>());

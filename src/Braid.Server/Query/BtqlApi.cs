@@ -10,6 +10,7 @@ using Braid.Server.Auth;
 using Braid.Server.Events;
 using Braid.Server.Http;
 using Braid.Server.Objects;
+using Braid.Server.Query.Rollups;
 using Braid.Server.RateLimits;
 using Braid.Storage.Objects;
 using Braid.Storage.Query;
@@ -60,7 +61,7 @@ public static class BtqlApi
         }
     }
 
-    private static async Task QueryAsync(HttpContext http, ObjectStore objects, QueryRunner runner)
+    private static async Task QueryAsync(HttpContext http, ObjectStore objects, QueryRunner runner, RollupQueries rollups)
     {
         var body = await JsonBody.ReadObjectAsync(http);
         var request = BtqlRequest.Read(body);
@@ -84,10 +85,24 @@ public static class BtqlApi
             throw ApiException.BadRequest("the query fails lint_mode strict: " + string.Join("; ", warnings.Select(w => $"{w.Code}: {w.Message}{At(w.Position, request.Query)}")));
         }
 
+        // A chart's grouping over a log is answered from its hourly rollups when they give the same answer.
+        var fromRollups = request.Format == "parquet" ? null
+            : await rollups.TryAnswerAsync(query, resolved.Source, request.Options, http.RequestAborted);
+        Rows rows = fromRollups is null
+            ? onRow => runner.RunAsync(compiled, resolved.IdentityByObject, onRow, http.RequestAborted)
+            : async onRow =>
+            {
+                foreach (var row in fromRollups)
+                {
+                    await onRow(row);
+                }
+
+                return null;
+            };
         switch (request.Format)
         {
             case "jsonl":
-                await WriteLinesAsync(http, runner, compiled, resolved);
+                await WriteLinesAsync(http, rows);
                 break;
             case "parquet":
                 await BtqlParquet.WriteAsync(http, runner, compiled, resolved);
@@ -97,7 +112,7 @@ public static class BtqlApi
                 Func<Task<IReadOnlyList<LintWarning>>> whenEmpty = request.LintMode == LintMode.Off
                     ? () => Task.FromResult<IReadOnlyList<LintWarning>>([])
                     : () => MissingFieldsAsync(runner, query, resolved, request.Options, http.RequestAborted);
-                await WriteJsonAsync(http, runner, compiled, resolved, warnings, whenEmpty);
+                await WriteJsonAsync(http, rows, warnings, whenEmpty);
                 break;
         }
     }
@@ -181,17 +196,16 @@ public static class BtqlApi
     /// cursor in the <c>x-bt-cursor</c> header too. Past that the response streams and the cursor is only in the body.
     /// </summary>
     private static async Task WriteJsonAsync(
-        HttpContext http, QueryRunner runner, CompiledQuery compiled, ResolvedSource resolved, IReadOnlyList<LintWarning> warnings,
-        Func<Task<IReadOnlyList<LintWarning>>> whenEmpty)
+        HttpContext http, Rows rows, IReadOnlyList<LintWarning> warnings, Func<Task<IReadOnlyList<LintWarning>>> whenEmpty)
     {
         var output = new PageWriter(http, "application/json; charset=utf-8");
         await output.WriteAsync("{\"data\":[");
         var first = true;
-        var cursor = await runner.RunAsync(compiled, resolved.IdentityByObject, async row =>
+        var cursor = await rows(async row =>
         {
             await output.WriteAsync(first ? row : "," + row);
             first = false;
-        }, http.RequestAborted);
+        });
         if (first)
         {
             warnings = [.. warnings, .. await whenEmpty()];
@@ -215,12 +229,15 @@ public static class BtqlApi
         await output.EndAsync(cursor);
     }
 
-    private static async Task WriteLinesAsync(HttpContext http, QueryRunner runner, CompiledQuery compiled, ResolvedSource resolved)
+    private static async Task WriteLinesAsync(HttpContext http, Rows rows)
     {
         var output = new PageWriter(http, "application/x-ndjson; charset=utf-8");
-        var cursor = await runner.RunAsync(compiled, resolved.IdentityByObject, row => output.WriteAsync(row + "\n"), http.RequestAborted);
+        var cursor = await rows(row => output.WriteAsync(row + "\n"));
         await output.EndAsync(cursor);
     }
+
+    /// <summary>Sends each row of the answer, as JSON text, to a writer; returns the next page's cursor.</summary>
+    private delegate Task<string?> Rows(Func<string, ValueTask> onRow);
 
     /// <summary>Buffers the start of a response so headers can still be set at its end, then streams.</summary>
     private sealed class PageWriter(HttpContext http, string contentType)

@@ -46,6 +46,17 @@ public sealed partial class EventStore
             await connection.ExecuteAsync($"DELETE FROM event_search WHERE rowid IN (SELECT seq FROM event_history WHERE {inTrace})", args, transaction);
         }
 
+        if (obj.Type == EventObjectType.ProjectLogs)
+        {
+            // The hours these rows were counted in, to be counted again (LogRollupStore): a purge leaves no new version to notice.
+            await connection.ExecuteAsync(
+                $"""
+                INSERT INTO log_rollup_dirty (object_type, object_id, hour)
+                SELECT DISTINCT object_type, object_id, substr(created, 1, 13) FROM event_current WHERE {inTrace} AND created IS NOT NULL
+                ON CONFLICT DO NOTHING
+                """, args, transaction);
+        }
+
         var rows = await connection.ExecuteAsync($"DELETE FROM event_current WHERE {inTrace}", args, transaction);
         await connection.ExecuteAsync($"DELETE FROM event_history WHERE {inTrace}", args, transaction);
         await connection.ExecuteAsync($"DELETE FROM event_traces WHERE {inTrace}", args, transaction);

@@ -48,6 +48,8 @@ public sealed class MigrationsTests
         "postgres 0016_automations 9cd04e7dd5db8342d44e7cc131820955a61c9ce20fe5a33e1a9b0f38960d5a0c",
         "sqlite 0017_provider_key_generation 8b3e484a9ea22e535aaec7023927fe765eb788ab53e74e7e3e49892312c6b19f",
         "postgres 0017_provider_key_generation cfbdeecd603c600cc671080a6a6589825e331cd43716bf6bbb5efb6e1933b93d",
+        "sqlite 0018_log_rollups 1acd2e7ec7f795da0cb316bdc5ac8225cce04b82fbe9ff041342db09225ae1c0",
+        "postgres 0018_log_rollups 4dc0a4ed4d11ec140969c44e6ff88a74d76d1cc34006b5a4845c5e38f126dafb",
     ];
 
     [Fact]

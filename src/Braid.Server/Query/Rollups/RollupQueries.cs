@@ -1,0 +1,199 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Braid.Query.Planning;
+using Braid.Query.Syntax;
+using Braid.Storage;
+using Braid.Storage.Events;
+using Braid.Storage.Rollups;
+
+namespace Braid.Server.Query.Rollups;
+
+/// <summary>
+/// Answers, from a log's hourly rollups, the grouped queries charts ask: one log, one dimension <c>hour(created)</c>
+/// or <c>day(created)</c>, measures <c>count(1)</c> and <c>sum/avg/min/max</c> of a metric, a score or
+/// <c>metrics.end - metrics.start</c>, filtered by nothing but <c>is_root</c> and whole-hour bounds on
+/// <c>created</c>. The answer is the one the query would give over the raw rows (same names, buckets and values),
+/// read from hundreds of rows instead of millions. Any other query, or any detail outside that set (an alias
+/// missing, a percentile, a bound mid-hour, a time zone off the hour, more buckets than the limit), is left to the
+/// compiled SQL.
+/// </summary>
+public sealed class RollupQueries(LogRollupStore store)
+{
+    private static readonly FieldPath Created = Field("created");
+
+    private sealed record Measure(string Name, string Function, string? Stat);
+
+    private sealed record Plan(EventObject Log, string Unit, string Dimension, List<Measure> Measures, bool RootsOnly,
+        DateTimeOffset? From, DateTimeOffset? To, long Limit, int TzOffsetMinutes);
+
+    /// <summary>The rows of the answer as JSON text, or null when rollups cannot answer this query exactly.</summary>
+    public async Task<List<string>?> TryAnswerAsync(ParsedQuery query, QuerySource source, QueryOptions options, CancellationToken cancellationToken)
+    {
+        if (Match(query, source, options) is not { } plan)
+        {
+            return null;
+        }
+
+        await store.RefreshAsync(plan.Log, cancellationToken);
+        if (await store.HasInvalidHoursAsync(plan.Log, cancellationToken))
+        {
+            return null;
+        }
+
+        var fromHour = plan.From is { } from ? from.UtcDateTime.ToString("yyyy-MM-dd'T'HH", CultureInfo.InvariantCulture) : "0000";
+        var toHour = plan.To is { } to ? to.UtcDateTime.ToString("yyyy-MM-dd'T'HH", CultureInfo.InvariantCulture) : "9999";
+        var buckets = new SortedDictionary<DateTimeOffset, RollupMeasures>();
+        foreach (var row in await store.ReadAsync(plan.Log, fromHour, toHour, cancellationToken))
+        {
+            if (plan.RootsOnly && !row.IsRoot)
+            {
+                continue;
+            }
+
+            if (row.Measures is null)
+            {
+                return null; // written by a newer Braid: the raw rows still answer
+            }
+
+            var hour = DateTimeOffset.ParseExact(row.Hour, "yyyy-MM-dd'T'HH", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+            var bucket = plan.Unit == "hour" ? hour : DayOf(hour, plan.TzOffsetMinutes);
+            if (!buckets.TryGetValue(bucket, out var measures))
+            {
+                buckets[bucket] = measures = new RollupMeasures();
+            }
+
+            measures.Add(row.Measures);
+        }
+
+        if (buckets.Count > plan.Limit)
+        {
+            return null; // a page and a cursor: the compiled query's job
+        }
+
+        return [.. buckets.Select(b => Row(plan, b.Key, b.Value))];
+    }
+
+    private static string Row(Plan plan, DateTimeOffset bucket, RollupMeasures measures)
+    {
+        var row = new JsonObject { [plan.Dimension] = Clock.Format(bucket) };
+        foreach (var measure in plan.Measures)
+        {
+            var stat = measure.Stat is null ? null : measures.Stat(measure.Stat);
+            row[measure.Name] = measure.Function switch
+            {
+                "count" => measures.Spans,
+                _ when stat is null || stat.Count == 0 => null,
+                "sum" => stat.Sum,
+                "avg" => stat.Sum / stat.Count,
+                "min" => stat.Min,
+                _ => stat.Max,
+            };
+        }
+
+        return row.ToJsonString();
+    }
+
+    /// <summary>The local midnight (by the query's tz_offset, minutes behind UTC) the hour falls in, as the engine buckets days.</summary>
+    private static DateTimeOffset DayOf(DateTimeOffset hour, int tzOffsetMinutes)
+    {
+        var shift = -60L * tzOffsetMinutes;
+        var seconds = hour.ToUnixTimeSeconds() + shift;
+        return DateTimeOffset.FromUnixTimeSeconds((long)Math.Floor(seconds / 86400.0) * 86400 - shift);
+    }
+
+    private static Plan? Match(ParsedQuery query, QuerySource source, QueryOptions options)
+    {
+        if (source is not { ObjectType: "project_logs", Objects: [var log] } || source.OrgWide
+            || options.Version is not null || options.AuditLog || options.TzOffsetMinutes % 60 != 0
+            || query.From.Shape is not (null or QueryShape.Spans) || query.Select.Count > 0 || query.Having is not null
+            || query.Cursor is not null || query.SamplePercent is not null || query.SampleCount is not null
+            || query.Dimensions is not [{ Alias: { } dimension, Expression: FunctionCall { Name: "hour" or "day" } unit }]
+            || unit.Arguments is not [var argument] || argument != Created
+            || query.Sort.Any(s => s.Direction != SortDirection.Ascending || s.Expression != Field(dimension))
+            || query.Measures.Count == 0)
+        {
+            return null;
+        }
+
+        var measures = new List<Measure>();
+        foreach (var item in query.Measures)
+        {
+            if (item is not { Alias: { } name, Expression: FunctionCall call } || Measured(call) is not { } measure)
+            {
+                return null;
+            }
+
+            measures.Add(measure with { Name = name });
+        }
+
+        var names = measures.Select(m => m.Name).Append(dimension).ToList();
+        if (names.Distinct(StringComparer.Ordinal).Count() != names.Count)
+        {
+            return null;
+        }
+
+        var plan = new Plan(new EventObject(EventObjectType.ProjectLogs, log.Id), unit.Name, dimension, measures, false, null, null,
+            query.Limit ?? QueryCompiler.DefaultLimit, options.TzOffsetMinutes);
+        foreach (var condition in Conjuncts(query.Filter))
+        {
+            plan = Narrow(plan, condition);
+            if (plan is null)
+            {
+                return null;
+            }
+        }
+
+        return plan;
+    }
+
+    /// <summary>count(1), count(*), or sum/avg/min/max of metrics.x, scores.x or metrics.end - metrics.start.</summary>
+    private static Measure? Measured(FunctionCall call) => (call.Name, call.Arguments) switch
+    {
+        ("count", [NumberLiteral or StarExpr]) => new Measure("", "count", null),
+        ("sum" or "avg" or "min" or "max", [var argument]) => Stat(argument) is { } stat ? new Measure("", call.Name, stat) : null,
+        _ => null,
+    };
+
+    private static string? Stat(Expr argument) => argument switch
+    {
+        FieldPath { Segments: [NameSegment { Name: "metrics" or "scores" } group, NameSegment name] } => $"{group.Name}.{name.Name}",
+        BinaryExpr { Operator: BinaryOperator.Subtract } difference
+            when difference.Left == Field("metrics", "end") && difference.Right == Field("metrics", "start") => RollupMeasures.Duration,
+        _ => null,
+    };
+
+    private static IEnumerable<Expr> Conjuncts(Expr? filter) => filter switch
+    {
+        null => [],
+        LogicalExpr { Operator: LogicalOperator.And } and => and.Operands.SelectMany(Conjuncts),
+        _ => [filter],
+    };
+
+    /// <summary>The plan with one more condition of the filter, or null for a condition rollups cannot apply.</summary>
+    private static Plan? Narrow(Plan plan, Expr condition)
+    {
+        if (condition == Field("is_root") || condition == new BinaryExpr(BinaryOperator.Equal, Field("is_root"), new BooleanLiteral(true)))
+        {
+            return plan with { RootsOnly = true };
+        }
+
+        if (condition is not BinaryExpr { Left: var left, Right: StringLiteral { Value: var text } } bound || left != Created
+            || !DateTimeOffset.TryParseExact(text, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
+            || at.Minute != 0 || at.Second != 0 || at.Millisecond != 0)
+        {
+            return null;
+        }
+
+        // Whole hours only: created >= 10:00 starts with the 10:00 hour, created < 11:00 ends with the 10:00 hour.
+        return bound.Operator switch
+        {
+            BinaryOperator.GreaterOrEqual when plan.From is null || at > plan.From => plan with { From = at },
+            BinaryOperator.GreaterOrEqual => plan,
+            BinaryOperator.Less when plan.To is null || at < plan.To => plan with { To = at },
+            BinaryOperator.Less => plan,
+            _ => null,
+        };
+    }
+
+    private static FieldPath Field(params string[] names) => new(names.Select(n => (PathSegment)new NameSegment(n)).ToEquatableList());
+}

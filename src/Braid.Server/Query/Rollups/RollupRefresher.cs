@@ -1,0 +1,29 @@
+using Braid.Server.Hosting;
+using Braid.Storage.Rollups;
+using Microsoft.Extensions.Options;
+
+namespace Braid.Server.Query.Rollups;
+
+/// <summary>
+/// Keeps the rollups of charted logs current in the background, so the query behind a chart reads only what was
+/// logged in the last few seconds before answering. A log is charted once its first rollup query ran; until then it
+/// pays nothing. Nodes sharing one PostgreSQL may all run this: a refresh locks its log's mark, and the second finds
+/// nothing left to count.
+/// </summary>
+public sealed partial class RollupRefresher(LogRollupStore store, TimeProvider clock, IOptions<ServerOptions> options, ILogger<RollupRefresher> logger)
+    : BackgroundService
+{
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Periodic.RunAsync(TimeSpan.FromSeconds(options.Value.RollupRefreshSeconds), clock, PassAsync, e => LogPassFailed(logger, e), stoppingToken);
+
+    private async Task PassAsync(CancellationToken cancellationToken)
+    {
+        foreach (var log in await store.RolledUpLogsAsync(cancellationToken))
+        {
+            await store.RefreshAsync(log, cancellationToken);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "refreshing log rollups failed")]
+    private static partial void LogPassFailed(ILogger logger, Exception exception);
+}

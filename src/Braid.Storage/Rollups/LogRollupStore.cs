@@ -1,0 +1,242 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Braid.Storage.Events;
+using Dapper;
+
+namespace Braid.Storage.Rollups;
+
+/// <summary>One stored rollup row: a UTC hour ('YYYY-MM-DDTHH') of a log, root spans or the others; Measures is null in a layout this version cannot read.</summary>
+public sealed record RollupRow(string Hour, bool IsRoot, RollupMeasures? Measures);
+
+/// <summary>
+/// Hourly rollups of a log (migration 0018), brought up to date when read. A refresh reads the row versions committed
+/// since the log's mark, in commit order: a span's first version is added to its hour; any later version (a merge,
+/// a replace, a delete) marks its hour, and its previous version's, to be counted again from the live rows, as are
+/// hours retention purged. So an hour is only ever counted from scratch when something in it changed, and a log
+/// that only grows costs its new rows.
+/// </summary>
+public sealed class LogRollupStore(Database database)
+{
+    /// <summary>Hours whose spans' created is not a timestamp: such rows exist, so the rollups cannot answer for the log.</summary>
+    public const string InvalidHour = "invalid";
+
+    /// <summary>Row versions read per transaction: a first build of a large log goes in steps, never holding the store long.</summary>
+    private const int BatchVersions = 5000;
+
+    private SqlDialect Dialect => database.Dialect;
+
+    /// <summary>Counts everything committed to <paramref name="log"/> before the call into its rollups.</summary>
+    public async Task RefreshAsync(EventObject log, CancellationToken cancellationToken = default)
+    {
+        while (!await RefreshBatchAsync(log, cancellationToken))
+        {
+        }
+    }
+
+    /// <summary>The logs that have rollups: those some query has charted.</summary>
+    public async Task<List<EventObject>> RolledUpLogsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var ids = await connection.QueryAsync<string>("SELECT object_id FROM log_rollup_marks WHERE object_type = 'project_logs'");
+        return [.. ids.Select(id => new EventObject(EventObjectType.ProjectLogs, id))];
+    }
+
+    /// <summary>The log's rollup rows for hours in [<paramref name="fromHour"/>, <paramref name="toHour"/>).</summary>
+    public async Task<List<RollupRow>> ReadAsync(EventObject log, string fromHour, string toHour, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<StoredRow>(
+            """
+            SELECT hour AS Hour, CAST(is_root AS bigint) AS IsRoot, spans AS Spans, measures AS Measures FROM log_rollups
+            WHERE object_type = @t AND object_id = @o AND hour >= @fromHour AND hour < @toHour
+            ORDER BY hour, is_root
+            """, new { t = log.TypeName, o = log.Id, fromHour, toHour });
+        return [.. rows.Select(r => new RollupRow(r.Hour, r.IsRoot == 1, RollupMeasures.FromJson(r.Spans, r.Measures)))];
+    }
+
+    /// <summary>True when some span of the log has a created that is not a timestamp (see <see cref="InvalidHour"/>).</summary>
+    public async Task<bool> HasInvalidHoursAsync(EventObject log, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long?>(
+            "SELECT spans FROM log_rollups WHERE object_type = @t AND object_id = @o AND hour = @invalid LIMIT 1",
+            new { t = log.TypeName, o = log.Id, invalid = InvalidHour }) is > 0;
+    }
+
+    /// <summary>The UTC hour a span's created falls in, or <see cref="InvalidHour"/>; created is stored in Clock.Format's form.</summary>
+    public static string HourOf(string? created) =>
+        created is { Length: >= 13 } && IsHour(created[..13]) && created.EndsWith('Z') ? created[..13] : InvalidHour;
+
+    private static bool IsHour(string text) =>
+        DateTimeOffset.TryParseExact(text, "yyyy-MM-dd'T'HH", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out _);
+
+    private sealed class Version
+    {
+        public long Seq { get; init; }
+
+        public bool Deleted { get; init; }
+
+        public string Data { get; init; } = "";
+
+        public long? Previous { get; init; }
+    }
+
+    private sealed class StoredRow
+    {
+        public string Hour { get; init; } = "";
+
+        public long IsRoot { get; init; }
+
+        public long Spans { get; init; }
+
+        public string Measures { get; init; } = "";
+    }
+
+    /// <summary>One step of a refresh in one transaction; true when the log is up to date.</summary>
+    private async Task<bool> RefreshBatchAsync(EventObject log, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var key = new { t = log.TypeName, o = log.Id };
+        // The insert makes this SQLite's writing transaction at once; on PostgreSQL the row lock below makes a second
+        // node refreshing the same log wait, then read the mark this one moved.
+        await connection.ExecuteAsync(
+            "INSERT INTO log_rollup_marks (object_type, object_id, seq) VALUES (@t, @o, 0) ON CONFLICT DO NOTHING", key, transaction);
+        var mark = await connection.ExecuteScalarAsync<long>(
+            "SELECT seq FROM log_rollup_marks WHERE object_type = @t AND object_id = @o" + Dialect.ForUpdate, key, transaction);
+        var versions = (await connection.QueryAsync<Version>(
+            """
+            SELECT h.seq AS Seq, h.deleted AS Deleted, h.data AS Data,
+                (SELECT max(p.seq) FROM event_history p
+                 WHERE p.object_type = h.object_type AND p.object_id = h.object_id AND p.id = h.id AND p.seq < h.seq) AS Previous
+            FROM event_history h
+            WHERE h.seq > @mark AND h.object_type = @t AND h.object_id = @o
+            ORDER BY h.seq
+            LIMIT @limit
+            """, new { key.t, key.o, mark, limit = BatchVersions }, transaction)).ToList();
+        var through = versions.Count > 0 ? versions[^1].Seq : mark;
+
+        var added = new Dictionary<(string Hour, bool IsRoot), RollupMeasures>();
+        var recount = (await connection.QueryAsync<string>(
+            "SELECT hour FROM log_rollup_dirty WHERE object_type = @t AND object_id = @o", key, transaction))
+            .Select(h => IsHour(h) ? h : InvalidHour).ToHashSet(StringComparer.Ordinal);
+        foreach (var version in versions)
+        {
+            var row = version.Deleted ? null : JsonNode.Parse(version.Data)!.AsObject();
+            if (row is not null)
+            {
+                var hour = HourOf((string?)row[RowFields.Created]);
+                if (version.Previous is null)
+                {
+                    Measures(added, hour, row).Add(row);
+                }
+                else
+                {
+                    recount.Add(hour);
+                }
+            }
+
+            if (version.Previous is { } previous)
+            {
+                var before = await connection.ExecuteScalarAsync<string>(
+                    "SELECT data FROM event_history WHERE seq = @previous", new { previous }, transaction);
+                if (JsonNode.Parse(before!)![RowFields.Created] is JsonValue created)
+                {
+                    recount.Add(HourOf((string?)created));
+                }
+            }
+        }
+
+        foreach (var hour in recount)
+        {
+            await RecountAsync(connection, transaction, log, hour, through);
+        }
+
+        foreach (var ((hour, isRoot), measures) in added.Where(a => !recount.Contains(a.Key.Hour)))
+        {
+            var stored = await connection.QueryFirstOrDefaultAsync<StoredRow>(
+                "SELECT spans AS Spans, measures AS Measures FROM log_rollups WHERE object_type = @t AND object_id = @o AND hour = @hour AND is_root = @root",
+                new { key.t, key.o, hour, root = isRoot ? 1 : 0 }, transaction);
+            if (stored is not null && RollupMeasures.FromJson(stored.Spans, stored.Measures) is { } existing)
+            {
+                measures.Add(existing);
+            }
+            else if (stored is not null)
+            {
+                // A layout this version does not read: count the hour again instead of adding to it.
+                await RecountAsync(connection, transaction, log, hour, through);
+                continue;
+            }
+
+            await WriteAsync(connection, transaction, log, hour, isRoot, measures);
+        }
+
+        await connection.ExecuteAsync(
+            "DELETE FROM log_rollup_dirty WHERE object_type = @t AND object_id = @o", key, transaction);
+        await connection.ExecuteAsync(
+            "UPDATE log_rollup_marks SET seq = @through WHERE object_type = @t AND object_id = @o", new { key.t, key.o, through }, transaction);
+        await transaction.CommitAsync(cancellationToken);
+        return versions.Count < BatchVersions;
+    }
+
+    private static RollupMeasures Measures(Dictionary<(string, bool), RollupMeasures> hours, string hour, JsonObject row)
+    {
+        var key = (hour, row[RowFields.IsRoot] is JsonValue root && root.TryGetValue<bool>(out var isRoot) && isRoot);
+        if (!hours.TryGetValue(key, out var measures))
+        {
+            hours[key] = measures = new RollupMeasures();
+        }
+
+        return measures;
+    }
+
+    /// <summary>Counts an hour again from its live rows as of <paramref name="through"/> (later versions come in a later step).</summary>
+    private static async Task RecountAsync(DbConnection connection, DbTransaction transaction, EventObject log, string hour, long through)
+    {
+        var key = new { t = log.TypeName, o = log.Id, hour };
+        await connection.ExecuteAsync(
+            "DELETE FROM log_rollups WHERE object_type = @t AND object_id = @o AND hour = @hour", key, transaction);
+        DateTimeOffset? range = hour == InvalidHour
+            ? null
+            : DateTimeOffset.ParseExact(hour, "yyyy-MM-dd'T'HH", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+        // The invalid hour holds every row whose created is no timestamp; it is found by reading them all, which only a
+        // log with such rows ever pays.
+        var rows = await connection.QueryAsync<string>(
+            range is null
+                ? """
+                  SELECT h.data FROM event_current c JOIN event_history h ON h.seq = c.history_seq
+                  WHERE c.object_type = @t AND c.object_id = @o AND c.history_seq <= @through
+                  """
+                : """
+                  SELECT h.data FROM event_current c JOIN event_history h ON h.seq = c.history_seq
+                  WHERE c.object_type = @t AND c.object_id = @o AND c.created >= @from AND c.created < @to AND c.history_seq <= @through
+                  """,
+            new { key.t, key.o, through, from = range is { } f ? Clock.Format(f) : null, to = range is { } t ? Clock.Format(t.AddHours(1)) : null },
+            transaction);
+        var counted = new Dictionary<(string, bool), RollupMeasures>();
+        foreach (var data in rows)
+        {
+            var row = JsonNode.Parse(data)!.AsObject();
+            if (range is null && HourOf((string?)row[RowFields.Created]) != InvalidHour)
+            {
+                continue;
+            }
+
+            Measures(counted, hour, row).Add(row);
+        }
+
+        foreach (var ((_, isRoot), measures) in counted)
+        {
+            await WriteAsync(connection, transaction, log, hour, isRoot, measures);
+        }
+    }
+
+    private static Task WriteAsync(DbConnection connection, DbTransaction transaction, EventObject log, string hour, bool isRoot, RollupMeasures measures) =>
+        connection.ExecuteAsync(
+            """
+            INSERT INTO log_rollups (object_type, object_id, hour, is_root, spans, measures) VALUES (@t, @o, @hour, @root, @spans, @measures)
+            ON CONFLICT (object_type, object_id, hour, is_root) DO UPDATE SET spans = excluded.spans, measures = excluded.measures
+            """,
+            new { t = log.TypeName, o = log.Id, hour, root = isRoot ? 1 : 0, spans = measures.Spans, measures = measures.ToJson() }, transaction);
+}

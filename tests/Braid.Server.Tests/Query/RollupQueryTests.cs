@@ -1,0 +1,159 @@
+using System.Text.Json.Nodes;
+using Braid.Server.Tests.Infrastructure;
+using Braid.Storage;
+using Braid.Storage.Events;
+using Braid.Storage.Rollups;
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Braid.Server.Tests.Query;
+
+/// <summary>
+/// Grouped queries over a log by hour or day are answered from its hourly rollups: each is checked against the same
+/// query made ineligible for rollups (an extra "1 = 1" in the filter), which the compiled SQL answers from the raw rows.
+/// </summary>
+public sealed class RollupQueryTests(BraidApp app) : IClassFixture<BraidApp>
+{
+    private const string Measures =
+        "count(1) as spans, sum(metrics.tokens) as tokens, avg(metrics.tokens) as mean_tokens, min(metrics.tokens) as least, " +
+        "max(metrics.estimated_cost) as cost, avg(scores.quality) as quality, avg(metrics.end - metrics.start) as duration";
+
+    private static object Span(string id, string created, int? tokens = null, double? quality = null, string? parent = null, double seconds = 1) => new
+    {
+        id,
+        span_id = id,
+        root_span_id = parent ?? id,
+        span_parents = parent is null ? null : new[] { parent },
+        created,
+        metrics = new { tokens, estimated_cost = tokens / 1000.0, start = 1000.0, end = 1000.0 + seconds },
+        scores = quality is null ? null : new { quality },
+    };
+
+    private static async Task<List<JsonObject>> QueryAsync(ApiClient api, string query, int tzOffset = 0)
+    {
+        var body = new JsonObject { ["query"] = query, ["tz_offset"] = tzOffset };
+        return [.. (await api.PostAsync("/btql", body.ToJsonString())).AssertOk().Object["data"]!.AsArray().Select(r => r!.AsObject())];
+    }
+
+    /// <summary>The query's answer, asserted equal to the raw rows' answer to the same question.</summary>
+    private static async Task<List<JsonObject>> BothAsync(ApiClient api, string project, string dimension, string filter, int tzOffset = 0)
+    {
+        string Query(string f) => $"dimensions: {dimension} | measures: {Measures} | from: project_logs('{project}') | filter: {f}";
+        var fromRollups = await QueryAsync(api, Query(filter), tzOffset);
+        var raw = await QueryAsync(api, Query(filter + " and 1 = 1"), tzOffset);
+        Assert.Equal(Show(raw), Show(fromRollups));
+        return fromRollups;
+    }
+
+    private static string Show(List<JsonObject> rows) => string.Join("\n", rows.Select(r => r.ToJsonString()));
+
+    private async Task<(ApiClient Api, string Project)> LogAsync(params object[] spans)
+    {
+        var api = await app.NewTenantAsync();
+        var project = (string)(await api.CreateProjectAsync())["id"]!;
+        await api.InsertAsync($"project_logs/{project}", spans);
+        return (api, project);
+    }
+
+    private static object[] Day() =>
+    [
+        Span("a", "2026-03-01T10:05:00.000Z", tokens: 10, quality: 1, seconds: 2),
+        Span("a1", "2026-03-01T10:06:00.000Z", tokens: 30, parent: "a", seconds: 0.5),
+        Span("b", "2026-03-01T10:59:59.999Z", tokens: 20, quality: 0.5, seconds: 4),
+        Span("c", "2026-03-01T11:00:00.000Z", quality: 0, seconds: 1),
+        Span("d", "2026-03-01T23:30:00.000Z", tokens: 5),
+        Span("e", "2026-03-02T01:00:00.000Z", tokens: 7, quality: 0.25),
+    ];
+
+    [Fact]
+    public async Task HourlyAndDailyCharts_AnswerAsTheRawRowsDo_WithBoundsRootsAndTimeZones()
+    {
+        var (api, project) = await LogAsync(Day());
+
+        var hours = await BothAsync(api, project, "hour(created) as bucket", "created >= '2026-03-01T00:00:00.000Z'");
+        Assert.Equal(["2026-03-01T10:00:00.000Z", "2026-03-01T11:00:00.000Z", "2026-03-01T23:00:00.000Z", "2026-03-02T01:00:00.000Z"],
+            hours.Select(r => (string)r["bucket"]!));
+        Assert.Equal(3, (int)hours[0]["spans"]!);
+        Assert.Equal(60, (double)hours[0]["tokens"]!);
+        Assert.Null(hours[1]["tokens"]);
+
+        await BothAsync(api, project, "hour(created) as bucket", "is_root and created >= '2026-03-01T10:00:00.000Z' and created < '2026-03-01T23:00:00.000Z'");
+        await BothAsync(api, project, "day(created) as bucket", "created >= '2026-02-28T00:00:00.000Z'");
+        // Eight hours west of UTC and one hour east: days start at local midnight.
+        await BothAsync(api, project, "day(created) as bucket", "created >= '2026-02-28T00:00:00.000Z'", tzOffset: 480);
+        await BothAsync(api, project, "day(created) as bucket", "is_root = true and created >= '2026-02-28T00:00:00.000Z'", tzOffset: -60);
+    }
+
+    [Fact]
+    public async Task MergedReplacedDeletedAndPurgedSpans_AreCountedAgain()
+    {
+        var (api, project) = await LogAsync(Day());
+        const string Filter = "created >= '2026-03-01T00:00:00.000Z'";
+        const string Hour = "hour(created) as bucket";
+        await BothAsync(api, project, Hour, Filter);
+
+        await api.InsertAsync($"project_logs/{project}", new { id = "b", _is_merge = true, metrics = new { tokens = 200 } });
+        var merged = await BothAsync(api, project, Hour, Filter);
+        Assert.Equal(240, (double)merged[0]["tokens"]!);
+
+        // A replace that moves a span to another hour takes it out of the first.
+        await api.InsertAsync($"project_logs/{project}", Span("c", "2026-03-01T23:10:00.000Z", tokens: 1));
+        var moved = await BothAsync(api, project, Hour, Filter);
+        Assert.DoesNotContain(moved, r => (string)r["bucket"]! == "2026-03-01T11:00:00.000Z");
+
+        await api.InsertAsync($"project_logs/{project}", new { id = "d", _object_delete = true });
+        await api.InsertAsync($"project_logs/{project}", Span("f", "2026-03-01T10:30:00.000Z", tokens: 1000, quality: 0.75));
+        var changed = await BothAsync(api, project, Hour, Filter);
+        Assert.Equal(4, (int)changed[0]["spans"]!);
+
+        // Retention removes whole traces without a new version; the hours they were counted in are counted again.
+        var events = app.Services.GetRequiredService<EventStore>();
+        await events.PurgeAsync(new EventObject(EventObjectType.ProjectLogs, project), "2026-03-01T10:31:00.000Z", 100);
+        var purged = await BothAsync(api, project, Hour, Filter);
+        Assert.Equal(1, (int)purged[0]["spans"]!);
+
+        // Several readers at once (on PostgreSQL, several refreshes waiting on one another) agree.
+        await api.InsertAsync($"project_logs/{project}", Enumerable.Range(0, 50).Select(i => Span($"g{i}", "2026-03-01T12:00:00.000Z", tokens: i)).ToArray());
+        var answers = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => BothAsync(api, project, Hour, Filter)));
+        Assert.All(answers, a => Assert.Equal(Show(answers[0]), Show(a)));
+        Assert.Equal(50, (int)answers[0].Single(r => (string)r["bucket"]! == "2026-03-01T12:00:00.000Z")["spans"]!);
+    }
+
+    [Fact]
+    public async Task Answers_ComeFromTheRollups_AndRollupsOfANewerLayoutAreLeftToTheRawRows()
+    {
+        var (api, project) = await LogAsync(Day());
+        var query = $"dimensions: day(created) as bucket | measures: count(1) as spans | from: project_logs('{project}')";
+        Assert.Equal([5, 1], (await QueryAsync(api, query)).Select(r => (int)r["spans"]!));
+
+        var database = app.Services.GetRequiredService<Database>();
+        await using (var connection = await database.OpenAsync())
+        {
+            await connection.ExecuteAsync("UPDATE log_rollups SET spans = spans + 1000 WHERE object_id = @project", new { project });
+        }
+
+        // Four rows hold March 1st (roots and children of 10:00, roots of 11:00 and 23:00), one March 2nd.
+        Assert.Equal([4005, 1001], (await QueryAsync(api, query)).Select(r => (int)r["spans"]!));
+
+        await using (var connection = await database.OpenAsync())
+        {
+            await connection.ExecuteAsync("UPDATE log_rollups SET measures = '{\"v\":2}' WHERE object_id = @project", new { project });
+        }
+
+        Assert.Equal([5, 1], (await QueryAsync(api, query)).Select(r => (int)r["spans"]!));
+    }
+
+    [Fact]
+    public void TheStoredLayout_IsVersionOne_WithSumCountMinMaxPerField()
+    {
+        var measures = new RollupMeasures();
+        measures.Add(JsonNode.Parse("""{"metrics": {"tokens": 3, "start": 10, "end": 12.5, "note": "x"}, "scores": {"q": 0.5, "r": null}}""")!.AsObject());
+        measures.Add(JsonNode.Parse("""{"metrics": {"tokens": 5}}""")!.AsObject());
+
+        Assert.Equal(
+            """{"v":1,"stats":{"duration":[2.5,1,2.5,2.5],"metrics.end":[12.5,1,12.5,12.5],"metrics.start":[10,1,10,10],"metrics.tokens":[8,2,3,5],"scores.q":[0.5,1,0.5,0.5]}}""",
+            measures.ToJson());
+        Assert.Equal(2, RollupMeasures.FromJson(2, measures.ToJson())!.Spans);
+        Assert.Null(RollupMeasures.FromJson(2, """{"v":2,"stats":{}}"""));
+    }
+}
