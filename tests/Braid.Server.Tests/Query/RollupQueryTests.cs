@@ -85,6 +85,29 @@ public sealed class RollupQueryTests(BraidApp app) : IClassFixture<BraidApp>
     }
 
     [Fact]
+    public async Task UnpivotedScoresByHour_AnswerAsTheRawRowsDo()
+    {
+        var (api, project) = await LogAsync([.. Day(),
+            new { id = "s1", created = "2026-03-01T10:20:00.000Z", scores = new { accuracy = 1, quality = 0.5 } },
+            new { id = "s2", created = "2026-03-01T23:20:00.000Z", scores = new { accuracy = 0.25, unset = (double?)null } }]);
+        async Task<List<JsonObject>> Both(string dimensions)
+        {
+            string Query(string extra) =>
+                $"from: project_logs('{project}') | unpivot: scores as (score, value) | dimensions: {dimensions} | " +
+                $"measures: avg(value) as mean, count(1) as n, min(value) as least, max(value) as most, sum(value) as total | filter: created >= '2026-03-01T00:00:00.000Z'{extra}";
+            var fromRollups = await QueryAsync(api, Query(""));
+            var raw = await QueryAsync(api, Query(" and 1 = 1"));
+            Assert.Equal(Show(raw), Show(fromRollups));
+            return fromRollups;
+        }
+
+        var rows = await Both("hour(created) as bucket, score");
+        Assert.Equal(["2026-03-01T10:00:00.000Z accuracy 1", "2026-03-01T10:00:00.000Z quality 3"],
+            rows.Take(2).Select(r => $"{r["bucket"]} {r["score"]} {r["n"]}"));
+        await Both("day(created) as day, score as name");
+    }
+
+    [Fact]
     public async Task MergedReplacedDeletedAndPurgedSpans_AreCountedAgain()
     {
         var (api, project) = await LogAsync(Day());

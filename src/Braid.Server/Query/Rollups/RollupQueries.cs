@@ -23,8 +23,19 @@ public sealed class RollupQueries(LogRollupStore store)
 
     private sealed record Measure(string Name, string Function, string? Stat);
 
+    /// <summary>
+    /// With <see cref="Unpivoted"/> ("scores" or "metrics"), one output row per bucket and member name of that object,
+    /// named in <see cref="NameColumn"/>, and the measures read that member's stat.
+    /// </summary>
     private sealed record Plan(EventObject Log, string Unit, string Dimension, List<Measure> Measures, bool RootsOnly,
-        DateTimeOffset? From, DateTimeOffset? To, long Limit, int TzOffsetMinutes);
+        DateTimeOffset? From, DateTimeOffset? To, long Limit, int TzOffsetMinutes)
+    {
+        public string? Unpivoted { get; init; }
+
+        public string NameColumn { get; init; } = "";
+
+        public bool NameFirst { get; init; }
+    }
 
     /// <summary>The rows of the answer as JSON text, or null when rollups cannot answer this query exactly.</summary>
     public async Task<List<string>?> TryAnswerAsync(ParsedQuery query, QuerySource source, QueryOptions options, CancellationToken cancellationToken)
@@ -65,22 +76,37 @@ public sealed class RollupQueries(LogRollupStore store)
             measures.Add(row.Measures);
         }
 
-        if (buckets.Count > plan.Limit)
-        {
-            return null; // a page and a cursor: the compiled query's job
-        }
-
-        return [.. buckets.Select(b => Row(plan, b.Key, b.Value))];
+        var rows = plan.Unpivoted is { } group
+            ? buckets.SelectMany(b => b.Value.Stats.Keys.Where(k => k.StartsWith(group + ".", StringComparison.Ordinal))
+                .Order(StringComparer.Ordinal).Select(k => Row(plan, b.Key, b.Value, k[(group.Length + 1)..])))
+            : buckets.Select(b => Row(plan, b.Key, b.Value, null));
+        var answer = rows.Take(checked((int)Math.Min(plan.Limit + 1, int.MaxValue))).ToList();
+        // More rows than the limit is a page and a cursor: the compiled query's job.
+        return answer.Count > plan.Limit ? null : answer;
     }
 
-    private static string Row(Plan plan, DateTimeOffset bucket, RollupMeasures measures)
+    private static string Row(Plan plan, DateTimeOffset bucket, RollupMeasures measures, string? member)
     {
-        var row = new JsonObject { [plan.Dimension] = Clock.Format(bucket) };
+        var row = new JsonObject();
+        if (member is not null && plan.NameFirst)
+        {
+            row[plan.NameColumn] = member;
+        }
+
+        row[plan.Dimension] = Clock.Format(bucket);
+        if (member is not null && !plan.NameFirst)
+        {
+            row[plan.NameColumn] = member;
+        }
+
         foreach (var measure in plan.Measures)
         {
-            var stat = measure.Stat is null ? null : measures.Stat(measure.Stat);
+            // Unpivoted, every measure reads the member's values: count(1) counts them.
+            var statName = member is not null ? $"{plan.Unpivoted}.{member}" : measure.Stat;
+            var stat = statName is null ? null : measures.Stat(statName);
             row[measure.Name] = measure.Function switch
             {
+                "count" when member is not null => stat?.Count ?? 0,
                 "count" => measures.Spans,
                 _ when stat is null || stat.Count == 0 => null,
                 "sum" => stat.Sum,
@@ -107,10 +133,40 @@ public sealed class RollupQueries(LogRollupStore store)
             || options.Version is not null || options.AuditLog || options.TzOffsetMinutes % 60 != 0
             || query.From.Shape is not (null or QueryShape.Spans) || query.Select.Count > 0 || query.Having is not null
             || query.Cursor is not null || query.SamplePercent is not null || query.SampleCount is not null
-            || query.Dimensions is not [{ Alias: { } dimension, Expression: FunctionCall { Name: "hour" or "day" } unit }]
-            || unit.Arguments is not [var argument] || argument != Created
-            || query.Sort.Any(s => s.Direction != SortDirection.Ascending || s.Expression != Field(dimension))
             || query.Measures.Count == 0)
+        {
+            return null;
+        }
+
+        // Unpivoted scores or metrics: a second dimension, the member's name, and measures over its value.
+        var unpivot = query.Unpivot;
+        string? group = null;
+        var nameColumn = "";
+        var nameFirst = false;
+        var timeDimensions = query.Dimensions;
+        if (unpivot is not null)
+        {
+            if (unpivot.Field is not { Segments: [NameSegment { Name: "scores" or "metrics" } field] } || query.Dimensions.Count != 2
+                || query.Sort.Count > 0)
+            {
+                return null;
+            }
+
+            var nameIndex = query.Dimensions.ToList().FindIndex(d => d.Expression == Field(unpivot.NameAlias));
+            if (nameIndex < 0)
+            {
+                return null;
+            }
+
+            group = field.Name;
+            nameColumn = query.Dimensions[nameIndex].Alias ?? unpivot.NameAlias;
+            nameFirst = nameIndex == 0;
+            timeDimensions = query.Dimensions.Where((_, i) => i != nameIndex).ToEquatableList();
+        }
+
+        if (timeDimensions is not [{ Alias: { } dimension, Expression: FunctionCall { Name: "hour" or "day" } unit }]
+            || unit.Arguments is not [var argument] || argument != Created
+            || query.Sort.Any(s => s.Direction != SortDirection.Ascending || s.Expression != Field(dimension)))
         {
             return null;
         }
@@ -118,22 +174,30 @@ public sealed class RollupQueries(LogRollupStore store)
         var measures = new List<Measure>();
         foreach (var item in query.Measures)
         {
-            if (item is not { Alias: { } name, Expression: FunctionCall call } || Measured(call) is not { } measure)
+            var measure = item is { Alias: not null, Expression: FunctionCall call }
+                ? unpivot is null ? Measured(call) : MeasuredValue(call, unpivot.ValueAlias)
+                : null;
+            if (measure is null)
             {
                 return null;
             }
 
-            measures.Add(measure with { Name = name });
+            measures.Add(measure with { Name = item.Alias! });
         }
 
-        var names = measures.Select(m => m.Name).Append(dimension).ToList();
+        var names = measures.Select(m => m.Name).Append(dimension).Append(nameColumn).Where(n => n.Length > 0).ToList();
         if (names.Distinct(StringComparer.Ordinal).Count() != names.Count)
         {
             return null;
         }
 
         var plan = new Plan(new EventObject(EventObjectType.ProjectLogs, log.Id), unit.Name, dimension, measures, false, null, null,
-            query.Limit ?? QueryCompiler.DefaultLimit, options.TzOffsetMinutes);
+            query.Limit ?? QueryCompiler.DefaultLimit, options.TzOffsetMinutes)
+        {
+            Unpivoted = group,
+            NameColumn = nameColumn,
+            NameFirst = nameFirst,
+        };
         foreach (var condition in Conjuncts(query.Filter))
         {
             plan = Narrow(plan, condition);
@@ -151,6 +215,14 @@ public sealed class RollupQueries(LogRollupStore store)
     {
         ("count", [NumberLiteral or StarExpr]) => new Measure("", "count", null),
         ("sum" or "avg" or "min" or "max", [var argument]) => Stat(argument) is { } stat ? new Measure("", call.Name, stat) : null,
+        _ => null,
+    };
+
+    /// <summary>Over an unpivoted member: count(1), count(*), or sum/avg/min/max of its value.</summary>
+    private static Measure? MeasuredValue(FunctionCall call, string valueColumn) => (call.Name, call.Arguments) switch
+    {
+        ("count", [NumberLiteral or StarExpr]) => new Measure("", "count", null),
+        ("sum" or "avg" or "min" or "max", [var argument]) when argument == Field(valueColumn) => new Measure("", call.Name, null),
         _ => null,
     };
 
