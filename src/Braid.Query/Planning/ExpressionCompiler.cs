@@ -794,10 +794,12 @@ internal sealed class ExpressionCompiler(CompilerContext context, FieldScope sco
                     ? $"{call.Name.ToUpperInvariant()}({operand} COLLATE \"C\")"
                     : $"{call.Name.ToUpperInvariant()}({operand})";
                 return new SqlValue(sql, kind) { IsAggregate = true };
-            case "percentile":
+            // approx_percentile promises a value within 1% of the exact one, which the raw rows give exactly; log rollups
+            // answer it from their duration sketches (RollupQueries).
+            case "percentile" or "approx_percentile":
                 if (args.Count != 2 || args[1] is not NumberLiteral { Value: >= 0 and <= 1 } fraction)
                 {
-                    throw Error("percentile() takes a value and a fraction between 0 and 1, e.g. percentile(metrics.duration, 0.95)", call);
+                    throw Error($"{call.Name}() takes a value and a fraction between 0 and 1, e.g. {call.Name}(metrics.duration, 0.95)", call);
                 }
 
                 sql = Dialect.Percentile(inner.AsNumber(inner.Compile(args[0]), args[0]), Dialect.NumberParameter(Parameters.Add((double)fraction.Value)));

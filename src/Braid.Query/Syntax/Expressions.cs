@@ -80,7 +80,7 @@ public sealed record InExpr(Expr Operand, EquatableList<Expr> Values, bool Negat
 public sealed record FunctionCall(string Name, EquatableList<Expr> Arguments) : Expr
 {
     public static readonly IReadOnlySet<string> Aggregates =
-        new HashSet<string>(["count", "count_distinct", "sum", "avg", "min", "max", "percentile"], StringComparer.Ordinal);
+        new HashSet<string>(["count", "count_distinct", "sum", "avg", "min", "max", "percentile", "approx_percentile"], StringComparer.Ordinal);
 
     public bool IsAggregate => Aggregates.Contains(Name);
 }

@@ -29,6 +29,9 @@ public sealed class RollupMeasures
 
     public Dictionary<string, RollupStat> Stats { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Durations by <see cref="DurationSketch"/> bucket, for percentiles within 1%.</summary>
+    public DurationSketch Durations { get; private set; } = new();
+
     /// <summary>Counts one live span (its stored row).</summary>
     public void Add(JsonObject row)
     {
@@ -52,6 +55,7 @@ public sealed class RollupMeasures
         if (row["metrics"] is JsonObject metrics && Number(metrics["start"]) is { } start && Number(metrics["end"]) is { } end)
         {
             AddStat(Duration, RollupStat.Of(end - start));
+            Durations.Add(end - start);
         }
     }
 
@@ -62,6 +66,8 @@ public sealed class RollupMeasures
         {
             AddStat(name, stat);
         }
+
+        Durations.Add(other.Durations);
     }
 
     public RollupStat? Stat(string name) => Stats.GetValueOrDefault(name);
@@ -74,7 +80,7 @@ public sealed class RollupMeasures
             stats[name] = new JsonArray(s.Sum, s.Count, s.Min, s.Max);
         }
 
-        return new JsonObject { ["v"] = Version, ["stats"] = stats }.ToJsonString();
+        return new JsonObject { ["v"] = Version, ["stats"] = stats, ["durations"] = Durations.ToJson() }.ToJsonString();
     }
 
     /// <summary>The stored form back; null for a layout this version does not know (the hour is then counted again).</summary>
@@ -86,7 +92,7 @@ public sealed class RollupMeasures
             return null;
         }
 
-        var measures = new RollupMeasures { Spans = spans };
+        var measures = new RollupMeasures { Spans = spans, Durations = DurationSketch.FromJson(node["durations"]!.AsObject()) };
         foreach (var (name, value) in node["stats"]!.AsObject())
         {
             var a = value!.AsArray();

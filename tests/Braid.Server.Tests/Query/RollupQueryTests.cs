@@ -174,9 +174,35 @@ public sealed class RollupQueryTests(BraidApp app) : IClassFixture<BraidApp>
         measures.Add(JsonNode.Parse("""{"metrics": {"tokens": 5}}""")!.AsObject());
 
         Assert.Equal(
-            """{"v":1,"stats":{"duration":[2.5,1,2.5,2.5],"metrics.end":[12.5,1,12.5,12.5],"metrics.start":[10,1,10,10],"metrics.tokens":[8,2,3,5],"scores.q":[0.5,1,0.5,0.5]}}""",
+            """{"v":1,"stats":{"duration":[2.5,1,2.5,2.5],"metrics.end":[12.5,1,12.5,12.5],"metrics.start":[10,1,10,10],"metrics.tokens":[8,2,3,5],"scores.q":[0.5,1,0.5,0.5]},"durations":{"p47":1}}""",
             measures.ToJson());
         Assert.Equal(2, RollupMeasures.FromJson(2, measures.ToJson())!.Spans);
         Assert.Null(RollupMeasures.FromJson(2, """{"v":2,"stats":{}}"""));
+    }
+
+    [Fact]
+    public async Task ApproximatePercentilesOfDuration_AreWithinOnePercentOfTheExactOnes()
+    {
+        var random = new Random(7);
+        var spans = Enumerable.Range(0, 400).Select(i => Span($"t{i}", $"2026-03-01T{10 + (i % 3)}:{i % 60:00}:00.000Z",
+            seconds: Math.Round(0.01 + (random.NextDouble() * random.NextDouble() * 30), 3))).ToArray();
+        var (api, project) = await LogAsync(spans);
+        string Query(string function, string extra) =>
+            $"dimensions: hour(created) as bucket | measures: {function}(metrics.end - metrics.start, 0.5) as p50, " +
+            $"{function}(metrics.end - metrics.start, 0.95) as p95, {function}(metrics.end - metrics.start, 1) as top | " +
+            $"from: project_logs('{project}') | filter: is_root and created >= '2026-03-01T00:00:00.000Z'{extra}";
+
+        var approximate = await QueryAsync(api, Query("approx_percentile", ""));
+        var exact = await QueryAsync(api, Query("percentile", ""));
+        var rawApproximate = await QueryAsync(api, Query("approx_percentile", " and 1 = 1"));
+        Assert.Equal(3, approximate.Count);
+        Assert.Equal(Show(exact), Show(rawApproximate));
+        foreach (var (a, e) in approximate.Zip(exact))
+        {
+            foreach (var name in new[] { "p50", "p95", "top" })
+            {
+                Assert.InRange((double)a[name]!, (double)e[name]! * 0.99, (double)e[name]! * 1.01);
+            }
+        }
     }
 }

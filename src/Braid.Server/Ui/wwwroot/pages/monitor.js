@@ -13,8 +13,8 @@ const RANGES = [
 ];
 const DEFAULT_RANGE = '24h';
 const UNIT_MS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
-// The newest scored spans of the range, whose score names become the score chart's lines.
-const SCORE_NAME_ROWS = 500;
+// Rows of the scores query: one per bucket and score name (168 hourly buckets of a week hold 29 scores).
+const SCORE_ROWS = 5000;
 
 /**
  * The project's logs over time: requests, latency, tokens, cost and scores per bucket, each number from a /btql
@@ -47,8 +47,9 @@ export async function renderMonitor(page, { params, query, isCurrent, navigate, 
 
   // Only root spans are requests; a trace's duration is its root span's.
   const roots = show([slots.requests, slots.latency], grouped(
-    'count(1) as requests, avg(metrics.end - metrics.start) as avg_duration, percentile(metrics.end - metrics.start, 0.95) as p95_duration',
-    `is_root and ${since}`), (rows) => {
+    'count(1) as requests, avg(metrics.end - metrics.start) as avg_duration, approx_percentile(metrics.end - metrics.start, 0.95) as p95_duration',
+    `is_root and ${since}`), (data) => {
+    const rows = aligned(data);
     replace(slots.requests, chart({ id: 'requests', title: 'Requests', kind: 'bar', buckets: labels, format: count,
       series: [{ name: 'Requests', values: column(rows, 'requests', 0) }] }));
     replace(slots.latency, chart({ id: 'latency', title: 'Latency', buckets: labels, format: seconds,
@@ -57,7 +58,8 @@ export async function renderMonitor(page, { params, query, isCurrent, navigate, 
   // Tokens and cost are logged on the LLM spans inside a trace, so every span counts here.
   const usage = show([slots.tokens, slots.cost], grouped(
     'sum(metrics.prompt_tokens) as prompt_tokens, sum(metrics.completion_tokens) as completion_tokens, sum(metrics.tokens) as tokens, sum(metrics.estimated_cost) as cost',
-    since), (rows) => {
+    since), (data) => {
+    const rows = aligned(data);
     replace(slots.tokens, chart({ id: 'tokens', title: 'Tokens', buckets: labels, format: count, series: [
       { name: 'Prompt', values: column(rows, 'prompt_tokens', 0) },
       { name: 'Completion', values: column(rows, 'completion_tokens', 0) },
@@ -67,29 +69,20 @@ export async function renderMonitor(page, { params, query, isCurrent, navigate, 
   });
   await Promise.all([roots, usage, scores()]);
 
-  // BTQL has no unpivot to group by score name, so the names come from the newest scored spans (a keyset read on
-  // created, cheap on any size of log) and each score's average per bucket is then one measure of a single query.
-  // A score logged only on older spans of the range is left out.
+  // Every score's average per bucket in one aggregation: unpivot makes a row per bucket and score name.
   async function scores() {
-    let names;
-    try {
-      const scored = await api.btql(`select: scores | ${source} | filter: scores != null and ${since} | limit: ${SCORE_NAME_ROWS}`);
-      if (!isCurrent()) return;
-      names = [...new Set(scored.data.flatMap((row) => Object.keys(row.scores ?? {})))].sort();
-    } catch (e) {
-      if (isCurrent()) showError([slots.scores], e);
-      return;
-    }
-    if (names.length === 0) {
-      replace(slots.scores, h('figure', { class: 'chart card', dataset: { chart: 'scores' } },
-        h('figcaption', {}, h('span', { class: 'chart-title', text: 'Scores' })),
-        h('p', { class: 'muted empty', text: 'No scores logged in this range.' })));
-      return;
-    }
-    const measures = names.map((name, i) => `avg(scores.${identifier(name)}) as s${i}`).join(', ');
-    await show([slots.scores], grouped(measures, since), (rows) => {
+    const text = `${source} | unpivot: scores as (score, value) | dimensions: ${range.unit}(created) as bucket, score | ` +
+      `measures: avg(value) as mean | filter: ${since} | limit: ${SCORE_ROWS}`;
+    await show([slots.scores], text, (data) => {
+      const names = [...new Set(data.map((row) => row.score))].sort();
+      if (names.length === 0) {
+        replace(slots.scores, h('figure', { class: 'chart card', dataset: { chart: 'scores' } },
+          h('figcaption', {}, h('span', { class: 'chart-title', text: 'Scores' })),
+          h('p', { class: 'muted empty', text: 'No scores logged in this range.' })));
+        return;
+      }
       replace(slots.scores, chart({ id: 'scores', title: 'Scores', buckets: labels, format: percent,
-        series: names.map((name, i) => ({ name, values: column(rows, `s${i}`) })) }));
+        series: names.map((name) => ({ name, values: column(aligned(data.filter((row) => row.score === name)), 'mean') })) }));
     });
   }
 
@@ -101,7 +94,7 @@ export async function renderMonitor(page, { params, query, isCurrent, navigate, 
       if (isCurrent()) showError(targets, e);
       return;
     }
-    if (isCurrent()) draw(aligned(result.data));
+    if (isCurrent()) draw(result.data);
   }
 
   /**
@@ -137,11 +130,6 @@ function slot() {
 
 function showError(targets, error) {
   for (const target of targets) replace(target, h('p', { class: 'error', role: 'alert', text: error.message }));
-}
-
-/** A BTQL quoted identifier: a score's name may hold spaces, dots or quotes. */
-function identifier(name) {
-  return `"${name.replace(/"/g, '""')}"`;
 }
 
 /** The start of every bucket of the range, oldest first, ending with the bucket now falls in (in local time). */
