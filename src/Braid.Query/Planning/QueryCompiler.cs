@@ -813,8 +813,14 @@ public static partial class QueryCompiler
                 ? SortTerms(outer, query.Sort)
                 : SortTerms(outer, query.Dimensions.Select((d, i) => new SortItem(new FieldPath([new NameSegment(columns[i].Name)]), SortDirection.Ascending)));
             var outputs = columns.Select(c => named[c.Name]).Select(v => Output(v).Sql);
+            var condition = string.Join(" AND ", where);
+            var (row, data) = RowSource("c", "h");
 
-            var sql = new StringBuilder($"SELECT {string.Join(", ", outputs)}, 0 FROM (SELECT {string.Join(", ", inner)} FROM {Rows()} WHERE {string.Join(" AND ", where)}");
+            // Groups and measures on the row's own columns (a count per dataset, per _xact_id) need no stored JSON: left
+            // out, the join to each row's history would cost a lookup per row (a dataset's record count read every
+            // record's history row, where the current rows' index alone answers).
+            var rows = data is null || !ReadsHistoryRow($"{string.Join(", ", inner)} {condition} {string.Join(", ", groupKeys)}") ? row : $"{row} JOIN {data}";
+            var sql = new StringBuilder($"SELECT {string.Join(", ", outputs)}, 0 FROM (SELECT {string.Join(", ", inner)} FROM {rows} WHERE {condition}");
             if (groupKeys.Count > 0)
             {
                 sql.Append(" GROUP BY ").Append(string.Join(", ", groupKeys));
