@@ -20,8 +20,9 @@ export const renderFunction = (page, context) => renderDetail('function', page, 
 
 /**
  * One prompt or function: its saved versions (every one, from /btql with audit_log over the project's prompts or
- * functions), the selected version's definition, what changed from the version before it, and for prompts an editor
- * that saves a new version and a playground that runs the prompt through Braid's invoke.
+ * functions), the selected version's definition, what changed between two versions picked (by default the selected
+ * one and the one before it), an editor that saves a new version (of a prompt, or of code stored inline), and for
+ * prompts a playground that runs the prompt through Braid's invoke.
  */
 async function renderDetail(kind, page, { params, query, isCurrent, navigate, setContext }) {
   const { projectId, id } = params;
