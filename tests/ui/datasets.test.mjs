@@ -124,3 +124,31 @@ uiTest('a past version shows the dataset as it was, read-only, with a way back t
   await eventually(() => records(page), [['{"question":"What is 3+3?"}', '6', '', '']]);
   assert.equal(new URL(page.url()).search, '');
 });
+
+uiTest('the version picker offers a page of versions and reads older ones on asking', async (page) => {
+  // 60 versions, one record each: more than the picker's first page of 50.
+  const dataset = await api('POST', '/v1/dataset', { project_id: project.id, name: 'many-versions' });
+  for (let i = 1; i <= 60; i++) {
+    await api('POST', `/v1/dataset/${dataset.id}/insert`, { events: [{ id: `q${i}`, input: { question: i }, expected: i }] });
+  }
+  await signIn(page, datasetPath(dataset));
+  await page.locator('table.records tbody tr').first().waitFor();
+  const picker = page.getByLabel('Version');
+  const older = page.getByRole('button', { name: 'Older versions' });
+  assert.equal(await picker.locator('option').count(), 1 + 50);
+  assert.equal(await older.isVisible(), true);
+
+  await older.click();
+  await eventually(() => picker.locator('option').count(), 1 + 60);
+  assert.equal(await older.isVisible(), false, 'nothing older is left');
+  const labels = (await picker.locator('option').allInnerTexts()).map((t) => t.replace(/^.* · /, ''));
+  assert.deepEqual(new Set(labels.slice(1)), new Set(['1 change']));
+  const values = await picker.locator('option').evaluateAll((options) => options.map((o) => o.value));
+  assert.deepEqual(values.slice(1), [...values.slice(1)].sort().reverse(), 'newest first, with no repeats');
+  assert.equal(new Set(values).size, 61);
+
+  // The oldest version held the first record alone.
+  await picker.selectOption({ index: 60 });
+  await eventually(() => records(page), [['{"question":1}', '1', '', '']]);
+  assert.equal(await page.locator('#record-count').innerText(), '1 record');
+});

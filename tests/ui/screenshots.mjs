@@ -1,9 +1,9 @@
 // Retakes the web UI's screenshots in docs/ui/ (run.sh --screenshots starts the server and runs this once).
 // Each page at 1280x800 with the sample traces of lib/sample.mjs.
 import { chromium } from 'playwright-core';
-import { apiKey, baseUrl } from './lib/ui.mjs';
+import { api, apiKey, baseUrl } from './lib/ui.mjs';
 import { sampleProject } from './lib/sample.mjs';
-import { librarySample } from './lib/library-sample.mjs';
+import { libraryCodeFunction, librarySample } from './lib/library-sample.mjs';
 import { useFakeLlm } from './lib/fake-llm.mjs';
 import { experimentsProject } from './lib/experiments.mjs';
 import { trafficProject } from './lib/traffic.mjs';
@@ -67,6 +67,21 @@ try {
     await playground.getByLabel('Output').waitFor();
     await playground.evaluate((el) => el.scrollIntoView({ block: 'end' }));
     await shoot('prompt-playground');
+
+    // The diff of two versions picked: the first against the latest, after a third save that sets a temperature.
+    await api('PATCH', `/v1/prompt/${prompt.id}`, { prompt_data: { options: { params: { temperature: 0.2 } } } });
+    await page.goto(`${baseUrl}/app/projects/${project.id}/prompts/${prompt.id}`);
+    const first = await page.getByRole('list', { name: 'Versions' }).getByRole('link').last().getAttribute('data-version');
+    await page.getByLabel('Compare from version').selectOption(first);
+    await page.getByRole('region', { name: 'Changes' }).evaluate((el) => el.scrollIntoView());
+    await shoot('prompt-compare');
+
+    // A code scorer in its editor, saved once before.
+    const fn = await libraryCodeFunction(project.id);
+    await page.goto(`${baseUrl}/app/projects/${project.id}/functions/${fn.id}`);
+    await page.getByRole('button', { name: 'Edit' }).click();
+    await page.getByRole('form', { name: 'Edit code' }).waitFor();
+    await shoot('function-code-edit');
   } finally {
     await fake.close();
   }

@@ -833,8 +833,15 @@ public static partial class QueryCompiler
                 ? SortTerms(outer, query.Sort)
                 : SortTerms(outer, query.Dimensions.Select((d, i) => new SortItem(new FieldPath([new NameSegment(columns[i].Name)]), SortDirection.Ascending)));
             var outputs = columns.Select(c => named[c.Name]).Select(v => Output(v).Sql);
+            var condition = string.Join(" AND ", where);
+            var (row, data) = RowSource("c", "h");
 
-            var sql = new StringBuilder($"SELECT {string.Join(", ", outputs)}, 0 FROM (SELECT {string.Join(", ", inner)} FROM {from} WHERE {string.Join(" AND ", where)}");
+            // Groups and measures on the row's own columns (a count per dataset, per _xact_id) need no stored JSON: left
+            // out, the join to each row's history would cost a lookup per row (a dataset's record count read every
+            // record's history row, where the current rows' index alone answers). An unpivot reads the stored JSON.
+            var rowsOnly = query.Unpivot is null && data is not null
+                && !ReadsHistoryRow($"{string.Join(", ", inner)} {condition} {string.Join(", ", groupKeys)}");
+            var sql = new StringBuilder($"SELECT {string.Join(", ", outputs)}, 0 FROM (SELECT {string.Join(", ", inner)} FROM {(rowsOnly ? row : from)} WHERE {condition}");
             if (groupKeys.Count > 0)
             {
                 sql.Append(" GROUP BY ").Append(string.Join(", ", groupKeys));

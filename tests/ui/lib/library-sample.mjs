@@ -1,4 +1,4 @@
-// A dataset and a prompt with some history, for the screenshots of the dataset and prompt pages.
+// A dataset, a prompt and a code function with some history, for the screenshots of the dataset, prompt and function pages.
 import { api } from './ui.mjs';
 
 /** In `projectId`: a dataset of four records (one edited), and a prompt saved twice whose second version uses `model`. */
@@ -32,4 +32,16 @@ export async function librarySample(projectId, model) {
     options: { model },
   } });
   return { dataset, prompt };
+}
+
+/** In `projectId`: an inline code scorer saved twice (the second version trims before comparing). */
+export async function libraryCodeFunction(projectId) {
+  const code = (compare) => `function handler({ output, expected }) {\n  // 1 when the answer is the expected city\n  return ${compare} ? 1 : 0;\n}`;
+  const fn = await api('POST', '/v1/function', {
+    project_id: projectId, name: 'Exact capital', slug: 'exact-capital', function_type: 'scorer', description: 'Scores 1 for the right capital',
+    function_data: { type: 'code', data: { type: 'inline', runtime_context: { runtime: 'node', version: '20' }, code: code('output === expected') } },
+  });
+  await api('PATCH', `/v1/function/${fn.id}`, { function_data: { type: 'code',
+    data: { type: 'inline', runtime_context: { runtime: 'node', version: '20' }, code: code('output.trim() === expected.trim()') } } });
+  return fn;
 }

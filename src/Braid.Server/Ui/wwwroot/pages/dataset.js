@@ -5,24 +5,26 @@ import { projectNav, projectPath } from '../components/project-nav.js';
 import { recordForm } from '../components/record-form.js';
 
 const PAGE_SIZE = 50;
-const VERSION_LIMIT = 100;
+// Versions offered at a time; "Older versions" reads the next ones (`?versions=N` sets another page size).
+const VERSION_PAGE = 50;
 
 /**
  * One dataset's records, a page at a time, with add, edit and delete. `?version=X` shows the dataset as it was at
  * transaction X, read-only: Braid's /btql reads any object as of a version, and with `audit_log` lists every change,
- * so the versions offered are the dataset's distinct transaction ids.
+ * so the versions offered are the dataset's distinct transaction ids, grouped on the server a page at a time.
  */
 export async function renderDataset(page, { params, query, isCurrent, navigate, setContext }) {
   const { projectId, datasetId } = params;
   const version = query.get('version');
   const pageSize = Number(query.get('limit')) > 0 ? Number(query.get('limit')) : PAGE_SIZE;
+  const versionPage = Number(query.get('versions')) > 0 ? Number(query.get('versions')) : VERSION_PAGE;
   const base = projectPath(projectId, 'datasets', datasetId);
   const from = `from: dataset(${literal(datasetId)})`;
 
   const [project, dataset, versions, total] = await Promise.all([
     api.project(projectId),
     api.dataset(datasetId),
-    api.btqlWith(`dimensions: _xact_id as version | measures: count(1) as changes | ${from} | sort: version desc | limit: ${VERSION_LIMIT}`, { audit_log: true }),
+    versionsBefore(from, null, versionPage),
     api.btqlWith(`measures: count(1) as records | ${from}`, { version: version ?? undefined }),
   ]);
   if (!isCurrent()) return;
@@ -31,6 +33,21 @@ export async function renderDataset(page, { params, query, isCurrent, navigate, 
 
   const reload = () => navigate(base, { replaceState: true });
   const picker = versionPicker(versions.data, version, (v) => navigate(v ? `${base}?version=${encodeURIComponent(v)}` : base));
+  const olderError = h('span', { class: 'error', role: 'alert' });
+  const older = h('button', { type: 'button', text: 'Older versions', hidden: !versions.cursor, onclick: async () => {
+    olderError.textContent = '';
+    older.disabled = true;
+    try {
+      const next = await versionsBefore(from, picker.dataset.oldest, versionPage);
+      if (!isCurrent()) return;
+      addVersions(picker, next.data, version);
+      older.hidden = !next.cursor;
+    } catch (e) {
+      if (isCurrent()) olderError.textContent = `Older versions unavailable: ${e.message}`;
+    } finally {
+      older.disabled = false;
+    }
+  } });
   const adding = h('div', { class: 'add-record' });
   const addButton = h('button', { type: 'button', class: 'primary', text: 'Add record', onclick: () => {
     addButton.hidden = true;
@@ -45,7 +62,7 @@ export async function renderDataset(page, { params, query, isCurrent, navigate, 
   replace(page, projectNav(projectId, 'datasets'),
     h('div', { class: 'toolbar' }, h('h1', { text: dataset.name }),
       h('span', { class: 'muted', id: 'record-count', text: records(total.data[0]?.records ?? 0) }),
-      h('label', { class: 'inline', for: 'version-picker', text: 'Version' }), picker,
+      h('label', { class: 'inline', for: 'version-picker', text: 'Version' }), picker, older, olderError,
       version ? null : addButton),
     dataset.description ? h('p', { class: 'muted', text: dataset.description }) : null,
     version ? h('p', { class: 'notice', role: 'status' },
@@ -114,13 +131,37 @@ export async function renderDataset(page, { params, query, isCurrent, navigate, 
 
 const records = (n) => `${count(n)} record${n === 1 ? '' : 's'}`;
 
+/**
+ * A page of the dataset's versions, newest first, older than `before` (an _xact_id) when given: one aggregation of the
+ * audit log on the server (its distinct _xact_ids and how many records each changed), never the history itself. A
+ * range on _xact_id rather than the answer's cursor, so versions written meanwhile do not shift the next page.
+ */
+function versionsBefore(from, before, limit) {
+  const older = before ? ` | filter: _xact_id < ${literal(before)}` : '';
+  return api.btqlWith(`dimensions: _xact_id as version | measures: count(1) as changes | ${from}${older} | sort: version desc | limit: ${limit}`,
+    { audit_log: true });
+}
+
 /** The dataset's versions, newest first, each labelled by when it was written and how many records it changed. */
 function versionPicker(versions, selected, onPick) {
-  const options = versions.map((v) => ({ value: v.version,
-    label: `${time(xactTime(v.version))} · ${v.changes} change${v.changes === 1 ? '' : 's'}` }));
-  if (selected && !options.some((o) => o.value === selected)) options.push({ value: selected, label: selected });
   const picker = h('select', { id: 'version-picker', onchange: () => onPick(picker.value) },
-    h('option', { value: '', selected: !selected, text: 'Latest' }),
-    options.map((o) => h('option', { value: o.value, selected: o.value === selected, text: o.label })));
+    h('option', { value: '', selected: !selected, text: 'Latest' }));
+  addVersions(picker, versions, selected);
   return picker;
+}
+
+/**
+ * Adds a page of versions under those the picker has (the oldest so far is kept in its `data-oldest`). The version
+ * shown, when it is not among them yet, sits last as its id alone until its page arrives.
+ */
+function addVersions(picker, versions, selected) {
+  picker.querySelector('option[data-placeholder]')?.remove();
+  for (const v of versions) {
+    picker.append(h('option', { value: v.version, selected: v.version === selected,
+      text: `${time(xactTime(v.version))} · ${v.changes} change${v.changes === 1 ? '' : 's'}` }));
+  }
+  if (versions.length > 0) picker.dataset.oldest = versions.at(-1).version;
+  if (selected && !versions.some((v) => v.version === selected) && picker.value !== selected) {
+    picker.append(h('option', { value: selected, selected: true, dataset: { placeholder: '' }, text: selected }));
+  }
 }

@@ -3,6 +3,7 @@ import { h, replace } from '../dom.js';
 import { time, xactTime } from '../format.js';
 import { jsonView } from '../components/json-view.js';
 import { diffView } from '../components/line-diff.js';
+import { codeEditor } from '../components/code-editor.js';
 import { projectNav, projectPath } from '../components/project-nav.js';
 import { kindLabel } from './functions.js';
 
@@ -19,14 +20,15 @@ export const renderFunction = (page, context) => renderDetail('function', page, 
 
 /**
  * One prompt or function: its saved versions (every one, from /btql with audit_log over the project's prompts or
- * functions), the selected version's definition, what changed from the version before it, and for prompts an editor
- * that saves a new version and a playground that runs the prompt through Braid's invoke.
+ * functions), the selected version's definition, what changed between two versions picked (by default the selected
+ * one and the one before it), an editor that saves a new version (of a prompt, or of code stored inline), and for
+ * prompts a playground that runs the prompt through Braid's invoke.
  */
 async function renderDetail(kind, page, { params, query, isCurrent, navigate, setContext }) {
   const { projectId, id } = params;
   const { section, title, source } = KINDS[kind];
   const base = projectPath(projectId, section, id);
-  const [project, current, history] = await Promise.all([
+  const [project, current, saved] = await Promise.all([
     api.project(projectId),
     api.functionObject(kind, id),
     api.btqlWith(`select: * | from: ${source}(${literal(projectId)}) | filter: id = ${literal(id)} | sort: _xact_id desc | limit: ${VERSION_LIMIT}`,
@@ -36,24 +38,27 @@ async function renderDetail(kind, page, { params, query, isCurrent, navigate, se
   setContext([{ label: project.name, href: projectPath(projectId, 'logs') },
     { label: title, href: projectPath(projectId, section) }, { label: current.name }]);
 
-  const versions = history.data.length > 0 ? history.data : [current];
+  const versions = saved.data.length > 0 ? saved.data : [current];
   const wanted = query.get('version');
   const index = Math.max(versions.findIndex((v) => v._xact_id === wanted), 0);
   const shown = versions[index];
-  const previous = versions[index + 1];
   const isLatest = index === 0;
 
   const definition = h('div', { class: 'definition' }, definitionView(shown));
-  const editButton = isLatest && shown.prompt_data
+  const readOnly = isLatest ? whyReadOnly(shown) : null;
+  const save = async (patch) => {
+    await api.patchFunction(kind, id, patch);
+    if (isCurrent()) navigate(base);
+  };
+  const closeEditor = () => { editButton.hidden = false; replace(definition, definitionView(shown)); };
+  const editButton = isLatest && !readOnly
     ? h('button', { type: 'button', text: 'Edit', onclick: () => {
       editButton.hidden = true;
-      replace(definition, promptEditor(shown.prompt_data, {
-        onCancel: () => { editButton.hidden = false; replace(definition, definitionView(shown)); },
-        onSave: async (promptData) => {
-          await api.patchFunction(kind, id, { prompt_data: promptData });
-          if (isCurrent()) navigate(base);
-        },
-      }));
+      replace(definition, isInlineCode(shown)
+        ? codeEditor({ code: shown.function_data.data.code, runtime: runtimeLabel(shown.function_data), onCancel: closeEditor,
+          onSave: (code) => save({ function_data: { type: 'code', data: inlineCode(shown.function_data.data, code) } }) })
+        : promptEditor(shown.prompt_data, { onCancel: closeEditor, onSave: (promptData) => save({ prompt_data: promptData }) }));
+      definition.querySelector('textarea, input')?.focus();
     } })
     : null;
 
@@ -73,11 +78,96 @@ async function renderDetail(kind, page, { params, query, isCurrent, navigate, se
         isLatest ? null : h('p', { class: 'notice', role: 'status' }, `Viewing version ${shown._xact_id}. `,
           h('a', { href: base, text: 'Back to the latest version' })),
         h('section', { class: 'panel', 'aria-label': 'Definition' },
-          h('div', { class: 'panel-head' }, h('h2', { text: 'Definition' }), editButton), definition),
+          h('div', { class: 'panel-head' }, h('h2', { text: 'Definition' }), editButton),
+          readOnly ? h('p', { class: 'muted', id: 'read-only', text: `Read-only here: ${readOnly}` }) : null,
+          definition),
         shown.prompt_data ? playground(id, shown, isLatest, isCurrent) : null,
-        h('section', { class: 'panel', 'aria-label': 'Changes' },
-          h('h2', { text: previous ? `Changes from the version before (${time(xactTime(previous._xact_id))})` : 'Changes' }),
-          previous ? diffView(definitionText(previous), definitionText(shown)) : h('p', { class: 'muted', text: 'The first version: nothing before it to compare with.' })))));
+        comparison(versions, index, query, (from, to) => {
+          // The pair picked stays in the URL for reloads and links, without redrawing the page.
+          const next = new URLSearchParams(query);
+          next.set('from', from);
+          next.set('to', to);
+          history.replaceState(null, '', `${base}?${next}`);
+        }))));
+}
+
+/** A code function whose code Braid stores as text (not a bundle): the one kind of function this page edits. */
+function isInlineCode(version) {
+  const fn = version.function_data;
+  return fn?.type === 'code' && fn.data?.type === 'inline' && typeof fn.data.code === 'string';
+}
+
+/**
+ * Why the latest version cannot be edited here, or null when it can: prompts (and prompt functions) and inline code
+ * are edited on this page; every other kind of function is defined somewhere this page cannot reach.
+ */
+function whyReadOnly(version) {
+  const fn = version.function_data;
+  if (isInlineCode(version) || ((!fn || fn.type === 'prompt') && version.prompt_data)) return null;
+  if (!fn) return 'it has no prompt to edit.';
+  if (fn.type === 'code') return 'its code is a bundle uploaded by `braintrust push`, not text stored in Braid; change its source and push it again.';
+  return READ_ONLY[fn.type] ?? `a ${fn.type} function is defined through the API or an SDK, not on this page.`;
+}
+
+const READ_ONLY = {
+  global: 'a global function is built into the server (its name picks it); there is no definition of it to edit.',
+  remote_eval: 'a remote eval runs on its own server, which defines it; change it there.',
+  graph: 'a graph is made of other functions; it is built through the API or an SDK.',
+};
+
+/** What the code editor saves: the same inline definition with new code; a code_hash of the old code no longer holds. */
+function inlineCode(data, code) {
+  const next = { ...data, code };
+  // PATCH merges function_data, so a stale hash is cleared with an explicit null rather than left out.
+  if (data.code_hash !== undefined) next.code_hash = null;
+  return next;
+}
+
+function runtimeLabel(fn) {
+  const runtime = fn.data?.runtime_context;
+  return runtime ? `${runtime.runtime} ${runtime.version ?? ''}`.trim() : '';
+}
+
+/**
+ * The diff between two versions a person picks (by default the shown one against the one before it); picking
+ * another pair redraws the diff from the versions already read, and `onPick(from, to)` records the pair.
+ */
+function comparison(versions, index, query, onPick) {
+  const known = (id) => versions.some((v) => v._xact_id === id);
+  let from = known(query.get('from')) ? query.get('from') : versions[index + 1]?._xact_id ?? '';
+  let to = known(query.get('to')) ? query.get('to') : versions[index]._xact_id;
+  const picker = (id, label, selected, allowNone) => h('select', { id, 'aria-label': label },
+    allowNone ? h('option', { value: '', selected: selected === '', text: '(nothing)' }) : null,
+    versions.map((v, i) => h('option', { value: v._xact_id, selected: v._xact_id === selected,
+      text: `${time(xactTime(v._xact_id))}${i === 0 ? ' (latest)' : ''} · ${v._xact_id}` })));
+  const fromPicker = picker('compare-from', 'Compare from version', from, true);
+  const toPicker = picker('compare-to', 'Compare to version', to, false);
+  const heading = h('h2');
+  const body = h('div');
+  const draw = () => {
+    const before = versions.find((v) => v._xact_id === from);
+    const after = versions.find((v) => v._xact_id === to);
+    heading.textContent = before ? `Changes from ${time(xactTime(from))} to ${time(xactTime(to))}` : 'Changes';
+    replace(body, !before
+      ? h('p', { class: 'muted', text: to === versions.at(-1)._xact_id
+        ? 'The first version: nothing before it to compare with.'
+        : 'Pick a version to compare with.' })
+      : from === to ? h('p', { class: 'muted', text: 'The same version on both sides: nothing changed.' })
+        : diffView(definitionText(before), definitionText(after)));
+  };
+  const pick = () => {
+    from = fromPicker.value;
+    to = toPicker.value;
+    draw();
+    onPick(from, to);
+  };
+  fromPicker.addEventListener('change', pick);
+  toPicker.addEventListener('change', pick);
+  draw();
+  return h('section', { class: 'panel', 'aria-label': 'Changes' }, heading,
+    versions.length > 1 ? h('div', { class: 'compare' },
+      h('label', { for: 'compare-from', text: 'From' }), fromPicker, h('label', { for: 'compare-to', text: 'to' }), toPicker) : null,
+    body);
 }
 
 /** A version's definition as the diff reads it: pretty JSON, with a code function's code as lines of its own. */
