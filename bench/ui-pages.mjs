@@ -34,6 +34,12 @@ const pages = [
   { name: "logs filtered metadata.env = 'staging' (10%)", path: `/app/projects/${p}/logs?filter=${encodeURIComponent("metadata.env = 'staging'")}`, ready: 'table.logs tbody tr' },
   { name: 'logs filtered error IS NOT NULL', path: `/app/projects/${p}/logs?filter=${encodeURIComponent('error IS NOT NULL')}`, ready: 'table.logs tbody tr' },
   { name: 'trace of the newest trace', path: `/app/projects/${p}/logs/${rootSpanId}`, ready: '.detail-pane h2' },
+  { name: 'experiments list', path: `/app/projects/${p}/experiments`, ready: 'table.experiments tbody tr' },
+  { name: `experiment of ${data.ExperimentSpans.toLocaleString('en-US')} spans, newest rows`,
+    path: `/app/projects/${p}/experiments/${data.ExperimentId}?compare=none`, ready: 'table.experiment-rows tbody tr' },
+  // Every chart drawn: no slot still says "Loading…". The first load (untimed) builds the log's rollups.
+  ...['24h', '7d', '30d'].map((range) => ({ name: `monitor, last ${range}`, path: `/app/projects/${p}/monitor?range=${range}`,
+    ready: () => document.querySelectorAll('.chart-slot').length > 0 && !document.querySelector('.chart-slot > p.muted') })),
 ];
 
 const browser = await chromium.launch({
@@ -63,7 +69,8 @@ try {
       });
       const start = performance.now();
       await tab.goto(baseUrl + page.path);
-      await tab.locator(page.ready).first().waitFor({ timeout: 60_000 });
+      if (typeof page.ready === 'function') await tab.waitForFunction(page.ready, null, { timeout: 600_000, polling: 10 });
+      else await tab.locator(page.ready).first().waitFor({ timeout: 600_000 });
       const elapsed = performance.now() - start;
       await context.close();
       if (run > 0) { // the first load warms the server and the store's cache

@@ -22,7 +22,7 @@ public sealed class LogRollupStore(Database database)
     public const string InvalidHour = "invalid";
 
     /// <summary>Row versions read per transaction: a first build of a large log goes in steps, never holding the store long.</summary>
-    private const int BatchVersions = 5000;
+    private const int BatchVersions = 2000;
 
     private SqlDialect Dialect => database.Dialect;
 
