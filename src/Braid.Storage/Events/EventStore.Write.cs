@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Braid.Query.Search;
 using Braid.Storage.Merge;
+using Braid.Storage.Rollups;
 using Braid.Storage.Xact;
 
 namespace Braid.Storage.Events;
@@ -194,6 +195,10 @@ public sealed partial class EventStore
             if (existing is not null)
             {
                 await rows.WriteAsync(op.Object, id, xact, existing.RootSpanId, new JsonObject { [RowFields.Id] = id }, deleted: true);
+                if (op.Object.Type == EventObjectType.ProjectLogs)
+                {
+                    await rows.MarkRollupHourAsync(op.Object, (string?)existing.Data[RowFields.Created]);
+                }
             }
 
             return;
@@ -373,6 +378,10 @@ public sealed partial class EventStore
 
         private readonly HashSet<(string, string)> _tracesWritten = [];
 
+        private readonly DbCommand _rollupHour = Commands.Create(connection, transaction, """
+            INSERT INTO log_rollup_dirty (object_type, object_id, hour) VALUES (@t, @o, @h) ON CONFLICT DO NOTHING
+            """, "@t", "@o", "@h");
+
         private readonly DbCommand _trace = Commands.Create(connection, transaction, """
             INSERT INTO event_traces (object_type, object_id, root_span_id, first_xact) VALUES (@t, @o, @r, @x)
             ON CONFLICT DO NOTHING
@@ -542,6 +551,16 @@ public sealed partial class EventStore
             await _search.ExecuteNonQueryAsync();
         }
 
+        /// <summary>
+        /// A deleted span leaves its log's live rows without a new current version for the rollups to notice: its hour
+        /// is marked to be counted again (LogRollupStore).
+        /// </summary>
+        public async Task MarkRollupHourAsync(EventObject obj, string? created)
+        {
+            Commands.Bind(_rollupHour, obj.TypeName, obj.Id, LogRollupStore.HourOf(created));
+            await _rollupHour.ExecuteNonQueryAsync();
+        }
+
         /// <summary>After a rollback to a savepoint the trace entries written since are gone too.</summary>
         public void ForgetTraces() => _tracesWritten.Clear();
 
@@ -559,7 +578,7 @@ public sealed partial class EventStore
 
         public async ValueTask DisposeAsync()
         {
-            foreach (var command in new[] { _load, _history, _rewrite, _search, _unsearch, _newCurrent, _current, _uncurrent, _trace })
+            foreach (var command in new[] { _load, _history, _rewrite, _search, _unsearch, _newCurrent, _current, _uncurrent, _trace, _rollupHour })
             {
                 if (command is not null)
                 {

@@ -10,10 +10,10 @@ namespace Braid.Storage.Rollups;
 public sealed record RollupRow(string Hour, bool IsRoot, RollupMeasures? Measures);
 
 /// <summary>
-/// Hourly rollups of a log (migration 0018), brought up to date when read. A refresh reads the row versions committed
-/// since the log's mark, in commit order: a span's first version is added to its hour; any later version (a merge,
-/// a replace, a delete) marks its hour, and its previous version's, to be counted again from the live rows, as are
-/// hours retention purged. So an hour is only ever counted from scratch when something in it changed, and a log
+/// Hourly rollups of a log (migration 0018), brought up to date when read. A refresh reads the live rows whose
+/// current version was committed since the log's mark, in commit order: a span counted nowhere yet is added to its
+/// hour; a changed one (a merge, a replace) has its hour, and the hour it was counted in, counted again from the live
+/// rows, as are the hours of deleted spans (marked when deleted) and of traces retention purged. So an hour is only ever counted from scratch when something in it changed, and a log
 /// that only grows costs its new rows.
 /// </summary>
 public sealed class LogRollupStore(Database database)
@@ -75,11 +75,12 @@ public sealed class LogRollupStore(Database database)
     {
         public long Seq { get; init; }
 
-        public bool Deleted { get; init; }
+        public string Id { get; init; } = "";
 
         public string Data { get; init; } = "";
 
-        public long? Previous { get; init; }
+        /// <summary>Some version of the row is at or below the mark, so a refresh may have counted it.</summary>
+        public bool Seen { get; init; }
     }
 
     private sealed class StoredRow
@@ -105,14 +106,17 @@ public sealed class LogRollupStore(Database database)
             "INSERT INTO log_rollup_marks (object_type, object_id, seq) VALUES (@t, @o, 0) ON CONFLICT DO NOTHING", key, transaction);
         var mark = await connection.ExecuteScalarAsync<long>(
             "SELECT seq FROM log_rollup_marks WHERE object_type = @t AND object_id = @o" + Dialect.ForUpdate, key, transaction);
+        // The live rows whose current version came after the mark, through the current rows' index on the version: a
+        // log's new rows are found without reading the rows other logs wrote meanwhile. Deleted rows left the current
+        // rows; their hours were marked when they were deleted, and are read with the others below.
         var versions = (await connection.QueryAsync<Version>(
             """
-            SELECT h.seq AS Seq, h.deleted AS Deleted, h.data AS Data,
-                (SELECT max(p.seq) FROM event_history p
-                 WHERE p.object_type = h.object_type AND p.object_id = h.object_id AND p.id = h.id AND p.seq < h.seq) AS Previous
-            FROM event_history h
-            WHERE h.seq > @mark AND h.object_type = @t AND h.object_id = @o
-            ORDER BY h.seq
+            SELECT c.history_seq AS Seq, c.id AS Id, h.data AS Data,
+                EXISTS (SELECT 1 FROM event_history p
+                        WHERE p.object_type = c.object_type AND p.object_id = c.object_id AND p.id = c.id AND p.seq <= @mark) AS Seen
+            FROM event_current c JOIN event_history h ON h.seq = c.history_seq
+            WHERE c.object_type = @t AND c.object_id = @o AND c.history_seq > @mark
+            ORDER BY c.history_seq
             LIMIT @limit
             """, new { key.t, key.o, mark, limit = BatchVersions }, transaction)).ToList();
         var through = versions.Count > 0 ? versions[^1].Seq : mark;
@@ -123,28 +127,23 @@ public sealed class LogRollupStore(Database database)
             .Select(h => IsHour(h) ? h : InvalidHour).ToHashSet(StringComparer.Ordinal);
         foreach (var version in versions)
         {
-            var row = version.Deleted ? null : JsonNode.Parse(version.Data)!.AsObject();
-            if (row is not null)
+            var row = JsonNode.Parse(version.Data)!.AsObject();
+            var hour = HourOf((string?)row[RowFields.Created]);
+            if (!version.Seen)
             {
-                var hour = HourOf((string?)row[RowFields.Created]);
-                if (version.Previous is null)
-                {
-                    Measures(added, hour, row).Add(row);
-                }
-                else
-                {
-                    recount.Add(hour);
-                }
+                // No version of the row is at or below the mark, so no refresh has counted it: added to its hour.
+                Measures(added, hour, row).Add(row);
+                continue;
             }
 
-            if (version.Previous is { } previous)
+            // A changed row: its hour, and every hour an earlier version could have been counted in, are counted again.
+            recount.Add(hour);
+            var earlier = await connection.QueryAsync<string>(
+                "SELECT data FROM event_history WHERE object_type = @t AND object_id = @o AND id = @id AND seq <= @mark AND NOT deleted",
+                new { key.t, key.o, id = version.Id, mark }, transaction);
+            foreach (var data in earlier)
             {
-                var before = await connection.ExecuteScalarAsync<string>(
-                    "SELECT data FROM event_history WHERE seq = @previous", new { previous }, transaction);
-                if (JsonNode.Parse(before!)![RowFields.Created] is JsonValue created)
-                {
-                    recount.Add(HourOf((string?)created));
-                }
+                recount.Add(HourOf((string?)JsonNode.Parse(data)![RowFields.Created]));
             }
         }
 

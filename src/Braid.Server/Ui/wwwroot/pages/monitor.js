@@ -41,7 +41,13 @@ export async function renderMonitor(page, { params, query, isCurrent, navigate, 
 
   // Buckets start at local minutes, hours and midnights: tz_offset makes the server's buckets the same ones.
   const source = `from: project_logs(${literal(projectId)})`;
-  const since = `created >= ${literal(starts[0].toISOString())}`;
+  // Bounded at both ends, at bucket starts: rows dated ahead of the clock stay out of the charts, and whole buckets
+  // let the server answer from its hourly rollups.
+  const end = new Date(starts[starts.length - 1]);
+  if (range.unit === 'minute') end.setMinutes(end.getMinutes() + 1);
+  else if (range.unit === 'hour') end.setHours(end.getHours() + 1);
+  else end.setDate(end.getDate() + 1);
+  const since = `created >= ${literal(starts[0].toISOString())} and created < ${literal(end.toISOString())}`;
   const grouped = (measures, filter) =>
     `dimensions: ${range.unit}(created) as bucket | measures: ${measures} | ${source} | filter: ${filter} | limit: ${range.buckets + 1}`;
 
