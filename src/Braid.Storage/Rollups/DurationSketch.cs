@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace Braid.Storage.Rollups;
@@ -68,13 +69,14 @@ public sealed class DurationSketch
         return json;
     }
 
-    public static DurationSketch FromJson(JsonObject json)
+    public static DurationSketch FromJson(JsonElement json)
     {
         var sketch = new DurationSketch();
-        foreach (var (key, count) in json)
+        foreach (var bucket in json.EnumerateObject())
         {
-            sketch._counts[key] = (long)count!;
-            sketch.Count += (long)count!;
+            var count = bucket.Value.GetInt64();
+            sketch._counts[bucket.Name] = count;
+            sketch.Count += count;
         }
 
         return sketch;

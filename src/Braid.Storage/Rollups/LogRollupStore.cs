@@ -29,9 +29,31 @@ public sealed class LogRollupStore(Database database)
     /// <summary>Counts everything committed to <paramref name="log"/> before the call into its rollups.</summary>
     public async Task RefreshAsync(EventObject log, CancellationToken cancellationToken = default)
     {
+        if (!await HasNewsAsync(log, cancellationToken))
+        {
+            return;
+        }
+
         while (!await RefreshBatchAsync(log, cancellationToken))
         {
         }
+    }
+
+    /// <summary>
+    /// Whether the log may have rows its rollups have not counted: a read, so charts of a quiet log never wait for the
+    /// writer's lock (the refresh itself looks again under it).
+    /// </summary>
+    private async Task<bool> HasNewsAsync(EventObject log, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<bool>(
+            """
+            SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM log_rollup_marks WHERE object_type = @t AND object_id = @o)
+                OR EXISTS (SELECT 1 FROM log_rollup_dirty WHERE object_type = @t AND object_id = @o)
+                OR EXISTS (SELECT 1 FROM event_current c WHERE c.object_type = @t AND c.object_id = @o
+                           AND c.history_seq > (SELECT seq FROM log_rollup_marks WHERE object_type = @t AND object_id = @o))
+                THEN 1 ELSE 0 END
+            """, new { t = log.TypeName, o = log.Id });
     }
 
     /// <summary>The logs that have rollups: those some query has charted.</summary>
@@ -43,7 +65,7 @@ public sealed class LogRollupStore(Database database)
     }
 
     /// <summary>The log's rollup rows for hours in [<paramref name="fromHour"/>, <paramref name="toHour"/>).</summary>
-    public async Task<List<RollupRow>> ReadAsync(EventObject log, string fromHour, string toHour, CancellationToken cancellationToken = default)
+    public async Task<List<RollupRow>> ReadAsync(EventObject log, string fromHour, string toHour, bool withDurations, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<StoredRow>(
@@ -52,7 +74,7 @@ public sealed class LogRollupStore(Database database)
             WHERE object_type = @t AND object_id = @o AND hour >= @fromHour AND hour < @toHour
             ORDER BY hour, is_root
             """, new { t = log.TypeName, o = log.Id, fromHour, toHour });
-        return [.. rows.Select(r => new RollupRow(r.Hour, r.IsRoot == 1, RollupMeasures.FromJson(r.Spans, r.Measures)))];
+        return [.. rows.Select(r => new RollupRow(r.Hour, r.IsRoot == 1, RollupMeasures.FromJson(r.Spans, r.Measures, withDurations)))];
     }
 
     /// <summary>True when some span of the log has a created that is not a timestamp (see <see cref="InvalidHour"/>).</summary>
@@ -145,6 +167,11 @@ public sealed class LogRollupStore(Database database)
             {
                 recount.Add(HourOf((string?)JsonNode.Parse(data)![RowFields.Created]));
             }
+        }
+
+        if (versions.Count == 0 && recount.Count == 0)
+        {
+            return true; // nothing new: no write, so a chart of a quiet log costs no commit
         }
 
         foreach (var hour in recount)

@@ -83,20 +83,30 @@ public sealed class RollupMeasures
         return new JsonObject { ["v"] = Version, ["stats"] = stats, ["durations"] = Durations.ToJson() }.ToJsonString();
     }
 
-    /// <summary>The stored form back; null for a layout this version does not know (the hour is then counted again).</summary>
-    public static RollupMeasures? FromJson(long spans, string json)
+    /// <summary>
+    /// The stored form back; null for a layout this version does not know (the hour is then counted again). Without
+    /// <paramref name="withDurations"/> the duration sketch is skipped, which is most of the text: a chart reads a
+    /// month of hours at once.
+    /// </summary>
+    public static RollupMeasures? FromJson(long spans, string json, bool withDurations = true)
     {
-        var node = JsonNode.Parse(json)!.AsObject();
-        if ((int?)node["v"] != Version)
+        using var document = JsonDocument.Parse(json);
+        var root = document.RootElement;
+        if (!root.TryGetProperty("v", out var version) || version.GetInt32() != Version)
         {
             return null;
         }
 
-        var measures = new RollupMeasures { Spans = spans, Durations = DurationSketch.FromJson(node["durations"]!.AsObject()) };
-        foreach (var (name, value) in node["stats"]!.AsObject())
+        var measures = new RollupMeasures { Spans = spans };
+        foreach (var stat in root.GetProperty("stats").EnumerateObject())
         {
-            var a = value!.AsArray();
-            measures.Stats[name] = new RollupStat((double)a[0]!, (long)a[1]!, (double)a[2]!, (double)a[3]!);
+            var a = stat.Value;
+            measures.Stats[stat.Name] = new RollupStat(a[0].GetDouble(), a[1].GetInt64(), a[2].GetDouble(), a[3].GetDouble());
+        }
+
+        if (withDurations)
+        {
+            measures.Durations = DurationSketch.FromJson(root.GetProperty("durations"));
         }
 
         return measures;

@@ -55,7 +55,8 @@ public sealed class RollupQueries(LogRollupStore store)
         var fromHour = plan.From is { } from ? from.UtcDateTime.ToString("yyyy-MM-dd'T'HH", CultureInfo.InvariantCulture) : "0000";
         var toHour = plan.To is { } to ? to.UtcDateTime.ToString("yyyy-MM-dd'T'HH", CultureInfo.InvariantCulture) : "9999";
         var buckets = new SortedDictionary<DateTimeOffset, RollupMeasures>();
-        foreach (var row in await store.ReadAsync(plan.Log, fromHour, toHour, cancellationToken))
+        var withDurations = plan.Measures.Any(m => m.Function == "approx_percentile");
+        foreach (var row in await store.ReadAsync(plan.Log, fromHour, toHour, withDurations, cancellationToken))
         {
             if (plan.RootsOnly && !row.IsRoot)
             {
