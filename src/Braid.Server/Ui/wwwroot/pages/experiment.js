@@ -29,6 +29,11 @@ export async function renderExperiment(page, { params, query, isCurrent, navigat
   // A base from another project (a hand-made ?compare=) is not among the project's experiments but still compares.
   const base = others.find((e) => e.id === baseId) ?? (baseId ? await api.experiment(baseId) : null);
   if (!isCurrent()) return;
+  // The first page of rows is read while the whole experiment is summarized, rather than after: on a large
+  // experiment the summary is the slow call, and the rows need not wait for it.
+  const cursors = [null]; // each page's cursor; the first page has none
+  let firstPage = api.btql(rowsQuery(0));
+  firstPage.catch(() => {}); // its failure is reported where it is awaited
   const summary = await api.summarize(experimentId, base?.id);
   if (!isCurrent()) return;
   const scoreNames = Object.keys(summary.scores ?? {}).sort();
@@ -44,13 +49,18 @@ export async function renderExperiment(page, { params, query, isCurrent, navigat
       h('label', { class: 'inline', for: 'compare', text: 'Compare with' }), picker),
     scoreSummary(summary, scoreNames, base), error, body, pager);
 
-  const cursors = [null];
   await show(0);
 
-  async function show(index) {
+  function rowsQuery(index) {
     const clauses = ['select: *', `from: experiment(${literal(experimentId)}) summary`, `limit: ${pageSize}`];
     if (cursors[index]) clauses.push(`cursor: ${literal(cursors[index])}`);
-    const result = await api.btql(clauses.join(' | '));
+    return clauses.join(' | ');
+  }
+
+  async function show(index) {
+    const pending = index === 0 && firstPage ? firstPage : api.btql(rowsQuery(index));
+    firstPage = null;
+    const result = await pending;
     if (!isCurrent()) return;
     cursors[index + 1] = result.cursor;
     let matches = null;
