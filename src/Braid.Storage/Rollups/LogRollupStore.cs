@@ -13,8 +13,8 @@ public sealed record RollupRow(string Hour, bool IsRoot, RollupMeasures? Measure
 /// Hourly rollups of a log (migration 0018), brought up to date when read. A refresh reads the live rows whose
 /// current version was committed since the log's mark, in commit order: a span counted nowhere yet is added to its
 /// hour; a changed one (a merge, a replace) has its hour, and the hour it was counted in, counted again from the live
-/// rows, as are the hours of deleted spans (marked when deleted) and of traces retention purged. So an hour is only ever counted from scratch when something in it changed, and a log
-/// that only grows costs its new rows.
+/// rows, as are the hours of deleted spans (marked when deleted) and of traces retention purged. So an hour is only
+/// ever counted from scratch when something in it changed, and a log that only grows costs its new rows.
 /// </summary>
 public sealed class LogRollupStore(Database database)
 {
@@ -64,34 +64,37 @@ public sealed class LogRollupStore(Database database)
         return [.. ids.Select(id => new EventObject(EventObjectType.ProjectLogs, id))];
     }
 
-    /// <summary>The log's rollup rows for hours in [<paramref name="fromHour"/>, <paramref name="toHour"/>).</summary>
+    /// <summary>
+    /// The log's rollup rows for hours in [<paramref name="fromHour"/>, <paramref name="toHour"/>), and its
+    /// <see cref="InvalidHour"/> rows, whose spans could fall in any bucket.
+    /// </summary>
     public async Task<List<RollupRow>> ReadAsync(EventObject log, string fromHour, string toHour, bool withDurations, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<StoredRow>(
             """
             SELECT hour AS Hour, CAST(is_root AS bigint) AS IsRoot, spans AS Spans, measures AS Measures FROM log_rollups
-            WHERE object_type = @t AND object_id = @o AND hour >= @fromHour AND hour < @toHour
+            WHERE object_type = @t AND object_id = @o AND (hour >= @fromHour AND hour < @toHour OR hour = @invalid)
             ORDER BY hour, is_root
-            """, new { t = log.TypeName, o = log.Id, fromHour, toHour });
+            """, new { t = log.TypeName, o = log.Id, fromHour, toHour, invalid = InvalidHour });
         return [.. rows.Select(r => new RollupRow(r.Hour, r.IsRoot == 1, RollupMeasures.FromJson(r.Spans, r.Measures, withDurations)))];
-    }
-
-    /// <summary>True when some span of the log has a created that is not a timestamp (see <see cref="InvalidHour"/>).</summary>
-    public async Task<bool> HasInvalidHoursAsync(EventObject log, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<long?>(
-            "SELECT spans FROM log_rollups WHERE object_type = @t AND object_id = @o AND hour = @invalid LIMIT 1",
-            new { t = log.TypeName, o = log.Id, invalid = InvalidHour }) is > 0;
     }
 
     /// <summary>The UTC hour a span's created falls in, or <see cref="InvalidHour"/>; created is stored in Clock.Format's form.</summary>
     public static string HourOf(string? created) =>
         created is { Length: >= 13 } && IsHour(created[..13]) && created.EndsWith('Z') ? created[..13] : InvalidHour;
 
+    /// <summary>The stored name of the UTC hour <paramref name="at"/> falls in.</summary>
+    public static string HourOf(DateTimeOffset at) => at.UtcDateTime.ToString(HourFormat, CultureInfo.InvariantCulture);
+
+    /// <summary>The start of a stored hour (never <see cref="InvalidHour"/>).</summary>
+    public static DateTimeOffset HourStart(string hour) =>
+        DateTimeOffset.ParseExact(hour, HourFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+
+    private const string HourFormat = "yyyy-MM-dd'T'HH";
+
     private static bool IsHour(string text) =>
-        DateTimeOffset.TryParseExact(text, "yyyy-MM-dd'T'HH", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out _);
+        DateTimeOffset.TryParseExact(text, HourFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out _);
 
     private sealed class Version
     {
@@ -223,9 +226,7 @@ public sealed class LogRollupStore(Database database)
         var key = new { t = log.TypeName, o = log.Id, hour };
         await connection.ExecuteAsync(
             "DELETE FROM log_rollups WHERE object_type = @t AND object_id = @o AND hour = @hour", key, transaction);
-        DateTimeOffset? range = hour == InvalidHour
-            ? null
-            : DateTimeOffset.ParseExact(hour, "yyyy-MM-dd'T'HH", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+        DateTimeOffset? range = hour == InvalidHour ? null : HourStart(hour);
         // The invalid hour holds every row whose created is no timestamp; it is found by reading them all, which only a
         // log with such rows ever pays.
         var rows = await connection.QueryAsync<string>(

@@ -47,17 +47,17 @@ public sealed class RollupQueries(LogRollupStore store)
         }
 
         await store.RefreshAsync(plan.Log, cancellationToken);
-        if (await store.HasInvalidHoursAsync(plan.Log, cancellationToken))
-        {
-            return null;
-        }
-
-        var fromHour = plan.From is { } from ? from.UtcDateTime.ToString("yyyy-MM-dd'T'HH", CultureInfo.InvariantCulture) : "0000";
-        var toHour = plan.To is { } to ? to.UtcDateTime.ToString("yyyy-MM-dd'T'HH", CultureInfo.InvariantCulture) : "9999";
+        var fromHour = plan.From is { } from ? LogRollupStore.HourOf(from) : "0000";
+        var toHour = plan.To is { } to ? LogRollupStore.HourOf(to) : "9999";
         var buckets = new SortedDictionary<DateTimeOffset, RollupMeasures>();
         var withDurations = plan.Measures.Any(m => m.Function == "approx_percentile");
         foreach (var row in await store.ReadAsync(plan.Log, fromHour, toHour, withDurations, cancellationToken))
         {
+            if (row.Hour == LogRollupStore.InvalidHour)
+            {
+                return null; // spans whose created is no timestamp: only the raw rows know where they fall
+            }
+
             if (plan.RootsOnly && !row.IsRoot)
             {
                 continue;
@@ -68,7 +68,7 @@ public sealed class RollupQueries(LogRollupStore store)
                 return null; // written by a newer Braid: the raw rows still answer
             }
 
-            var hour = DateTimeOffset.ParseExact(row.Hour, "yyyy-MM-dd'T'HH", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+            var hour = LogRollupStore.HourStart(row.Hour);
             var bucket = plan.Unit == "hour" ? hour : DayOf(hour, plan.TzOffsetMinutes);
             if (!buckets.TryGetValue(bucket, out var measures))
             {

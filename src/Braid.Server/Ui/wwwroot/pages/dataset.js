@@ -3,6 +3,7 @@ import { h, replace } from '../dom.js';
 import { count, preview, time, xactTime } from '../format.js';
 import { projectNav, projectPath } from '../components/project-nav.js';
 import { recordForm } from '../components/record-form.js';
+import { pagerControls } from '../components/pager.js';
 
 const PAGE_SIZE = 50;
 // Versions offered at a time; "Older versions" reads the next ones (`?versions=N` sets another page size).
@@ -85,10 +86,7 @@ export async function renderDataset(page, { params, query, isCurrent, navigate, 
         h('thead', {}, h('tr', {}, ['Input', 'Expected', 'Metadata', 'Tags', version ? null : '']
           .filter((label) => label !== null).map((label) => h('th', { text: label })))),
         h('tbody', {}, result.data.map(row))));
-    replace(pager,
-      h('button', { type: 'button', text: '← Previous', disabled: index === 0, onclick: () => show(index - 1) }),
-      h('span', { class: 'muted', text: `Page ${index + 1}` }),
-      h('button', { type: 'button', text: 'Next →', disabled: !result.cursor || result.data.length < pageSize, onclick: () => show(index + 1) }));
+    replace(pager, pagerControls({ index, result, pageSize, show }));
   }
 
   function row(record) {

@@ -3,6 +3,7 @@ import { h, replace } from '../dom.js';
 import { cost, count, percent, preview, seconds, unescapePreview } from '../format.js';
 import { projectNav, projectPath } from '../components/project-nav.js';
 import { baseRowsFor } from '../components/base-rows.js';
+import { pagerControls } from '../components/pager.js';
 
 const PAGE_SIZE = 50;
 
@@ -77,10 +78,7 @@ export async function renderExperiment(page, { params, query, isCurrent, navigat
     replace(body, result.data.length === 0
       ? h('p', { class: 'muted empty', text: 'No rows logged in this experiment yet.' })
       : table(result.data, matches));
-    replace(pager,
-      h('button', { type: 'button', text: '← Previous', disabled: index === 0, onclick: () => show(index - 1) }),
-      h('span', { class: 'muted', text: `Page ${index + 1}` }),
-      h('button', { type: 'button', text: 'Next →', disabled: !result.cursor || result.data.length < pageSize, onclick: () => show(index + 1) }));
+    replace(pager, pagerControls({ index, result, pageSize, show }));
   }
 
   function table(rows, matches) {

@@ -2,6 +2,7 @@ import { api, literal } from '../api.js';
 import { h, replace } from '../dom.js';
 import { cost, count, percent, preview, seconds, time, unescapePreview } from '../format.js';
 import { projectNav, projectPath } from '../components/project-nav.js';
+import { pagerControls } from '../components/pager.js';
 
 const PAGE_SIZE = 50;
 
@@ -67,10 +68,7 @@ export async function renderLogs(page, { params, query, isCurrent, navigate, set
     replace(body, result.data.length === 0
       ? h('p', { class: 'muted empty', text: filter ? 'No traces match this filter.' : 'No traces logged yet.' })
       : table(result.data));
-    replace(pager,
-      h('button', { type: 'button', text: '← Newer', disabled: index === 0, onclick: () => show(index - 1) }),
-      h('span', { class: 'muted', text: `Page ${index + 1}` }),
-      h('button', { type: 'button', text: 'Older →', disabled: !result.cursor || result.data.length < pageSize, onclick: () => show(index + 1) }));
+    replace(pager, pagerControls({ index, result, pageSize, show, back: '← Newer', forward: 'Older →' }));
   }
 
   function table(rows) {
