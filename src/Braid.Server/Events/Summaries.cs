@@ -5,6 +5,8 @@ using Braid.Server.Http;
 using Braid.Server.Objects;
 using Braid.Storage.Events;
 using Braid.Storage.Objects;
+using Braid.Storage.Rollups;
+using Braid.Storage.Summaries;
 using Braid.Storage.Tenancy;
 
 namespace Braid.Server.Events;
@@ -51,11 +53,14 @@ public static class Summaries
         HttpContext http, JsonObject project, EventLog log, string? baselineId)
     {
         var events = http.RequestServices.GetRequiredService<EventStore>();
+        var kept = http.RequestServices.GetRequiredService<TraceSummaryStore>();
         var comparisonKey = (string?)project["settings"]?["comparison_key"] is { Length: > 0 } k ? k : "input";
-        var current = await TraceStats.LoadAsync(events, log.Object, comparisonKey);
+        var current = await TraceStats.LoadAsync(events, kept, log.Object, comparisonKey, http.RequestAborted);
+        // Summarized at the end of an Eval, the experiment is about to be listed: its rollups are counted from now on.
+        await http.RequestServices.GetRequiredService<LogRollupStore>().TrackAsync(log.Object, http.RequestAborted);
         var baseline = baselineId is null
             ? null
-            : await TraceStats.LoadAsync(events, new EventObject(EventObjectType.Experiment, baselineId), comparisonKey);
+            : await TraceStats.LoadAsync(events, kept, new EventObject(EventObjectType.Experiment, baselineId), comparisonKey, http.RequestAborted);
         return (current.Summarize(baseline, scores: true), current.Summarize(baseline, scores: false));
     }
 

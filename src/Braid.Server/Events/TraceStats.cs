@@ -1,25 +1,56 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Braid.Storage.Events;
+using Braid.Storage.Summaries;
 
 namespace Braid.Server.Events;
 
-/// <summary>Per-trace scores and metrics of one experiment, keyed for matching against another experiment.</summary>
+/// <summary>
+/// Per-trace scores and metrics of one experiment, keyed for matching against another experiment. They are kept
+/// (<see cref="TraceSummaryStore"/>) once computed, so summarizing an experiment nobody has written to since reads one
+/// row instead of every span.
+/// </summary>
 public sealed class TraceStats
 {
+    /// <summary>The kept form's layout; one in another layout (a newer Braid's) is computed again rather than read.</summary>
+    private const int Layout = 1;
+
     private readonly List<Trace> _traces;
 
     private TraceStats(List<Trace> traces) => _traces = traces;
 
     private sealed class Trace
     {
+        /// <summary>The root span's comparison value, hashed (<see cref="KeyOf"/>): only equality is ever asked of it.</summary>
         public string? Key;
         public readonly Dictionary<string, (double Sum, int Count)> Scores = [];
         public readonly Dictionary<string, double> Metrics = [];
     }
 
+    /// <summary>
+    /// The experiment's stats: the kept ones when no row changed since they were computed with the same comparison key,
+    /// else computed from every live row and kept.
+    /// </summary>
+    public static async Task<TraceStats> LoadAsync(EventStore events, TraceSummaryStore kept, EventObject obj, string comparisonKey,
+        CancellationToken cancellationToken = default)
+    {
+        // The token is read first: rows written while they are read make the kept stats' token out of date, never ahead.
+        var (token, summary) = await kept.ReadAsync(obj, comparisonKey, cancellationToken);
+        if (summary is not null && FromJson(summary) is { } known)
+        {
+            return known;
+        }
+
+        var stats = await ComputeAsync(events, obj, comparisonKey);
+        await kept.WriteAsync(obj, token, comparisonKey, stats.ToJson(), cancellationToken);
+        return stats;
+    }
+
     /// <summary>Reads every live row and folds it into its trace; <paramref name="comparisonKey"/> is a dotted path on the root span.</summary>
-    public static async Task<TraceStats> LoadAsync(EventStore events, EventObject obj, string comparisonKey)
+    private static async Task<TraceStats> ComputeAsync(EventStore events, EventObject obj, string comparisonKey)
     {
         var keyPath = comparisonKey.Split('.');
         var traces = new Dictionary<string, Trace>();
@@ -47,7 +78,7 @@ public sealed class TraceStats
             var metrics = row["metrics"] as JsonObject;
             if ((bool?)row[RowFields.IsRoot] ?? true)
             {
-                trace.Key = Lookup(row, keyPath)?.ToJsonString();
+                trace.Key = KeyOf(Lookup(row, keyPath));
                 if (Number(metrics?["start"]) is { } start && Number(metrics?["end"]) is { } end)
                 {
                     trace.Metrics["duration"] = end - start;
@@ -64,6 +95,125 @@ public sealed class TraceStats
         }
 
         return new TraceStats([.. traces.Values]);
+    }
+
+    /// <summary>
+    /// A comparison value as the first 16 bytes of the SHA-256 of its JSON: inputs can be long prompts, and kept per
+    /// trace they would make the summary as large as the experiment.
+    /// </summary>
+    private static string? KeyOf(JsonNode? value) =>
+        value is null ? null : Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(value.ToJsonString()))[..16]);
+
+    /// <summary>
+    /// The kept form: <c>{"v":1,"scores":[names],"metrics":[names],"traces":[[key,[[sum,count]|null...],[value|null...]]]}</c>,
+    /// each trace's lists aligned with the names.
+    /// </summary>
+    public string ToJson()
+    {
+        var scoreNames = _traces.SelectMany(t => t.Scores.Keys).Distinct().Order(StringComparer.Ordinal).ToList();
+        var metricNames = _traces.SelectMany(t => t.Metrics.Keys).Distinct().Order(StringComparer.Ordinal).ToList();
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteNumber("v", Layout);
+            WriteNames(json, "scores", scoreNames);
+            WriteNames(json, "metrics", metricNames);
+            json.WriteStartArray("traces");
+            foreach (var trace in _traces)
+            {
+                json.WriteStartArray();
+                json.WriteStringValue(trace.Key);
+                json.WriteStartArray();
+                foreach (var name in scoreNames)
+                {
+                    if (trace.Scores.TryGetValue(name, out var score))
+                    {
+                        json.WriteStartArray();
+                        json.WriteNumberValue(score.Sum);
+                        json.WriteNumberValue(score.Count);
+                        json.WriteEndArray();
+                    }
+                    else
+                    {
+                        json.WriteNullValue();
+                    }
+                }
+
+                json.WriteEndArray();
+                json.WriteStartArray();
+                foreach (var name in metricNames)
+                {
+                    if (trace.Metrics.TryGetValue(name, out var metric))
+                    {
+                        json.WriteNumberValue(metric);
+                    }
+                    else
+                    {
+                        json.WriteNullValue();
+                    }
+                }
+
+                json.WriteEndArray();
+                json.WriteEndArray();
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>Stats from their kept form, or null for a layout other than <see cref="Layout"/>.</summary>
+    public static TraceStats? FromJson(string text)
+    {
+        using var document = JsonDocument.Parse(text);
+        var root = document.RootElement;
+        if (!root.TryGetProperty("v", out var v) || v.ValueKind != JsonValueKind.Number || v.GetInt32() != Layout)
+        {
+            return null;
+        }
+
+        var scoreNames = root.GetProperty("scores").EnumerateArray().Select(n => n.GetString()!).ToList();
+        var metricNames = root.GetProperty("metrics").EnumerateArray().Select(n => n.GetString()!).ToList();
+        var traces = new List<Trace>();
+        foreach (var stored in root.GetProperty("traces").EnumerateArray())
+        {
+            var trace = new Trace { Key = stored[0].GetString() };
+            var scores = stored[1];
+            for (var i = 0; i < scoreNames.Count; i++)
+            {
+                if (scores[i] is { ValueKind: JsonValueKind.Array } score)
+                {
+                    trace.Scores[scoreNames[i]] = (score[0].GetDouble(), score[1].GetInt32());
+                }
+            }
+
+            var metrics = stored[2];
+            for (var i = 0; i < metricNames.Count; i++)
+            {
+                if (metrics[i] is { ValueKind: JsonValueKind.Number } metric)
+                {
+                    trace.Metrics[metricNames[i]] = metric.GetDouble();
+                }
+            }
+
+            traces.Add(trace);
+        }
+
+        return new TraceStats(traces);
+    }
+
+    private static void WriteNames(Utf8JsonWriter json, string property, List<string> names)
+    {
+        json.WriteStartArray(property);
+        foreach (var name in names)
+        {
+            json.WriteStringValue(name);
+        }
+
+        json.WriteEndArray();
     }
 
     /// <summary>

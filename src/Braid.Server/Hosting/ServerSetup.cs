@@ -26,6 +26,7 @@ using Braid.Storage.Objects;
 using Braid.Storage.RateLimits;
 using Braid.Storage.Rollups;
 using Braid.Storage.Scoring;
+using Braid.Storage.Summaries;
 using Braid.Storage.Tenancy;
 using Microsoft.Extensions.Options;
 
@@ -93,6 +94,7 @@ public static class ServerSetup
             TimeSpan.FromSeconds(services.GetRequiredService<IOptions<ServerOptions>>().Value.QueryTimeoutSeconds)));
         builder.Services.AddSingleton<LogRollupStore>();
         builder.Services.AddSingleton<RollupQueries>();
+        builder.Services.AddSingleton<TraceSummaryStore>();
         builder.Services.AddHostedService<RollupRefresher>();
         builder.Services.AddSingleton<TokenBuckets>();
         builder.Services.AddSingleton<RateLimiter>();

@@ -85,9 +85,14 @@ public static class BtqlApi
             throw ApiException.BadRequest("the query fails lint_mode strict: " + string.Join("; ", warnings.Select(w => $"{w.Code}: {w.Message}{At(w.Position, request.Query)}")));
         }
 
-        // A chart's grouping over a log is answered from its hourly rollups when they give the same answer.
+        // A chart's grouping over a log, or an experiment list's, is answered from hourly rollups when they give the
+        // same answer; then it reads no history, and saying it scans the whole history would only mislead.
         var fromRollups = request.Format == "parquet" ? null
             : await rollups.TryAnswerAsync(query, resolved.Source, request.Options, http.RequestAborted);
+        if (fromRollups is not null)
+        {
+            warnings = [.. warnings.Where(w => w.Code != LintCodes.FullScan)];
+        }
         Rows rows = fromRollups is null
             ? onRow => runner.RunAsync(compiled, resolved.IdentityByObject, onRow, http.RequestAborted)
             : async onRow =>

@@ -19,6 +19,15 @@ public sealed record EventObject(EventObjectType Type, string Id)
         EventObjectType.Experiment => "experiment",
         _ => "dataset",
     };
+
+    /// <summary>The object of a stored <c>object_type</c> name (<see cref="TypeName"/>) and id.</summary>
+    public static EventObject Stored(string typeName, string id) => new(typeName switch
+    {
+        "project_logs" => EventObjectType.ProjectLogs,
+        "experiment" => EventObjectType.Experiment,
+        "dataset" => EventObjectType.Dataset,
+        _ => throw new InvalidDataException($"unknown stored object_type '{typeName}'"),
+    }, id);
 }
 
 /// <summary>A write to one log, applied in request order.</summary>

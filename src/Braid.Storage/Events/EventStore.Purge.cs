@@ -1,3 +1,4 @@
+using Braid.Storage.Rollups;
 using Dapper;
 
 namespace Braid.Storage.Events;
@@ -46,7 +47,7 @@ public sealed partial class EventStore
             await connection.ExecuteAsync($"DELETE FROM event_search WHERE rowid IN (SELECT seq FROM event_history WHERE {inTrace})", args, transaction);
         }
 
-        if (obj.Type == EventObjectType.ProjectLogs)
+        if (LogRollupStore.RollsUp(obj.Type))
         {
             // The hours these rows were counted in, to be counted again (LogRollupStore): a purge leaves no new version to notice.
             await connection.ExecuteAsync(

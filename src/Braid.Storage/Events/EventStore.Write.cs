@@ -195,7 +195,7 @@ public sealed partial class EventStore
             if (existing is not null)
             {
                 await rows.WriteAsync(op.Object, id, xact, existing.RootSpanId, new JsonObject { [RowFields.Id] = id }, deleted: true);
-                if (op.Object.Type == EventObjectType.ProjectLogs)
+                if (LogRollupStore.RollsUp(op.Object.Type))
                 {
                     await rows.MarkRollupHourAsync(op.Object, (string?)existing.Data[RowFields.Created]);
                 }

@@ -56,12 +56,34 @@ public sealed class LogRollupStore(Database database)
             """, new { t = log.TypeName, o = log.Id });
     }
 
-    /// <summary>The logs that have rollups: those some query has charted.</summary>
-    public async Task<List<EventObject>> RolledUpLogsAsync(CancellationToken cancellationToken = default)
+    /// <summary>Project logs (charts) and experiments (their lists' averages and counts) have rollups; datasets do not.</summary>
+    public static bool RollsUp(EventObjectType type) => type is EventObjectType.ProjectLogs or EventObjectType.Experiment;
+
+    /// <summary>
+    /// The objects with rollups (those some query has read, or <see cref="TrackAsync"/> named) that have rows their
+    /// rollups have not counted: one query, an index probe per object, however many there are.
+    /// </summary>
+    public async Task<List<EventObject>> StaleAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var ids = await connection.QueryAsync<string>("SELECT object_id FROM log_rollup_marks WHERE object_type = 'project_logs'");
-        return [.. ids.Select(id => new EventObject(EventObjectType.ProjectLogs, id))];
+        var stale = await connection.QueryAsync<(string Type, string Id)>(
+            """
+            SELECT m.object_type, m.object_id FROM log_rollup_marks m
+            WHERE EXISTS (SELECT 1 FROM log_rollup_dirty d WHERE d.object_type = m.object_type AND d.object_id = m.object_id)
+               OR EXISTS (SELECT 1 FROM event_current c WHERE c.object_type = m.object_type AND c.object_id = m.object_id AND c.history_seq > m.seq)
+            """);
+        return [.. stale.Select(s => EventObject.Stored(s.Type, s.Id))];
+    }
+
+    /// <summary>
+    /// Has the background refresh count <paramref name="obj"/> from now on, before any query asks: an experiment is
+    /// tracked when it is first summarized (as the SDK does at the end of every Eval), so its first list is quick.
+    /// </summary>
+    public async Task TrackAsync(EventObject obj, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(
+            "INSERT INTO log_rollup_marks (object_type, object_id, seq) VALUES (@t, @o, 0) ON CONFLICT DO NOTHING", new { t = obj.TypeName, o = obj.Id });
     }
 
     /// <summary>

@@ -1,5 +1,11 @@
 using System.Net;
+using System.Text.Json.Nodes;
+using Braid.Server.Events;
 using Braid.Server.Tests.Infrastructure;
+using Braid.Storage;
+using Braid.Storage.Events;
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Braid.Server.Tests.Events;
 
@@ -85,6 +91,91 @@ public sealed class SummarizeTests(BraidApp app) : IClassFixture<BraidApp>
 
         var s = (await api.GetAsync($"/v1/experiment/{candidate}/summarize?summarize_scores=true")).AssertOk().Json["scores"]!["s"]!;
         Assert.Equal(1, (int)s["improvements"]!);
+    }
+
+    [Fact]
+    public async Task Experiment_KeptSummary_FollowsMergesReplacesDeletesPurgesAndTheComparisonKey()
+    {
+        var api = await app.NewTenantAsync();
+        var projectId = (string)(await api.CreateProjectAsync())["id"]!;
+        var baseline = (string)(await api.CreateExperimentAsync(projectId, new { name = "base" }))["id"]!;
+        var candidate = (string)(await api.CreateExperimentAsync(projectId, new { name = "cand", base_exp_id = baseline }))["id"]!;
+        await Trace(api, baseline, "b1", "q1", 0.5, tokens: 10, duration: 1);
+        await Trace(api, baseline, "b2", "q2", 1.0, tokens: 20, duration: 3);
+        await Trace(api, candidate, "c1", "q1", 1.0, tokens: 5, duration: 1);
+        await Trace(api, candidate, "c2", "q2", 0.0, tokens: 30, duration: 1);
+        var database = app.Services.GetRequiredService<Database>();
+
+        // Each answer is checked against one computed with nothing kept.
+        async Task<JsonNode> Both()
+        {
+            var kept = (await api.GetAsync($"/v1/experiment/{candidate}/summarize?summarize_scores=true")).AssertOk().Json;
+            await using (var connection = await database.OpenAsync())
+            {
+                await connection.ExecuteAsync("DELETE FROM trace_summaries WHERE object_id IN (@baseline, @candidate)", new { baseline, candidate });
+            }
+
+            var fresh = (await api.GetAsync($"/v1/experiment/{candidate}/summarize?summarize_scores=true")).AssertOk().Json;
+            Assert.Equal(fresh.ToJsonString(), kept.ToJsonString());
+            return kept;
+        }
+
+        Assert.Equal(0.5, (double)(await Both())["scores"]!["accuracy"]!["score"]!, 6);
+
+        await api.InsertAsync($"experiment/{candidate}", new { id = "c2", _is_merge = true, scores = new { accuracy = 1.0 } });
+        Assert.Equal(1.0, (double)(await Both())["scores"]!["accuracy"]!["score"]!, 6);
+
+        await api.InsertAsync($"experiment/{baseline}", new { id = "b1", input = "q1", scores = new { accuracy = 1.0 } });
+        Assert.Equal(0, (int)(await Both())["scores"]!["accuracy"]!["improvements"]!);
+
+        await api.InsertAsync($"experiment/{candidate}", new { id = "c1-judge", _object_delete = true });
+        Assert.Equal(1, (int)(await Both())["scores"]!["judge"]!["score"]!);
+        await api.InsertAsync($"experiment/{candidate}", new { id = "c2-judge", _object_delete = true });
+        Assert.Null((await Both())["scores"]!["judge"]);
+
+        await Trace(api, candidate, "c3", "q3", 0.25, tokens: 1, duration: 1);
+        await Trace(api, baseline, "b3", "q3", 0.5, tokens: 1, duration: 1);
+        Assert.Equal(1, (int)(await Both())["scores"]!["accuracy"]!["regressions"]!);
+        (await api.PatchAsync($"/v1/project/{projectId}", new { settings = new { comparison_key = "metadata.nothing" } })).AssertOk();
+        Assert.Equal(0, (int)(await Both())["scores"]!["accuracy"]!["regressions"]!);
+
+        // Retention removes a whole trace (c1, c2 or c3) without a new version.
+        Assert.Equal(0.75, (double)(await Both())["scores"]!["accuracy"]!["score"]!, 6);
+        var events = app.Services.GetRequiredService<EventStore>();
+        await events.PurgeAsync(new EventObject(EventObjectType.Experiment, candidate), "9999-01-01T00:00:00.000Z", 1);
+        Assert.NotEqual(0.75, (double)(await Both())["scores"]!["accuracy"]!["score"]!, 6);
+    }
+
+    [Fact]
+    public async Task Experiment_SummaryIsKept_AndOneInAnotherLayoutIsComputedAgain()
+    {
+        var api = await app.NewTenantAsync();
+        var projectId = (string)(await api.CreateProjectAsync())["id"]!;
+        var experiment = (string)(await api.CreateExperimentAsync(projectId))["id"]!;
+        await Trace(api, experiment, "t", "q", 0.5, tokens: 1, duration: 1);
+        async Task<double> AccuracyAsync() =>
+            (double)(await api.GetAsync($"/v1/experiment/{experiment}/summarize?summarize_scores=true")).AssertOk().Json["scores"]!["accuracy"]!["score"]!;
+        async Task KeepAsync(string summary)
+        {
+            await using var connection = await app.Services.GetRequiredService<Database>().OpenAsync();
+            Assert.Equal(1, await connection.ExecuteAsync("UPDATE trace_summaries SET summary = @summary WHERE object_id = @experiment", new { summary, experiment }));
+        }
+
+        Assert.Equal(0.5, await AccuracyAsync());
+
+        // A tampered kept summary is what the endpoint answers from; one of another layout is computed again.
+        await KeepAsync("""{"v":1,"scores":["accuracy"],"metrics":[],"traces":[["k",[[3,4]],[]]]}""");
+        Assert.Equal(0.75, await AccuracyAsync());
+        await KeepAsync("""{"v":2,"traces":"elsewhere"}""");
+        Assert.Equal(0.5, await AccuracyAsync());
+    }
+
+    [Fact]
+    public void TheKeptLayout_IsVersionOne_WithNamesAndATupleOfHashedKeyScoresAndMetricsPerTrace()
+    {
+        const string Stored = """{"v":1,"scores":["accuracy","judge"],"metrics":["duration","tokens"],"traces":[["a2V5",[[1.5,2],null],[0.25,7]],[null,[null,[1,1]],[null,3]]]}""";
+        Assert.Equal(Stored, TraceStats.FromJson(Stored)!.ToJson());
+        Assert.Null(TraceStats.FromJson("""{"v":2}"""));
     }
 
     [Fact]

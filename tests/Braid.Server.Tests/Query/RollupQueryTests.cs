@@ -167,6 +167,69 @@ public sealed class RollupQueryTests(BraidApp app) : IClassFixture<BraidApp>
     }
 
     [Fact]
+    public async Task ExperimentListQueries_AnswerAsTheRawRowsDo_AndFollowDeletesAndMerges()
+    {
+        var api = await app.NewTenantAsync();
+        var project = (string)(await api.CreateProjectAsync())["id"]!;
+        var ids = new List<string>();
+        foreach (var name in new[] { "first", "second", "empty" })
+        {
+            ids.Add((string)(await api.CreateExperimentAsync(project, new { name }))["id"]!);
+        }
+
+        await api.InsertAsync($"experiment/{ids[0]}", Day());
+        await api.InsertAsync($"experiment/{ids[1]}",
+            new { id = "x", created = "2026-03-04T09:00:00.000Z", scores = new { quality = 0.5, accuracy = 1 }, metrics = new { tokens = 3 } },
+            new { id = "x1", root_span_id = "x", span_parents = new[] { "x" }, created = "2026-03-04T09:01:00.000Z", scores = new { accuracy = 0 } });
+        var from = $"from: experiment({string.Join(", ", ids.Select(i => $"'{i}'"))})";
+        async Task<List<JsonObject>> Both(string query)
+        {
+            var fromRollups = await QueryAsync(api, query);
+            var raw = await QueryAsync(api, query.Contains("filter: ", StringComparison.Ordinal)
+                ? query.Replace("filter: is_root", "filter: is_root and 1 = 1", StringComparison.Ordinal)
+                : query + " | filter: 1 = 1");
+            Assert.Equal(Show(raw), Show(fromRollups));
+            return fromRollups;
+        }
+
+        var averages = $"{from} | unpivot: scores as (score, value) | dimensions: experiment_id, score | measures: avg(value) as avg, count(1) as n";
+        var rows = $"{from} | dimensions: experiment_id | measures: count(1) as rows, sum(metrics.tokens) as tokens";
+        var roots = $"{from} | dimensions: experiment_id | measures: count(1) as rows";
+        Assert.Equal(new[] { $"{ids[0]} quality 4", $"{ids[1]} accuracy 2", $"{ids[1]} quality 1" }.Order(StringComparer.Ordinal),
+            (await Both(averages)).Select(r => $"{r["experiment_id"]} {r["score"]} {r["n"]}").Order(StringComparer.Ordinal));
+        await Both($"{from} | unpivot: scores as (score, value) | dimensions: score as name, experiment_id as experiment | measures: max(value) as best");
+        await Both(rows);
+        Assert.Equal([5, 1], (await Both(roots.Replace(" | dimensions", " | filter: is_root | dimensions", StringComparison.Ordinal)))
+            .OrderBy(r => (string)r["experiment_id"]! == ids[0] ? 0 : 1).Select(r => (int)r["rows"]!));
+        await Both($"{from} | dimensions: day(created) as day, experiment_id | measures: count(1) as spans | sort: experiment_id, day");
+        Assert.Equal(8, (int)(await Both($"{from} | measures: count(1) as spans, avg(scores.quality) as quality")).Single()["spans"]!);
+        Assert.Equal(0, (int)(await Both($"from: experiment('{ids[2]}') | measures: count(1) as spans")).Single()["spans"]!);
+
+        // Deleting a span and merging into another mark their hours to be counted again, as for logs.
+        await api.InsertAsync($"experiment/{ids[0]}", new { id = "b", _object_delete = true });
+        await api.InsertAsync($"experiment/{ids[1]}", new { id = "x", _is_merge = true, scores = new { quality = 0 } });
+        var quality = (await Both(averages)).Where(r => (string)r["score"]! == "quality").ToDictionary(r => (string)r["experiment_id"]!, r => (double)r["avg"]!);
+        Assert.Equal(1.25 / 3, quality[ids[0]], 6);
+        Assert.Equal(0, quality[ids[1]]);
+        await Both(rows);
+
+        var database = app.Services.GetRequiredService<Database>();
+        await using (var connection = await database.OpenAsync())
+        {
+            await connection.ExecuteAsync("UPDATE log_rollups SET spans = spans + 1000 WHERE object_id = @id", new { id = ids[1] });
+        }
+
+        // Answered from rollups, a query reads no history, so it is not warned of a full scan as the raw query is.
+        async Task<JsonNode?> WarningsAsync(string query) =>
+            (await api.PostAsync("/btql", new JsonObject { ["query"] = query }.ToJsonString())).AssertOk().Object["warnings"];
+        Assert.Null(await WarningsAsync(roots));
+        Assert.Contains("full_scan", (await WarningsAsync(roots + " | filter: 1 = 1"))!.ToJsonString(), StringComparison.Ordinal);
+
+        // The tampered count shows that the answer came from the rollups (two rows: the 09:00 root and its child).
+        Assert.Equal(2002, (int)(await QueryAsync(api, $"from: experiment('{ids[1]}') | measures: count(1) as spans")).Single()["spans"]!);
+    }
+
+    [Fact]
     public void TheStoredLayout_IsVersionOne_WithSumCountMinMaxPerField()
     {
         var measures = new RollupMeasures();

@@ -47,4 +47,32 @@ public sealed class RollupRefresherTests(RefreshingApp fixture) : IClassFixture<
 
         Assert.Equal(3, await CountedAsync());
     }
+
+    [Fact]
+    public async Task ASummarizedExperiment_IsCountedInTheBackground_BeforeItsListAsks()
+    {
+        var api = await fixture.App.NewTenantAsync();
+        var project = (string)(await api.CreateProjectAsync())["id"]!;
+        var experiment = (string)(await api.CreateExperimentAsync(project))["id"]!;
+        await api.InsertAsync($"experiment/{experiment}", new { id = "a", scores = new { accuracy = 1 } }, new { id = "b", scores = new { accuracy = 0 } });
+        async Task<long> CountedAsync()
+        {
+            await using var connection = await fixture.App.Services.GetRequiredService<Database>().OpenAsync();
+            return await connection.ExecuteScalarAsync<long?>(
+                "SELECT sum(spans) FROM log_rollups WHERE object_type = 'experiment' AND object_id = @experiment", new { experiment }) ?? 0;
+        }
+
+        await Task.Delay(300);
+        Assert.Equal(0, await CountedAsync());
+
+        // What the SDK does at the end of an Eval.
+        (await api.GetAsync($"/experiment-comparison2?experiment_id={experiment}")).AssertOk();
+        var until = DateTime.UtcNow.AddSeconds(10);
+        while (await CountedAsync() != 2 && DateTime.UtcNow < until)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(2, await CountedAsync());
+    }
 }

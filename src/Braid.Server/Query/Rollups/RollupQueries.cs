@@ -9,34 +9,41 @@ using Braid.Storage.Rollups;
 namespace Braid.Server.Query.Rollups;
 
 /// <summary>
-/// Answers, from a log's hourly rollups, the grouped queries charts ask: one log, one dimension <c>hour(created)</c>
-/// or <c>day(created)</c> (and, with <c>unpivot: scores as (name, value)</c>, the member name), measures
-/// <c>count(1)</c> and <c>sum/avg/min/max</c> of a metric, a score or <c>metrics.end - metrics.start</c>, and
-/// <c>approx_percentile</c> of that duration, filtered by nothing but <c>is_root</c> and whole-hour bounds on
-/// <c>created</c>. The answer is the one the query would give over the raw rows (same names, buckets and values;
-/// approx_percentile within the 1% it promises), read from hundreds of rows instead of millions. Any other query, or
-/// any detail outside that set (an alias missing, an exact percentile, a bound mid-hour, a time zone off the hour,
-/// more rows than the limit), is left to the compiled SQL.
+/// Answers, from hourly rollups, the grouped queries charts and experiment lists ask: one project log or any number of
+/// experiments; dimensions among <c>hour(created)</c> or <c>day(created)</c>, <c>experiment_id</c> and (with
+/// <c>unpivot: scores as (name, value)</c>) the member name; measures <c>count(1)</c> and <c>sum/avg/min/max</c> of a
+/// metric, a score or <c>metrics.end - metrics.start</c>, and <c>approx_percentile</c> of that duration; filtered by
+/// nothing but <c>is_root</c> and whole-hour bounds on <c>created</c>. The answer is the one the query would give over
+/// the raw rows (same names, groups, order and values; approx_percentile within the 1% it promises), read from hundreds
+/// of rows instead of millions. Any other query, or any detail outside that set (an alias missing, an exact
+/// percentile, a bound mid-hour, a time zone off the hour, more rows than the limit), is left to the compiled SQL.
 /// </summary>
 public sealed class RollupQueries(LogRollupStore store)
 {
     private static readonly FieldPath Created = Field("created");
 
+    /// <summary>At most this many experiments are read from rollups in one query; a longer list is the SQL's to group.</summary>
+    private const int MaxObjects = 1000;
+
     private sealed record Measure(string Name, string Function, string? Stat, double Fraction = 0);
 
+    private enum Grouping { Time, Object, Member }
+
+    /// <summary>An output column of the grouping, and what it groups by.</summary>
+    private sealed record Dimension(string Name, Grouping By);
+
     /// <summary>
-    /// With <see cref="Unpivoted"/> ("scores" or "metrics"), one output row per bucket and member name of that object,
-    /// named in <see cref="NameColumn"/>, and the measures read that member's stat.
+    /// With <see cref="Unpivoted"/> ("scores" or "metrics"), one output row per group and member name of that object,
+    /// and the measures read that member's stat. <see cref="Order"/> lists the dimensions the rows are sorted by.
     /// </summary>
-    private sealed record Plan(EventObject Log, string Unit, string Dimension, List<Measure> Measures, bool RootsOnly,
-        DateTimeOffset? From, DateTimeOffset? To, long Limit, int TzOffsetMinutes)
+    private sealed record Plan(IReadOnlyList<EventObject> Objects, List<Dimension> Dimensions, List<Dimension> Order, List<Measure> Measures,
+        string? Unit, bool RootsOnly, DateTimeOffset? From, DateTimeOffset? To, long Limit, int TzOffsetMinutes)
     {
         public string? Unpivoted { get; init; }
-
-        public string NameColumn { get; init; } = "";
-
-        public bool NameFirst { get; init; }
     }
+
+    /// <summary>One group of the answer: its object (when grouped by object), its time bucket (when by time) and measures.</summary>
+    private sealed record Group(string? ObjectId, DateTimeOffset? Bucket, RollupMeasures Measures);
 
     /// <summary>The rows of the answer as JSON text, or null when rollups cannot answer this query exactly.</summary>
     public async Task<List<string>?> TryAnswerAsync(ParsedQuery query, QuerySource source, QueryOptions options, CancellationToken cancellationToken)
@@ -46,61 +53,82 @@ public sealed class RollupQueries(LogRollupStore store)
             return null;
         }
 
-        await store.RefreshAsync(plan.Log, cancellationToken);
         var fromHour = plan.From is { } from ? LogRollupStore.HourOf(from) : "0000";
         var toHour = plan.To is { } to ? LogRollupStore.HourOf(to) : "9999";
-        var buckets = new SortedDictionary<DateTimeOffset, RollupMeasures>();
         var withDurations = plan.Measures.Any(m => m.Function == "approx_percentile");
-        foreach (var row in await store.ReadAsync(plan.Log, fromHour, toHour, withDurations, cancellationToken))
+        var byObject = plan.Dimensions.Any(d => d.By == Grouping.Object);
+        var groups = new Dictionary<(string?, DateTimeOffset?), Group>();
+        foreach (var log in plan.Objects)
         {
-            if (row.Hour == LogRollupStore.InvalidHour)
+            await store.RefreshAsync(log, cancellationToken);
+            foreach (var row in await store.ReadAsync(log, fromHour, toHour, withDurations, cancellationToken))
             {
-                return null; // spans whose created is no timestamp: only the raw rows know where they fall
-            }
+                if (row.Hour == LogRollupStore.InvalidHour)
+                {
+                    return null; // spans whose created is no timestamp: only the raw rows know where they fall
+                }
 
-            if (plan.RootsOnly && !row.IsRoot)
-            {
-                continue;
-            }
+                if (plan.RootsOnly && !row.IsRoot)
+                {
+                    continue;
+                }
 
-            if (row.Measures is null)
-            {
-                return null; // written by a newer Braid: the raw rows still answer
-            }
+                if (row.Measures is null)
+                {
+                    return null; // written by a newer Braid: the raw rows still answer
+                }
 
-            var hour = LogRollupStore.HourStart(row.Hour);
-            var bucket = plan.Unit == "hour" ? hour : DayOf(hour, plan.TzOffsetMinutes);
-            if (!buckets.TryGetValue(bucket, out var measures))
-            {
-                buckets[bucket] = measures = new RollupMeasures();
-            }
+                var hour = LogRollupStore.HourStart(row.Hour);
+                DateTimeOffset? bucket = plan.Unit switch { null => null, "hour" => hour, _ => DayOf(hour, plan.TzOffsetMinutes) };
+                var key = (byObject ? log.Id : null, bucket);
+                if (!groups.TryGetValue(key, out var group))
+                {
+                    groups[key] = group = new Group(key.Item1, bucket, new RollupMeasures());
+                }
 
-            measures.Add(row.Measures);
+                group.Measures.Add(row.Measures);
+            }
         }
 
-        var rows = plan.Unpivoted is { } group
-            ? buckets.SelectMany(b => b.Value.Stats.Keys.Where(k => k.StartsWith(group + ".", StringComparison.Ordinal))
-                .Order(StringComparer.Ordinal).Select(k => Row(plan, b.Key, b.Value, k[(group.Length + 1)..])))
-            : buckets.Select(b => Row(plan, b.Key, b.Value, null));
-        var answer = rows.Take(checked((int)Math.Min(plan.Limit + 1, int.MaxValue))).ToList();
+        if (plan.Dimensions.Count == 0 && groups.Count == 0)
+        {
+            groups[(null, null)] = new Group(null, null, new RollupMeasures()); // an aggregate over no rows is still one row
+        }
+
+        var rows = plan.Unpivoted is { } unpivoted
+            ? groups.Values.SelectMany(g => g.Measures.Stats.Keys.Where(k => k.StartsWith(unpivoted + ".", StringComparison.Ordinal))
+                .Select(k => (Group: g, Member: (string?)k[(unpivoted.Length + 1)..])))
+            : groups.Values.Select(g => (Group: g, Member: (string?)null));
+        IOrderedEnumerable<(Group Group, string? Member)> sorted = rows.OrderBy(_ => 0);
+        foreach (var dimension in plan.Order)
+        {
+            sorted = dimension.By switch
+            {
+                Grouping.Time => sorted.ThenBy(r => r.Group.Bucket),
+                Grouping.Object => sorted.ThenBy(r => r.Group.ObjectId, StringComparer.Ordinal),
+                _ => sorted.ThenBy(r => r.Member, StringComparer.Ordinal),
+            };
+        }
+
+        var answer = sorted.Take(checked((int)Math.Min(plan.Limit + 1, int.MaxValue))).Select(r => Row(plan, r.Group, r.Member)).ToList();
         // More rows than the limit is a page and a cursor: the compiled query's job.
         return answer.Count > plan.Limit ? null : answer;
     }
 
-    private static string Row(Plan plan, DateTimeOffset bucket, RollupMeasures measures, string? member)
+    private static string Row(Plan plan, Group group, string? member)
     {
         var row = new JsonObject();
-        if (member is not null && plan.NameFirst)
+        foreach (var dimension in plan.Dimensions)
         {
-            row[plan.NameColumn] = member;
+            row[dimension.Name] = dimension.By switch
+            {
+                Grouping.Time => Clock.Format(group.Bucket!.Value),
+                Grouping.Object => group.ObjectId,
+                _ => member,
+            };
         }
 
-        row[plan.Dimension] = Clock.Format(bucket);
-        if (member is not null && !plan.NameFirst)
-        {
-            row[plan.NameColumn] = member;
-        }
-
+        var measures = group.Measures;
         foreach (var measure in plan.Measures)
         {
             // Unpivoted, every measure reads the member's values: count(1) counts them.
@@ -133,8 +161,15 @@ public sealed class RollupQueries(LogRollupStore store)
 
     private static Plan? Match(ParsedQuery query, QuerySource source, QueryOptions options)
     {
-        if (source is not { ObjectType: "project_logs", Objects: [var log] } || source.OrgWide
-            || options.Version is not null || options.AuditLog || options.TzOffsetMinutes % 60 != 0
+        var objects = source switch
+        {
+            { OrgWide: true } => null,
+            { ObjectType: "project_logs", Objects: [var log] } => [new EventObject(EventObjectType.ProjectLogs, log.Id)],
+            { ObjectType: "experiment", Objects.Count: > 0 and <= MaxObjects } =>
+                source.Objects.Select(o => o.Id).Distinct(StringComparer.Ordinal).Select(id => new EventObject(EventObjectType.Experiment, id)).ToList(),
+            _ => (List<EventObject>?)null,
+        };
+        if (objects is null || options.Version is not null || options.AuditLog || options.TzOffsetMinutes % 60 != 0
             || query.From.Shape is not (null or QueryShape.Spans) || query.Select.Count > 0 || query.Having is not null
             || query.Cursor is not null || query.SamplePercent is not null || query.SampleCount is not null
             || query.Measures.Count == 0)
@@ -142,37 +177,48 @@ public sealed class RollupQueries(LogRollupStore store)
             return null;
         }
 
-        // Unpivoted scores or metrics: a second dimension, the member's name, and measures over its value.
+        // Unpivoted scores or metrics: a dimension is the member's name, and measures are over its value.
         var unpivot = query.Unpivot;
         string? group = null;
-        var nameColumn = "";
-        var nameFirst = false;
-        var timeDimensions = query.Dimensions;
         if (unpivot is not null)
         {
-            if (unpivot.Field is not { Segments: [NameSegment { Name: "scores" or "metrics" } field] } || query.Dimensions.Count != 2
-                || query.Sort.Count > 0)
-            {
-                return null;
-            }
-
-            var nameIndex = query.Dimensions.ToList().FindIndex(d => d.Expression == Field(unpivot.NameAlias));
-            if (nameIndex < 0)
+            if (unpivot.Field is not { Segments: [NameSegment { Name: "scores" or "metrics" } field] })
             {
                 return null;
             }
 
             group = field.Name;
-            nameColumn = query.Dimensions[nameIndex].Alias ?? unpivot.NameAlias;
-            nameFirst = nameIndex == 0;
-            timeDimensions = query.Dimensions.Where((_, i) => i != nameIndex).ToEquatableList();
         }
 
-        if (timeDimensions is not [{ Alias: { } dimension, Expression: FunctionCall { Name: "hour" or "day" } unit }]
-            || unit.Arguments is not [var argument] || argument != Created
-            || query.Sort.Any(s => s.Direction != SortDirection.Ascending || s.Expression != Field(dimension)))
+        string? unit = null;
+        var dimensions = new List<Dimension>();
+        foreach (var item in query.Dimensions)
+        {
+            var dimension = Dimensioned(item, source.ObjectType, unpivot);
+            if (dimension is null || dimensions.Any(d => d.By == dimension.By))
+            {
+                return null;
+            }
+
+            unit = dimension.By == Grouping.Time ? ((FunctionCall)item.Expression).Name : unit;
+            dimensions.Add(dimension);
+        }
+
+        if (unpivot is not null && !dimensions.Any(d => d.By == Grouping.Member))
         {
             return null;
+        }
+
+        // Sorted only by dimensions, ascending, all of them (else ties would fall in the database's order).
+        var order = dimensions;
+        if (query.Sort.Count > 0)
+        {
+            order = [.. query.Sort.Select(s => s.Direction == SortDirection.Ascending && s.Expression is FieldPath { Segments: [NameSegment name] }
+                ? dimensions.Find(d => d.Name == name.Name) : null).OfType<Dimension>().Distinct()];
+            if (order.Count != query.Sort.Count || order.Count != dimensions.Count)
+            {
+                return null;
+            }
         }
 
         var measures = new List<Measure>();
@@ -189,18 +235,16 @@ public sealed class RollupQueries(LogRollupStore store)
             measures.Add(measure with { Name = item.Alias! });
         }
 
-        var names = measures.Select(m => m.Name).Append(dimension).Append(nameColumn).Where(n => n.Length > 0).ToList();
+        var names = measures.Select(m => m.Name).Concat(dimensions.Select(d => d.Name)).ToList();
         if (names.Distinct(StringComparer.Ordinal).Count() != names.Count)
         {
             return null;
         }
 
-        var plan = new Plan(new EventObject(EventObjectType.ProjectLogs, log.Id), unit.Name, dimension, measures, false, null, null,
+        var plan = new Plan(objects, dimensions, order, measures, unit, false, null, null,
             query.Limit ?? QueryCompiler.DefaultLimit, options.TzOffsetMinutes)
         {
             Unpivoted = group,
-            NameColumn = nameColumn,
-            NameFirst = nameFirst,
         };
         foreach (var condition in Conjuncts(query.Filter))
         {
@@ -213,6 +257,18 @@ public sealed class RollupQueries(LogRollupStore store)
 
         return plan;
     }
+
+    /// <summary>hour(created) or day(created) (named), experiment_id, or the unpivoted member's name.</summary>
+    private static Dimension? Dimensioned(SelectItem item, string objectType, UnpivotClause? unpivot) => item.Expression switch
+    {
+        FunctionCall { Name: "hour" or "day", Arguments: [var argument] } when argument == Created && item.Alias is { } alias =>
+            new Dimension(alias, Grouping.Time),
+        FieldPath { Segments: [NameSegment { Name: "experiment_id" }] } when objectType == "experiment" =>
+            new Dimension(item.Alias ?? "experiment_id", Grouping.Object),
+        FieldPath { Segments: [NameSegment name] } when unpivot is not null && name.Name == unpivot.NameAlias =>
+            new Dimension(item.Alias ?? unpivot.NameAlias, Grouping.Member),
+        _ => null,
+    };
 
     /// <summary>count(1), count(*), or sum/avg/min/max of metrics.x, scores.x or metrics.end - metrics.start.</summary>
     private static Measure? Measured(FunctionCall call) => (call.Name, call.Arguments) switch

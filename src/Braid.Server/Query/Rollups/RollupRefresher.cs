@@ -5,9 +5,9 @@ using Microsoft.Extensions.Options;
 namespace Braid.Server.Query.Rollups;
 
 /// <summary>
-/// Keeps the rollups of charted logs current in the background, so the query behind a chart reads only what was
-/// logged in the last few seconds before answering. A log is charted once its first rollup query ran; until then it
-/// pays nothing. Nodes sharing one PostgreSQL may all run this: a refresh locks its log's mark, and the second finds
+/// Keeps rollups current in the background, so the query behind a chart or an experiment list reads only what was
+/// logged in the last few seconds before answering. A log has rollups once its first rollup query ran, an experiment
+/// also once it was summarized; until then it pays nothing. Nodes sharing one PostgreSQL may all run this: a refresh locks its log's mark, and the second finds
 /// nothing left to count.
 /// </summary>
 public sealed partial class RollupRefresher(LogRollupStore store, TimeProvider clock, IOptions<ServerOptions> options, ILogger<RollupRefresher> logger)
@@ -18,7 +18,7 @@ public sealed partial class RollupRefresher(LogRollupStore store, TimeProvider c
 
     private async Task PassAsync(CancellationToken cancellationToken)
     {
-        foreach (var log in await store.RolledUpLogsAsync(cancellationToken))
+        foreach (var log in await store.StaleAsync(cancellationToken))
         {
             await store.RefreshAsync(log, cancellationToken);
         }
