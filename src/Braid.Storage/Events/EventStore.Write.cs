@@ -197,7 +197,7 @@ public sealed partial class EventStore
                 await rows.WriteAsync(op.Object, id, xact, existing.RootSpanId, new JsonObject { [RowFields.Id] = id }, deleted: true);
                 if (LogRollupStore.RollsUp(op.Object.Type))
                 {
-                    await rows.MarkRollupHourAsync(op.Object, (string?)existing.Data[RowFields.Created]);
+                    await rows.MarkRollupHourAsync(op.Object, existing.Data[RowFields.Created]);
                 }
             }
 
@@ -555,7 +555,7 @@ public sealed partial class EventStore
         /// A deleted span leaves its log's live rows without a new current version for the rollups to notice: its hour
         /// is marked to be counted again (LogRollupStore).
         /// </summary>
-        public async Task MarkRollupHourAsync(EventObject obj, string? created)
+        public async Task MarkRollupHourAsync(EventObject obj, JsonNode? created)
         {
             Commands.Bind(_rollupHour, obj.TypeName, obj.Id, LogRollupStore.HourOf(created));
             await _rollupHour.ExecuteNonQueryAsync();

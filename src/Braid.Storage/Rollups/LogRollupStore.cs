@@ -102,9 +102,13 @@ public sealed class LogRollupStore(Database database)
         return [.. rows.Select(r => new RollupRow(r.Hour, r.IsRoot == 1, RollupMeasures.FromJson(r.Spans, r.Measures, withDurations)))];
     }
 
-    /// <summary>The UTC hour a span's created falls in, or <see cref="InvalidHour"/>; created is stored in Clock.Format's form.</summary>
-    public static string HourOf(string? created) =>
-        created is { Length: >= 13 } && IsHour(created[..13]) && created.EndsWith('Z') ? created[..13] : InvalidHour;
+    /// <summary>
+    /// The UTC hour a span's created falls in, or <see cref="InvalidHour"/>. It is read as event_current's created is
+    /// (<see cref="Clock.NormalizeCreated"/>), so an offset such as Python's "+00:00" falls in the hour the query's
+    /// buckets put it in.
+    /// </summary>
+    public static string HourOf(JsonNode? created) =>
+        Clock.NormalizeCreated(created) is { Length: >= 13 } text && text.EndsWith('Z') && IsHour(text[..13]) ? text[..13] : InvalidHour;
 
     /// <summary>The stored name of the UTC hour <paramref name="at"/> falls in.</summary>
     public static string HourOf(DateTimeOffset at) => at.UtcDateTime.ToString(HourFormat, CultureInfo.InvariantCulture);
@@ -175,7 +179,7 @@ public sealed class LogRollupStore(Database database)
         foreach (var version in versions)
         {
             var row = JsonNode.Parse(version.Data)!.AsObject();
-            var hour = HourOf((string?)row[RowFields.Created]);
+            var hour = HourOf(row[RowFields.Created]);
             if (!version.Seen)
             {
                 // No version of the row is at or below the mark, so no refresh has counted it: added to its hour.
@@ -190,7 +194,7 @@ public sealed class LogRollupStore(Database database)
                 new { key.t, key.o, id = version.Id, mark }, transaction);
             foreach (var data in earlier)
             {
-                recount.Add(HourOf((string?)JsonNode.Parse(data)![RowFields.Created]));
+                recount.Add(HourOf(JsonNode.Parse(data)![RowFields.Created]));
             }
         }
 
@@ -267,7 +271,7 @@ public sealed class LogRollupStore(Database database)
         foreach (var data in rows)
         {
             var row = JsonNode.Parse(data)!.AsObject();
-            if (range is null && HourOf((string?)row[RowFields.Created]) != InvalidHour)
+            if (range is null && HourOf(row[RowFields.Created]) != InvalidHour)
             {
                 continue;
             }

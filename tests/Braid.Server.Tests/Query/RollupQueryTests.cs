@@ -167,6 +167,31 @@ public sealed class RollupQueryTests(BraidApp app) : IClassFixture<BraidApp>
     }
 
     [Fact]
+    public async Task CreatedWithAnOffset_IsCountedInItsUtcHour_AndAnInvalidHourLeavesTheAnswerToTheRawRows()
+    {
+        // Python's SDK writes created as "+00:00", other clients may send any offset or a space for the T.
+        var (api, project) = await LogAsync(
+            Span("a", "2026-03-01T12:05:00+02:00", tokens: 1),
+            Span("b", "2026-03-01T10:30:00.123456+00:00", tokens: 2),
+            Span("c", "2026-03-01 11:00:00", tokens: 4),
+            Span("d", "2026-03-01T11:59:59.999Z", tokens: 8));
+        const string Filter = "created >= '2026-03-01T00:00:00.000Z'";
+        var hours = await BothAsync(api, project, "hour(created) as bucket", Filter);
+        Assert.Equal(["2026-03-01T10:00:00.000Z 3", "2026-03-01T11:00:00.000Z 12"], hours.Select(r => $"{r["bucket"]} {r["tokens"]}"));
+
+        var database = app.Services.GetRequiredService<Database>();
+        await using (var connection = await database.OpenAsync())
+        {
+            Assert.Equal(["2026-03-01T10", "2026-03-01T11"],
+                await connection.QueryAsync<string>("SELECT DISTINCT hour FROM log_rollups WHERE object_id = @project ORDER BY hour", new { project }));
+            // Rollups holding spans they could not place (created no timestamp) cannot say which bucket those fall in.
+            await connection.ExecuteAsync("UPDATE log_rollups SET hour = 'invalid' WHERE object_id = @project AND hour = '2026-03-01T11'", new { project });
+        }
+
+        Assert.Equal(2, (await BothAsync(api, project, "hour(created) as bucket", Filter)).Count);
+    }
+
+    [Fact]
     public async Task ExperimentListQueries_AnswerAsTheRawRowsDo_AndFollowDeletesAndMerges()
     {
         var api = await app.NewTenantAsync();
