@@ -9,6 +9,15 @@ public sealed record PurgedBatch(int Traces, int Rows, IReadOnlyList<string> Att
 public sealed partial class EventStore
 {
     /// <summary>
+    /// Adds @n to the live rows removed from an object (migration 0019): deletes and purges leave no higher history_seq
+    /// behind, so this is how a kept summary learns its rows changed (TraceSummaryStore).
+    /// </summary>
+    private const string CountRemovals = """
+        INSERT INTO event_removals (object_type, object_id, removed) VALUES (@t, @o, @n)
+        ON CONFLICT (object_type, object_id) DO UPDATE SET removed = event_removals.removed + excluded.removed
+        """;
+
+    /// <summary>
     /// Deletes for good (every version, search entries, trace positions) up to <paramref name="maxTraces"/> whole traces
     /// of <paramref name="obj"/> whose every live row was created before <paramref name="cutoff"/> (Clock.Format text;
     /// null: every trace). Whole traces, so retention never leaves a trace with its root gone and children left. One
@@ -59,6 +68,7 @@ public sealed partial class EventStore
         }
 
         var rows = await connection.ExecuteAsync($"DELETE FROM event_current WHERE {inTrace}", args, transaction);
+        await connection.ExecuteAsync(CountRemovals, new { t = obj.TypeName, o = obj.Id, n = (long)rows }, transaction);
         await connection.ExecuteAsync($"DELETE FROM event_history WHERE {inTrace}", args, transaction);
         await connection.ExecuteAsync($"DELETE FROM event_traces WHERE {inTrace}", args, transaction);
         await transaction.CommitAsync();

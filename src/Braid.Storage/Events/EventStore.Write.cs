@@ -376,6 +376,9 @@ public sealed partial class EventStore
         private readonly DbCommand _uncurrent = Commands.Create(connection, transaction,
             "DELETE FROM event_current WHERE object_type = @t AND object_id = @o AND id = @id", "@t", "@o", "@id");
 
+        /// <summary>A removal leaves no higher history_seq behind, so kept summaries learn of it here (TraceSummaryStore).</summary>
+        private readonly DbCommand _removed = Commands.Create(connection, transaction, EventStore.CountRemovals, "@t", "@o", "@n");
+
         private readonly HashSet<(string, string)> _tracesWritten = [];
 
         private readonly DbCommand _rollupHour = Commands.Create(connection, transaction, """
@@ -506,7 +509,12 @@ public sealed partial class EventStore
             if (search is null)
             {
                 Commands.Bind(_uncurrent, obj.TypeName, obj.Id, id);
-                await _uncurrent.ExecuteNonQueryAsync();
+                if (await _uncurrent.ExecuteNonQueryAsync() > 0)
+                {
+                    Commands.Bind(_removed, obj.TypeName, obj.Id, 1L);
+                    await _removed.ExecuteNonQueryAsync();
+                }
+
                 return;
             }
 
@@ -578,7 +586,7 @@ public sealed partial class EventStore
 
         public async ValueTask DisposeAsync()
         {
-            foreach (var command in new[] { _load, _history, _rewrite, _search, _unsearch, _newCurrent, _current, _uncurrent, _trace, _rollupHour })
+            foreach (var command in new[] { _load, _history, _rewrite, _search, _unsearch, _newCurrent, _current, _uncurrent, _removed, _trace, _rollupHour })
             {
                 if (command is not null)
                 {

@@ -23,29 +23,17 @@ public sealed class RollupRefresherTests(RefreshingApp fixture) : IClassFixture<
         var api = await fixture.App.NewTenantAsync();
         var project = (string)(await api.CreateProjectAsync())["id"]!;
         await api.InsertAsync($"project_logs/{project}", new { id = "a", created = "2026-03-01T10:00:00.000Z" });
-        async Task<long> CountedAsync()
-        {
-            await using var connection = await fixture.App.Services.GetRequiredService<Database>().OpenAsync();
-            return await connection.ExecuteScalarAsync<long?>(
-                "SELECT sum(spans) FROM log_rollups WHERE object_type = 'project_logs' AND object_id = @project", new { project }) ?? 0;
-        }
 
         // Nothing charts the log yet, so nothing counts it.
         await Task.Delay(300);
-        Assert.Equal(0, await CountedAsync());
+        Assert.Equal(0, await CountedAsync("project_logs", project));
 
         var chart = $$"""{"query": "dimensions: hour(created) as h | measures: count(1) as n | from: project_logs('{{project}}')"}""";
         (await api.PostAsync("/btql", chart)).AssertOk();
-        Assert.Equal(1, await CountedAsync());
+        Assert.Equal(1, await CountedAsync("project_logs", project));
 
         await api.InsertAsync($"project_logs/{project}", new { id = "b", created = "2026-03-01T11:00:00.000Z" }, new { id = "c", created = "2026-03-01T11:30:00.000Z" });
-        var until = DateTime.UtcNow.AddSeconds(10);
-        while (await CountedAsync() != 3 && DateTime.UtcNow < until)
-        {
-            await Task.Delay(50);
-        }
-
-        Assert.Equal(3, await CountedAsync());
+        Assert.Equal(3, await CountedSoonAsync("project_logs", project, 3));
     }
 
     [Fact]
@@ -55,24 +43,32 @@ public sealed class RollupRefresherTests(RefreshingApp fixture) : IClassFixture<
         var project = (string)(await api.CreateProjectAsync())["id"]!;
         var experiment = (string)(await api.CreateExperimentAsync(project))["id"]!;
         await api.InsertAsync($"experiment/{experiment}", new { id = "a", scores = new { accuracy = 1 } }, new { id = "b", scores = new { accuracy = 0 } });
-        async Task<long> CountedAsync()
-        {
-            await using var connection = await fixture.App.Services.GetRequiredService<Database>().OpenAsync();
-            return await connection.ExecuteScalarAsync<long?>(
-                "SELECT sum(spans) FROM log_rollups WHERE object_type = 'experiment' AND object_id = @experiment", new { experiment }) ?? 0;
-        }
 
         await Task.Delay(300);
-        Assert.Equal(0, await CountedAsync());
+        Assert.Equal(0, await CountedAsync("experiment", experiment));
 
         // What the SDK does at the end of an Eval.
         (await api.GetAsync($"/experiment-comparison2?experiment_id={experiment}")).AssertOk();
+        Assert.Equal(2, await CountedSoonAsync("experiment", experiment, 2));
+    }
+
+    /// <summary>The spans the object's rollups hold.</summary>
+    private async Task<long> CountedAsync(string type, string id)
+    {
+        await using var connection = await fixture.App.Services.GetRequiredService<Database>().OpenAsync();
+        return await connection.ExecuteScalarAsync<long?>(
+            "SELECT sum(spans) FROM log_rollups WHERE object_type = @type AND object_id = @id", new { type, id }) ?? 0;
+    }
+
+    /// <summary>The spans the object's rollups hold once they reach <paramref name="expected"/>, or after ten seconds.</summary>
+    private async Task<long> CountedSoonAsync(string type, string id, long expected)
+    {
         var until = DateTime.UtcNow.AddSeconds(10);
-        while (await CountedAsync() != 2 && DateTime.UtcNow < until)
+        while (await CountedAsync(type, id) != expected && DateTime.UtcNow < until)
         {
             await Task.Delay(50);
         }
 
-        Assert.Equal(2, await CountedAsync());
+        return await CountedAsync(type, id);
     }
 }

@@ -50,8 +50,8 @@ public sealed class MigrationsTests
         "postgres 0017_provider_key_generation cfbdeecd603c600cc671080a6a6589825e331cd43716bf6bbb5efb6e1933b93d",
         "sqlite 0018_log_rollups 1acd2e7ec7f795da0cb316bdc5ac8225cce04b82fbe9ff041342db09225ae1c0",
         "postgres 0018_log_rollups 4dc0a4ed4d11ec140969c44e6ff88a74d76d1cc34006b5a4845c5e38f126dafb",
-        "sqlite 0019_trace_summaries f2ea26e3b9c1d7073918f5566f1935cac89966a1fc7baafb04e98f9b2c8732ee",
-        "postgres 0019_trace_summaries f08f0e21a229899cb9b9998c821ac33238b80b7cd8ebc1dbb94830acf977f7aa",
+        "sqlite 0019_trace_summaries a2e12e464008c69be1b090c73df1bee31169cad15676ed06f6092b7c3c425144",
+        "postgres 0019_trace_summaries 441e22b465f4f2c36e5fe697ba18e89ab9b35fea17a265ae02e5c3df723c6361",
     ];
 
     [Fact]
