@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -11,24 +10,28 @@ namespace Braid.Server.Events;
 /// <summary>
 /// Per-trace scores and metrics of one experiment, keyed for matching against another experiment. They are kept
 /// (<see cref="TraceSummaryStore"/>) once computed, so summarizing an experiment nobody has written to since reads one
-/// row instead of every span.
+/// row instead of every span. Held by column (one array per score or metric, indexed by trace): that is also the kept
+/// form, which reads back as a few flat arrays rather than an object per trace.
 /// </summary>
 public sealed class TraceStats
 {
     /// <summary>The kept form's layout; one in another layout (a newer Braid's) is computed again rather than read.</summary>
     private const int Layout = 1;
 
-    private readonly List<Trace> _traces;
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    private TraceStats(List<Trace> traces) => _traces = traces;
+    private readonly Columns _columns;
 
-    private sealed class Trace
-    {
-        /// <summary>The root span's comparison value, hashed (<see cref="KeyOf"/>): only equality is ever asked of it.</summary>
-        public string? Key;
-        public readonly Dictionary<string, (double Sum, int Count)> Scores = [];
-        public readonly Dictionary<string, double> Metrics = [];
-    }
+    private TraceStats(Columns columns) => _columns = columns;
+
+    /// <summary>
+    /// The kept form: <c>{"v":1,"keys":[...],"scores":{"name":{"sum":[...],"count":[...]}},"metrics":{"name":[...]}}</c>,
+    /// every array indexed by trace. A key is the root span's comparison value hashed (<see cref="KeyOf"/>); a score
+    /// is summed over the trace's spans (count 0: the trace has none); a metric is null where the trace has none.
+    /// </summary>
+    private sealed record Columns(int V, string?[] Keys, Dictionary<string, ScoreColumn> Scores, Dictionary<string, double?[]> Metrics);
+
+    private sealed record ScoreColumn(double[] Sum, int[] Count);
 
     /// <summary>
     /// The experiment's stats: the kept ones when no row changed since they were computed with the same comparison key,
@@ -53,48 +56,80 @@ public sealed class TraceStats
     private static async Task<TraceStats> ComputeAsync(EventStore events, EventObject obj, string comparisonKey)
     {
         var keyPath = comparisonKey.Split('.');
-        var traces = new Dictionary<string, Trace>();
+        var traceOf = new Dictionary<string, int>();
+        var keys = new List<string?>();
+        var scores = new Dictionary<string, (List<double> Sum, List<int> Count)>();
+        var metrics = new Dictionary<string, List<double?>>();
         await foreach (var stored in events.ReadAllAsync(obj))
         {
             var row = JsonNode.Parse(stored.Data)!.AsObject();
             var rootId = (string?)row[RowFields.RootSpanId] ?? (string)row[RowFields.Id]!;
-            if (!traces.TryGetValue(rootId, out var trace))
+            if (!traceOf.TryGetValue(rootId, out var trace))
             {
-                traces[rootId] = trace = new Trace();
+                traceOf[rootId] = trace = keys.Count;
+                keys.Add(null);
             }
 
-            if (row["scores"] is JsonObject scores)
+            if (row["scores"] is JsonObject scored)
             {
-                foreach (var (name, value) in scores)
+                foreach (var (name, value) in scored)
                 {
                     if (value?.GetValueKind() == JsonValueKind.Number)
                     {
-                        var (sum, count) = trace.Scores.GetValueOrDefault(name);
-                        trace.Scores[name] = (sum + value.GetValue<double>(), count + 1);
+                        var column = scores.TryGetValue(name, out var c) ? c : scores[name] = ([], []);
+                        Pad(column.Sum, trace + 1, 0);
+                        Pad(column.Count, trace + 1, 0);
+                        column.Sum[trace] += value.GetValue<double>();
+                        column.Count[trace]++;
                     }
                 }
             }
 
-            var metrics = row["metrics"] as JsonObject;
+            var measured = row["metrics"] as JsonObject;
             if ((bool?)row[RowFields.IsRoot] ?? true)
             {
-                trace.Key = KeyOf(Lookup(row, keyPath));
-                if (Number(metrics?["start"]) is { } start && Number(metrics?["end"]) is { } end)
+                keys[trace] = KeyOf(Lookup(row, keyPath));
+                if (Number(measured?["start"]) is { } start && Number(measured?["end"]) is { } end)
                 {
-                    trace.Metrics["duration"] = end - start;
+                    Metric(metrics, "duration", trace)[trace] = end - start;
                 }
             }
 
-            foreach (var (name, value) in metrics ?? [])
+            foreach (var (name, value) in measured ?? [])
             {
                 if (name is not ("start" or "end") && Number(value) is { } number)
                 {
-                    trace.Metrics[name] = trace.Metrics.GetValueOrDefault(name) + number;
+                    var column = Metric(metrics, name, trace);
+                    column[trace] = (column[trace] ?? 0) + number;
                 }
             }
         }
 
-        return new TraceStats([.. traces.Values]);
+        var traces = keys.Count;
+        return new TraceStats(new Columns(Layout, [.. keys],
+            scores.ToDictionary(s => s.Key, s => new ScoreColumn([.. Padded(s.Value.Sum, traces, 0)], [.. Padded(s.Value.Count, traces, 0)])),
+            metrics.ToDictionary(m => m.Key, m => (double?[])[.. Padded(m.Value, traces, null)])));
+    }
+
+    private static List<double?> Metric(Dictionary<string, List<double?>> metrics, string name, int trace)
+    {
+        var column = metrics.TryGetValue(name, out var c) ? c : metrics[name] = [];
+        Pad(column, trace + 1, null);
+        return column;
+    }
+
+    private static void Pad<T>(List<T> column, int length, T empty)
+    {
+        while (column.Count < length)
+        {
+            column.Add(empty);
+        }
+    }
+
+    private static List<T> Padded<T>(List<T> column, int length, T empty)
+    {
+        Pad(column, length, empty);
+        return column;
     }
 
     /// <summary>
@@ -104,116 +139,28 @@ public sealed class TraceStats
     private static string? KeyOf(JsonNode? value) =>
         value is null ? null : Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(value.ToJsonString()))[..16]);
 
-    /// <summary>
-    /// The kept form: <c>{"v":1,"scores":[names],"metrics":[names],"traces":[[key,[[sum,count]|null...],[value|null...]]]}</c>,
-    /// each trace's lists aligned with the names.
-    /// </summary>
-    public string ToJson()
-    {
-        var scoreNames = _traces.SelectMany(t => t.Scores.Keys).Distinct().Order(StringComparer.Ordinal).ToList();
-        var metricNames = _traces.SelectMany(t => t.Metrics.Keys).Distinct().Order(StringComparer.Ordinal).ToList();
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartObject();
-            json.WriteNumber("v", Layout);
-            WriteNames(json, "scores", scoreNames);
-            WriteNames(json, "metrics", metricNames);
-            json.WriteStartArray("traces");
-            foreach (var trace in _traces)
-            {
-                json.WriteStartArray();
-                json.WriteStringValue(trace.Key);
-                json.WriteStartArray();
-                foreach (var name in scoreNames)
-                {
-                    if (trace.Scores.TryGetValue(name, out var score))
-                    {
-                        json.WriteStartArray();
-                        json.WriteNumberValue(score.Sum);
-                        json.WriteNumberValue(score.Count);
-                        json.WriteEndArray();
-                    }
-                    else
-                    {
-                        json.WriteNullValue();
-                    }
-                }
-
-                json.WriteEndArray();
-                json.WriteStartArray();
-                foreach (var name in metricNames)
-                {
-                    if (trace.Metrics.TryGetValue(name, out var metric))
-                    {
-                        json.WriteNumberValue(metric);
-                    }
-                    else
-                    {
-                        json.WriteNullValue();
-                    }
-                }
-
-                json.WriteEndArray();
-                json.WriteEndArray();
-            }
-
-            json.WriteEndArray();
-            json.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
+    /// <summary>The kept form (see <see cref="Columns"/>).</summary>
+    public string ToJson() => JsonSerializer.Serialize(_columns, Json);
 
     /// <summary>Stats from their kept form, or null for a layout other than <see cref="Layout"/>.</summary>
     public static TraceStats? FromJson(string text)
     {
-        using var document = JsonDocument.Parse(text);
-        var root = document.RootElement;
-        if (!root.TryGetProperty("v", out var v) || v.ValueKind != JsonValueKind.Number || v.GetInt32() != Layout)
+        Columns? columns;
+        try
         {
-            return null;
+            columns = JsonSerializer.Deserialize<Columns>(text, Json);
+        }
+        catch (JsonException)
+        {
+            return null; // a newer layout need not have this one's shape
         }
 
-        var scoreNames = root.GetProperty("scores").EnumerateArray().Select(n => n.GetString()!).ToList();
-        var metricNames = root.GetProperty("metrics").EnumerateArray().Select(n => n.GetString()!).ToList();
-        var traces = new List<Trace>();
-        foreach (var stored in root.GetProperty("traces").EnumerateArray())
-        {
-            var trace = new Trace { Key = stored[0].GetString() };
-            var scores = stored[1];
-            for (var i = 0; i < scoreNames.Count; i++)
-            {
-                if (scores[i] is { ValueKind: JsonValueKind.Array } score)
-                {
-                    trace.Scores[scoreNames[i]] = (score[0].GetDouble(), score[1].GetInt32());
-                }
-            }
-
-            var metrics = stored[2];
-            for (var i = 0; i < metricNames.Count; i++)
-            {
-                if (metrics[i] is { ValueKind: JsonValueKind.Number } metric)
-                {
-                    trace.Metrics[metricNames[i]] = metric.GetDouble();
-                }
-            }
-
-            traces.Add(trace);
-        }
-
-        return new TraceStats(traces);
-    }
-
-    private static void WriteNames(Utf8JsonWriter json, string property, List<string> names)
-    {
-        json.WriteStartArray(property);
-        foreach (var name in names)
-        {
-            json.WriteStringValue(name);
-        }
-
-        json.WriteEndArray();
+        var traces = columns?.Keys?.Length ?? -1;
+        return columns is { V: Layout, Scores: not null, Metrics: not null }
+            && columns.Scores.Values.All(s => s.Sum?.Length == traces && s.Count?.Length == traces)
+            && columns.Metrics.Values.All(m => m?.Length == traces)
+            ? new TraceStats(columns)
+            : null;
     }
 
     /// <summary>
@@ -224,11 +171,13 @@ public sealed class TraceStats
     public JsonObject Summarize(TraceStats? baseline, bool scores)
     {
         var result = new JsonObject();
-        var names = _traces.SelectMany(t => scores ? (IEnumerable<string>)t.Scores.Keys : t.Metrics.Keys).Distinct().Order(StringComparer.Ordinal);
-        var baselineByKey = baseline?._traces.Where(t => t.Key is not null).GroupBy(t => t.Key!).ToDictionary(g => g.Key, g => g.ToList());
+        var names = (scores ? _columns.Scores.Keys : (IEnumerable<string>)_columns.Metrics.Keys).Order(StringComparer.Ordinal);
+        var baselineByKey = baseline?._columns.Keys.Select((key, trace) => (key, trace)).Where(k => k.key is not null)
+            .GroupBy(k => k.key!).ToDictionary(g => g.Key, g => g.Select(k => k.trace).ToList());
         foreach (var name in names)
         {
-            var average = Average(this, name, scores)!.Value;
+            var mine = Values(this, name, scores)!;
+            var average = Average(mine)!.Value;
             var summary = new JsonObject { ["name"] = name, [scores ? "score" : "metric"] = average };
             if (!scores)
             {
@@ -236,19 +185,18 @@ public sealed class TraceStats
             }
 
             int improvements = 0, regressions = 0;
-            if (baseline is not null && Average(baseline, name, scores) is { } baselineAverage)
+            if (Values(baseline, name, scores) is { } theirs && Average(theirs) is { } baselineAverage)
             {
                 summary["diff"] = average - baselineAverage;
-                foreach (var trace in _traces)
+                for (var trace = 0; trace < mine.Length; trace++)
                 {
-                    if (trace.Key is null || !baselineByKey!.TryGetValue(trace.Key, out var matches) ||
-                        Value(trace, name, scores) is not { } mine ||
-                        matches.Select(m => Value(m, name, scores)).OfType<double>().ToList() is not { Count: > 0 } theirs)
+                    if (_columns.Keys[trace] is not { } key || mine[trace] is not { } value || !baselineByKey!.TryGetValue(key, out var matches) ||
+                        Average(matches, theirs) is not { } matched)
                     {
                         continue;
                     }
 
-                    var delta = (mine - theirs.Average()) * (scores ? 1 : -1);
+                    var delta = (value - matched) * (scores ? 1 : -1);
                     improvements += delta > 0 ? 1 : 0;
                     regressions += delta < 0 ? 1 : 0;
                 }
@@ -262,16 +210,42 @@ public sealed class TraceStats
         return result;
     }
 
-    private static double? Average(TraceStats stats, string name, bool scores)
+    /// <summary>Each trace's value of the score (its spans' average) or metric, null where it has none; null when no trace has one.</summary>
+    private static double?[]? Values(TraceStats? stats, string name, bool scores)
     {
-        var values = stats._traces.Select(t => Value(t, name, scores)).OfType<double>().ToList();
-        return values.Count == 0 ? null : values.Average();
+        if (stats is null)
+        {
+            return null;
+        }
+
+        if (!scores)
+        {
+            return stats._columns.Metrics.GetValueOrDefault(name);
+        }
+
+        return stats._columns.Scores.TryGetValue(name, out var column)
+            ? [.. column.Sum.Zip(column.Count, (sum, count) => count > 0 ? sum / count : (double?)null)]
+            : null;
     }
 
-    private static double? Value(Trace trace, string name, bool scores) =>
-        scores
-            ? trace.Scores.TryGetValue(name, out var s) ? s.Sum / s.Count : null
-            : trace.Metrics.TryGetValue(name, out var m) ? m : null;
+    private static double? Average(double?[] values) => Average(Enumerable.Range(0, values.Length), values);
+
+    /// <summary>The average of the values at <paramref name="traces"/>, leaving out nulls; null when all are.</summary>
+    private static double? Average(IEnumerable<int> traces, double?[] values)
+    {
+        double sum = 0;
+        var count = 0;
+        foreach (var trace in traces)
+        {
+            if (values[trace] is { } v)
+            {
+                sum += v;
+                count++;
+            }
+        }
+
+        return count == 0 ? null : sum / count;
+    }
 
     private static string Unit(string metric) => metric switch
     {

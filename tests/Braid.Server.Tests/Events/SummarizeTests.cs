@@ -164,18 +164,24 @@ public sealed class SummarizeTests(BraidApp app) : IClassFixture<BraidApp>
         Assert.Equal(0.5, await AccuracyAsync());
 
         // A tampered kept summary is what the endpoint answers from; one of another layout is computed again.
-        await KeepAsync("""{"v":1,"scores":["accuracy"],"metrics":[],"traces":[["k",[[3,4]],[]]]}""");
+        await KeepAsync("""{"v":1,"keys":["k"],"scores":{"accuracy":{"sum":[3],"count":[4]}},"metrics":{}}""");
         Assert.Equal(0.75, await AccuracyAsync());
         await KeepAsync("""{"v":2,"traces":"elsewhere"}""");
         Assert.Equal(0.5, await AccuracyAsync());
     }
 
     [Fact]
-    public void TheKeptLayout_IsVersionOne_WithNamesAndATupleOfHashedKeyScoresAndMetricsPerTrace()
+    public void TheKeptLayout_IsVersionOne_WithHashedKeysAndAColumnPerScoreAndMetric()
     {
-        const string Stored = """{"v":1,"scores":["accuracy","judge"],"metrics":["duration","tokens"],"traces":[["a2V5",[[1.5,2],null],[0.25,7]],[null,[null,[1,1]],[null,3]]]}""";
-        Assert.Equal(Stored, TraceStats.FromJson(Stored)!.ToJson());
+        const string Stored =
+            """{"v":1,"keys":["a2V5",null],"scores":{"accuracy":{"sum":[1.5,0],"count":[2,0]},"judge":{"sum":[0,1],"count":[0,1]}},"metrics":{"duration":[0.25,null],"tokens":[7,3]}}""";
+        var stats = TraceStats.FromJson(Stored)!;
+        Assert.Equal(Stored, stats.ToJson());
+        Assert.Equal(0.75, (double)stats.Summarize(null, scores: true)["accuracy"]!["score"]!);
+        Assert.Equal(5, (double)stats.Summarize(null, scores: false)["tokens"]!["metric"]!);
         Assert.Null(TraceStats.FromJson("""{"v":2}"""));
+        // Columns of another length than the keys are not this layout either.
+        Assert.Null(TraceStats.FromJson("""{"v":1,"keys":["k"],"scores":{},"metrics":{"tokens":[1,2]}}"""));
     }
 
     [Fact]
