@@ -56,7 +56,8 @@ public static class Summaries
         var kept = http.RequestServices.GetRequiredService<TraceSummaryStore>();
         var comparisonKey = (string?)project["settings"]?["comparison_key"] is { Length: > 0 } k ? k : "input";
         var current = await TraceStats.LoadAsync(events, kept, log.Object, comparisonKey, http.RequestAborted);
-        // Summarized at the end of an Eval, the experiment is about to be listed: its rollups are counted from now on.
+        // Summarized at the end of an Eval, the experiment is about to be listed: one made before rollups were kept from
+        // creation (ObjectsApi) is counted from now on, in the background.
         await http.RequestServices.GetRequiredService<LogRollupStore>().TrackAsync(log.Object, http.RequestAborted);
         var baseline = baselineId is null
             ? null
