@@ -115,3 +115,39 @@ uiTest('the history compares any two versions picked, the shown one against the 
   await page.getByLabel('Compare from version').selectOption(ids[1]);
   await page.getByText('The same version on both sides: nothing changed.').waitFor();
 });
+
+uiTest('the history reads its versions a page at a time, and the oldest can be reached, shown and compared', async (page) => {
+  // Seven versions, model-0 to model-6, read three at a time (`?versions=3`; the page reads 100 unless told).
+  const prompt = await api('POST', '/v1/prompt', { project_id: project.id, name: 'Seven versions', slug: 'seven-versions',
+    prompt_data: { prompt: { type: 'chat', messages: [{ role: 'user', content: 'Hello' }] }, options: { model: 'model-0' } } });
+  for (let i = 1; i <= 6; i++) {
+    await api('PATCH', `/v1/prompt/${prompt.id}`, { prompt_data: { options: { model: `model-${i}` } } });
+  }
+  await signIn(page, detailPath('prompts', prompt, '?versions=3'));
+  await eventually(() => versionCount(page), 3);
+  const older = page.getByRole('button', { name: 'Older versions' });
+  await older.click();
+  await eventually(() => versionCount(page), 6);
+  await older.click();
+  await eventually(() => versionCount(page), 7);
+  assert.equal(await older.isVisible(), false, 'nothing older is left');
+  const ids = await page.getByRole('list', { name: 'Versions' }).getByRole('link').evaluateAll((links) => links.map((a) => a.dataset.version));
+  assert.deepEqual(ids, [...new Set(ids)].sort().reverse(), 'newest first, with no repeats');
+
+  // The diff offers every version read: the oldest against the latest.
+  const from = page.getByLabel('Compare from version');
+  assert.equal(await from.locator('option').count(), 1 + 7);
+  await from.selectOption(ids[6]);
+  await eventually(() => diffLines(page), ['removed: "model": "model-0"', 'added: "model": "model-6"']);
+
+  // The oldest, shown: its own definition, and nothing before it.
+  await page.getByRole('list', { name: 'Versions' }).getByRole('link').nth(6).click();
+  await eventually(() => page.locator('#prompt-model').innerText(), 'model-0');
+  await page.getByText('The first version: nothing before it to compare with.').waitFor();
+
+  // A link to a version past the first page opens on it, compared with the one before it.
+  await page.goto(baseUrl + detailPath('prompts', prompt, `?versions=3&version=${ids[4]}`));
+  await eventually(() => page.locator('#prompt-model').innerText(), 'model-2');
+  await eventually(() => diffLines(page), ['removed: "model": "model-1"', 'added: "model": "model-2"']);
+  assert.equal(await page.getByRole('list', { name: 'Versions' }).locator('a[aria-current="true"]').getAttribute('data-version'), ids[4]);
+});

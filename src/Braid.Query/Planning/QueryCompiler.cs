@@ -792,6 +792,7 @@ public static partial class QueryCompiler
             var inner = new List<string>();
             var groupKeys = new List<string>();
             var named = new Dictionary<string, SqlValue>(StringComparer.Ordinal);
+            var dimensions = new Dictionary<string, SqlValue>(StringComparer.Ordinal);
             var columns = new List<OutputColumn>();
             SqlValue Column(SqlValue value)
             {
@@ -804,10 +805,13 @@ public static partial class QueryCompiler
                 var value = compiler.Compile(item.Expression);
                 var name = OutputName(item, columns.Count);
                 AddNamed(named, name, Column(value), compiler, item.Expression);
+                dimensions[name] = value;
                 columns.Add(new OutputColumn(name, value.Kind == ValueKind.Null ? ValueKind.Text : value.Kind));
                 if (!IsBareLiteral(value))
                 {
-                    groupKeys.Add(compiler.GroupKey(value));
+                    // _xact_id groups by its integer column, whose text it is one to one: an index on the column can
+                    // then hand the groups over in order (see GroupOrder).
+                    groupKeys.Add(value.Stored?.Column ?? compiler.GroupKey(value));
                 }
             }
 
@@ -829,9 +833,11 @@ public static partial class QueryCompiler
                 Aggregates = call => Column(aggregate.Compile(call)),
             };
             var having = query.Having is { } h ? outer.Predicate(h) : null;
-            var order = query.Sort.Count > 0
-                ? SortTerms(outer, query.Sort)
-                : SortTerms(outer, query.Dimensions.Select((d, i) => new SortItem(new FieldPath([new NameSegment(columns[i].Name)]), SortDirection.Ascending)));
+            IReadOnlyList<SortItem> sort = query.Sort.Count > 0
+                ? query.Sort
+                : query.Dimensions.Select((d, i) => new SortItem(Field(columns[i].Name), SortDirection.Ascending)).ToList();
+            var order = SortTerms(outer, sort);
+            var groupOrder = having is null && (limit is not null || Offset > 0) ? GroupOrder(sort, dimensions) : null;
             var outputs = columns.Select(c => named[c.Name]).Select(v => Output(v).Sql);
             var condition = string.Join(" AND ", where);
             var (row, data) = RowSource("c", "h");
@@ -847,6 +853,16 @@ public static partial class QueryCompiler
                 sql.Append(" GROUP BY ").Append(string.Join(", ", groupKeys));
             }
 
+            if (groupOrder is not null)
+            {
+                if (groupOrder.Count > 0)
+                {
+                    sql.Append(" ORDER BY ").Append(string.Join(", ", groupOrder));
+                }
+
+                sql.Append(Paging(limit, Offset));
+            }
+
             sql.Append(") g");
             if (having is not null)
             {
@@ -858,8 +874,45 @@ public static partial class QueryCompiler
                 sql.Append(" ORDER BY ").Append(string.Join(", ", order));
             }
 
-            sql.Append(Paging(limit, Offset));
+            if (groupOrder is null)
+            {
+                sql.Append(Paging(limit, Offset));
+            }
+
             return Done(sql.ToString(), RowLayout.Columns, columns, hasPresence: false, keyColumns: 1, CursorKind.Offset);
+        }
+
+        /// <summary>
+        /// The sort as terms of the grouping query itself, or null when it reads anything but dimensions. Sorted on
+        /// dimensions alone, and with no HAVING to drop groups afterwards, a page's groups are the first ones in that
+        /// order, so the grouping query sorts and pages them itself; the outer query only keeps the order. On a log's
+        /// <c>_xact_id</c> (a dataset's versions) it sorts by the integer column, which orders as its text does and is
+        /// never null in the event tables (so no NULLS clause, which would keep PostgreSQL off the index): walking an
+        /// index on that column, the store reads the page's groups and stops, rather than grouping the whole history
+        /// and sorting it. A document's _xact_id may be missing (audit events have none), so it keeps NULLS LAST.
+        /// </summary>
+        private List<string>? GroupOrder(IReadOnlyList<SortItem> sort, Dictionary<string, SqlValue> dimensions)
+        {
+            var compiler = new ExpressionCompiler(context, new GroupScope(dimensions));
+            var terms = new List<string>();
+            foreach (var item in sort)
+            {
+                if (item.Expression is not FieldPath { Segments: [NameSegment name] } || !dimensions.TryGetValue(name.Name, out var value))
+                {
+                    return null;
+                }
+
+                if (value.Stored is { } stored && !_source.IsDocuments)
+                {
+                    terms.Add(stored.Column + Direction(item));
+                }
+                else if (SortTerm(compiler, item) is { } term)
+                {
+                    terms.Add(term);
+                }
+            }
+
+            return terms;
         }
 
         private static void AddNamed(Dictionary<string, SqlValue> named, string name, SqlValue value, ExpressionCompiler compiler, Expr at)

@@ -382,6 +382,63 @@ public sealed class BtqlTests(BraidApp app) : IClassFixture<BraidApp>
     }
 
     [Fact]
+    public async Task DatasetVersions_NewestFirst_APageAtATime_CountEveryRecordAVersionChanged()
+    {
+        // The dataset page's version picker: its transactions grouped, newest first, a page at a time, each next page
+        // read below the oldest one shown. The grouping pages on the sort (see QueryCompiler.GroupOrder); the answer
+        // must be the audit rows' own count per transaction, which a HAVING that keeps every group computes too.
+        var api = await app.NewTenantAsync();
+        var dataset = await api.CreateLogAsync("dataset");
+        var other = await api.CreateLogAsync("dataset");
+        await api.InsertAsync(dataset, new { id = "a", input = 1 });
+        await api.InsertAsync(dataset, new { id = "a", input = 2 }, new { id = "b", input = 2 }, new { id = "c", input = 2 });
+        await api.InsertAsync(other, new { id = "x", input = 1 });
+        await api.InsertAsync(dataset, new { id = "b", _object_delete = true });
+        await api.InsertAsync(dataset, new { id = "d", input = 4 }, new { id = "a", input = 4 });
+        await api.InsertAsync(dataset, new { id = "e", input = 5 });
+        var from = $"from: dataset('{dataset.Split('/')[1]}')";
+        var audit = new { audit_log = true };
+        var expected = Data(await QueryAsync(api, $"select: _xact_id | {from} | limit: 1000", audit))
+            .GroupBy(r => (string)r["_xact_id"]!).OrderByDescending(g => g.Key, StringComparer.Ordinal)
+            .Select(g => $"{g.Key}={g.Count()}").ToList();
+        Assert.Equal([1, 2, 1, 3, 1], expected.Select(v => int.Parse(v.Split('=')[1], System.Globalization.CultureInfo.InvariantCulture)));
+        string Versions(JsonObject result) => string.Join(" ", Data(result).Select(r => $"{(string)r["version"]!}={(int)r["changes"]!}"));
+        string Query(string? before, string extra = "") =>
+            $"dimensions: _xact_id as version | measures: count(1) as changes | {from}{(before is null ? "" : $" | filter: _xact_id < '{before}'")}{extra} | sort: version desc | limit: 2";
+        // The same in SQL with a HAVING that keeps every group, which sorts and pages after grouping.
+        string Having(string? before) =>
+            $"SELECT _xact_id AS version, count(*) AS changes FROM dataset('{dataset.Split('/')[1]}'){(before is null ? "" : $" WHERE _xact_id < '{before}'")} GROUP BY 1 HAVING count(*) > 0 ORDER BY version DESC LIMIT 2";
+
+        var shown = new List<string>();
+        string? oldest = null;
+        JsonObject page;
+        do
+        {
+            page = await QueryAsync(api, Query(oldest), audit);
+            Assert.Equal(Versions(await QueryAsync(api, Having(oldest), audit)), Versions(page));
+            shown.AddRange(Data(page).Select(r => $"{(string)r["version"]!}={(int)r["changes"]!}"));
+            oldest = (string?)Data(page).LastOrDefault()?["version"];
+        }
+        while (page["cursor"] is not null);
+
+        // Pages of 2, 2 and 1; the version that changed three records is one entry, and the page below it starts after it.
+        Assert.Equal(expected, shown);
+        var belowTheBig = expected.FindIndex(v => v.EndsWith("=3", StringComparison.Ordinal));
+        Assert.Equal(expected.Skip(belowTheBig + 1).Take(2),
+            Data(await QueryAsync(api, Query(expected[belowTheBig].Split('=')[0]), audit)).Select(r => $"{(string)r["version"]!}={(int)r["changes"]!}"));
+
+        // The cursor of a page continues at the same place as the bound does.
+        var first = await QueryAsync(api, Query(null), audit);
+        var second = await QueryAsync(api, Query(null, $" | cursor: '{(string)first["cursor"]!}'"), audit);
+        Assert.Equal(expected.Skip(2).Take(2), Data(second).Select(r => $"{(string)r["version"]!}={(int)r["changes"]!}"));
+
+        // Oldest first, and with no limit at all, still every version.
+        Assert.Equal(expected.AsEnumerable().Reverse().Take(2),
+            Data(await QueryAsync(api, $"dimensions: _xact_id as version | measures: count(1) as changes | {from} | sort: version | limit: 2", audit))
+                .Select(r => $"{(string)r["version"]!}={(int)r["changes"]!}"));
+    }
+
+    [Fact]
     public async Task Sample_KeepsAboutThatShareOfRows_TheSameOnEveryRun()
     {
         var (api, project) = await LogsAsync(app, Enumerable.Range(0, 400).Select(i => (object)new { id = $"r{i:D3}" }).ToArray());

@@ -52,6 +52,8 @@ public sealed class MigrationsTests
         "postgres 0018_log_rollups 4dc0a4ed4d11ec140969c44e6ff88a74d76d1cc34006b5a4845c5e38f126dafb",
         "sqlite 0019_trace_summaries a2e12e464008c69be1b090c73df1bee31169cad15676ed06f6092b7c3c425144",
         "postgres 0019_trace_summaries 441e22b465f4f2c36e5fe697ba18e89ab9b35fea17a265ae02e5c3df723c6361",
+        "sqlite 0020_history_by_xact 2fbb5998031379fb41badb01c3a2addb6294faed5e0dc458cc9ac1f8813cf52d",
+        "postgres 0020_history_by_xact 6c1212376a0fc6a9fbec97797de4f51af24e5ed5376e93e649fc6427df8ae2d4",
     ];
 
     [Fact]

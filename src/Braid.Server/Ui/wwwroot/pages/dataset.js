@@ -4,6 +4,7 @@ import { count, preview, time, xactTime } from '../format.js';
 import { projectNav, projectPath } from '../components/project-nav.js';
 import { recordForm } from '../components/record-form.js';
 import { pagerControls } from '../components/pager.js';
+import { olderButton } from '../components/older-button.js';
 
 const PAGE_SIZE = 50;
 // Versions offered at a time; "Older versions" reads the next ones (`?versions=N` sets another page size).
@@ -34,20 +35,10 @@ export async function renderDataset(page, { params, query, isCurrent, navigate, 
 
   const reload = () => navigate(base, { replaceState: true });
   const picker = versionPicker(versions.data, version, (v) => navigate(v ? `${base}?version=${encodeURIComponent(v)}` : base));
-  const olderError = h('span', { class: 'error', role: 'alert' });
-  const older = h('button', { type: 'button', text: 'Older versions', hidden: !versions.cursor, onclick: async () => {
-    olderError.textContent = '';
-    older.disabled = true;
-    try {
-      const next = await versionsBefore(from, picker.dataset.oldest, versionPage);
-      if (!isCurrent()) return;
-      addVersions(picker, next.data, version);
-      older.hidden = !next.cursor;
-    } catch (e) {
-      if (isCurrent()) olderError.textContent = `Older versions unavailable: ${e.message}`;
-    } finally {
-      older.disabled = false;
-    }
+  const older = olderButton({ hasMore: Boolean(versions.cursor), isCurrent, load: async () => {
+    const next = await versionsBefore(from, picker.dataset.oldest, versionPage);
+    if (isCurrent()) addVersions(picker, next.data, version);
+    return Boolean(next.cursor);
   } });
   const adding = h('div', { class: 'add-record' });
   const addButton = h('button', { type: 'button', class: 'primary', text: 'Add record', onclick: () => {
@@ -63,7 +54,7 @@ export async function renderDataset(page, { params, query, isCurrent, navigate, 
   replace(page, projectNav(projectId, 'datasets'),
     h('div', { class: 'toolbar' }, h('h1', { text: dataset.name }),
       h('span', { class: 'muted', id: 'record-count', text: records(total.data[0]?.records ?? 0) }),
-      h('label', { class: 'inline', for: 'version-picker', text: 'Version' }), picker, older, olderError,
+      h('label', { class: 'inline', for: 'version-picker', text: 'Version' }), picker, older,
       version ? null : addButton),
     dataset.description ? h('p', { class: 'muted', text: dataset.description }) : null,
     version ? h('p', { class: 'notice', role: 'status' },

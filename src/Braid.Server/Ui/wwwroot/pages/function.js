@@ -5,9 +5,11 @@ import { jsonView } from '../components/json-view.js';
 import { diffView } from '../components/line-diff.js';
 import { codeEditor } from '../components/code-editor.js';
 import { projectNav, projectPath } from '../components/project-nav.js';
+import { olderButton } from '../components/older-button.js';
 import { kindLabel } from './functions.js';
 
-const VERSION_LIMIT = 100;
+// Versions read at a time, newest first; "Older versions" reads the next ones (`?versions=N` sets another page size).
+const VERSION_PAGE = 100;
 const KINDS = {
   prompt: { section: 'prompts', title: 'Prompts', source: 'project_prompts' },
   function: { section: 'functions', title: 'Functions', source: 'project_functions' },
@@ -19,26 +21,29 @@ export const renderPrompt = (page, context) => renderDetail('prompt', page, cont
 export const renderFunction = (page, context) => renderDetail('function', page, context);
 
 /**
- * One prompt or function: its saved versions (every one, from /btql with audit_log over the project's prompts or
- * functions), the selected version's definition, what changed between two versions picked (by default the selected
- * one and the one before it), an editor that saves a new version (of a prompt, or of code stored inline), and for
- * prompts a playground that runs the prompt through Braid's invoke.
+ * One prompt or function: its saved versions (from /btql with audit_log over the project's prompts or functions, a
+ * page at a time, any of them reachable), the selected version's definition, what changed between two versions picked
+ * (by default the selected one and the one before it), an editor that saves a new version (of a prompt, or of code
+ * stored inline), and for prompts a playground that runs the prompt through Braid's invoke.
  */
 async function renderDetail(kind, page, { params, query, isCurrent, navigate, setContext }) {
   const { projectId, id } = params;
   const { section, title, source } = KINDS[kind];
   const base = projectPath(projectId, section, id);
+  const pageSize = Number(query.get('versions')) > 0 ? Number(query.get('versions')) : VERSION_PAGE;
+  const read = (before) => versionsBefore(source, projectId, id, before, pageSize);
   const [project, current, saved] = await Promise.all([
     api.project(projectId),
     api.functionObject(kind, id),
-    api.btqlWith(`select: * | from: ${source}(${literal(projectId)}) | filter: id = ${literal(id)} | sort: _xact_id desc | limit: ${VERSION_LIMIT}`,
-      { audit_log: true }),
+    versionsDownTo(read, [query.get('version'), query.get('from'), query.get('to')]),
   ]);
   if (!isCurrent()) return;
   setContext([{ label: project.name, href: projectPath(projectId, 'logs') },
     { label: title, href: projectPath(projectId, section) }, { label: current.name }]);
 
-  const versions = saved.data.length > 0 ? saved.data : [current];
+  // Read so far, newest first; "Older versions" adds to it, and the diff's pickers offer whatever it holds.
+  const loaded = saved.versions.length > 0 ? saved : { versions: [current], more: false };
+  const { versions } = loaded;
   const wanted = query.get('version');
   const index = Math.max(versions.findIndex((v) => v._xact_id === wanted), 0);
   const shown = versions[index];
@@ -62,18 +67,35 @@ async function renderDetail(kind, page, { params, query, isCurrent, navigate, se
     } })
     : null;
 
+  const versionItem = (v, i) => h('li', {}, h('a', { href: `${base}?version=${encodeURIComponent(v._xact_id)}`,
+    'aria-current': i === index ? 'true' : false, dataset: { version: v._xact_id } },
+    h('span', { text: time(xactTime(v._xact_id)) }), i === 0 ? h('span', { class: 'chip', text: 'latest' }) : null,
+    h('span', { class: 'muted small mono', text: v._xact_id })));
+  const list = h('ol', { class: 'versions', 'aria-label': 'Versions' }, versions.map(versionItem));
+  const changes = comparison(loaded, index, query, (from, to) => {
+    // The pair picked stays in the URL for reloads and links, without redrawing the page.
+    const next = new URLSearchParams(query);
+    next.set('from', from);
+    next.set('to', to);
+    history.replaceState(null, '', `${base}?${next}`);
+  });
+  const older = olderButton({ hasMore: loaded.more, isCurrent, load: async () => {
+    const next = await read(versions.at(-1)._xact_id);
+    if (!isCurrent()) return false;
+    list.append(...next.data.map((v, i) => versionItem(v, versions.length + i)));
+    versions.push(...next.data);
+    loaded.more = hasMore(next);
+    changes.refresh();
+    return loaded.more;
+  } });
+
   replace(page, projectNav(projectId, section),
     h('div', { class: 'toolbar' }, h('h1', { text: current.name }),
       kindLabel(current) ? h('span', { class: 'chip', text: kindLabel(current) }) : null,
       h('span', { class: 'muted mono', text: current.slug })),
     current.description ? h('p', { class: 'muted', text: current.description }) : null,
     h('div', { class: 'function-page' },
-      h('aside', { class: 'versions-pane' }, h('h2', { text: 'Versions' }),
-        h('ol', { class: 'versions', 'aria-label': 'Versions' }, versions.map((v, i) =>
-          h('li', {}, h('a', { href: `${base}?version=${encodeURIComponent(v._xact_id)}`, 'aria-current': i === index ? 'true' : false,
-            dataset: { version: v._xact_id } },
-          h('span', { text: time(xactTime(v._xact_id)) }), i === 0 ? h('span', { class: 'chip', text: 'latest' }) : null,
-          h('span', { class: 'muted small mono', text: v._xact_id })))))),
+      h('aside', { class: 'versions-pane' }, h('h2', { text: 'Versions' }), list, older),
       h('div', { class: 'function-main' },
         isLatest ? null : h('p', { class: 'notice', role: 'status' }, `Viewing version ${shown._xact_id}. `,
           h('a', { href: base, text: 'Back to the latest version' })),
@@ -82,13 +104,36 @@ async function renderDetail(kind, page, { params, query, isCurrent, navigate, se
           readOnly ? h('p', { class: 'muted', id: 'read-only', text: `Read-only here: ${readOnly}` }) : null,
           definition),
         shown.prompt_data ? playground(id, shown, isLatest, isCurrent) : null,
-        comparison(versions, index, query, (from, to) => {
-          // The pair picked stays in the URL for reloads and links, without redrawing the page.
-          const next = new URLSearchParams(query);
-          next.set('from', from);
-          next.set('to', to);
-          history.replaceState(null, '', `${base}?${next}`);
-        }))));
+        changes.element)));
+}
+
+/**
+ * A page of the object's versions, newest first, older than `before` (an _xact_id) when given: a range on _xact_id
+ * rather than an offset or the answer's cursor, so versions saved meanwhile do not shift the next page.
+ */
+function versionsBefore(source, projectId, id, before, limit) {
+  const older = before ? ` and _xact_id < ${literal(before)}` : '';
+  return api.btqlWith(`select: * | from: ${source}(${literal(projectId)}) | filter: id = ${literal(id)}${older} | sort: _xact_id desc | limit: ${limit}`,
+    { audit_log: true });
+}
+
+const hasMore = (result) => Boolean(result.cursor) && result.data.length > 0;
+
+/**
+ * The newest versions, a page at a time, down past the oldest one the URL names (`version`, `from`, `to`): a link to
+ * an old version opens on it, with the version before it there for the diff. Ids are 19 digits, so their text order
+ * is their order. `{versions, more}`, `more` saying whether older versions remain unread.
+ */
+async function versionsDownTo(read, named) {
+  const target = named.filter((v) => /^\d{19}$/.test(v ?? '')).sort()[0];
+  const versions = [];
+  let more;
+  do {
+    const result = await read(versions.at(-1)?._xact_id);
+    versions.push(...result.data);
+    more = hasMore(result);
+  } while (more && target && versions.at(-1)._xact_id >= target);
+  return { versions, more };
 }
 
 /** A code function whose code Braid stores as text (not a bundle): the one kind of function this page edits. */
@@ -129,19 +174,22 @@ function runtimeLabel(fn) {
 }
 
 /**
- * The diff between two versions a person picks (by default the shown one against the one before it); picking
- * another pair redraws the diff from the versions already read, and `onPick(from, to)` records the pair.
+ * The diff between two versions a person picks (by default the shown one against the one before it), from the
+ * versions `loaded` holds; picking another pair redraws the diff, and `onPick(from, to)` records the pair.
+ * `refresh()` offers the versions read since (older ones, at the end of both pickers).
  */
-function comparison(versions, index, query, onPick) {
+function comparison(loaded, index, query, onPick) {
+  const { versions } = loaded;
   const known = (id) => versions.some((v) => v._xact_id === id);
   let from = known(query.get('from')) ? query.get('from') : versions[index + 1]?._xact_id ?? '';
   let to = known(query.get('to')) ? query.get('to') : versions[index]._xact_id;
+  const options = (start, selected) => versions.slice(start).map((v, i) => h('option', { value: v._xact_id,
+    selected: v._xact_id === selected, text: `${time(xactTime(v._xact_id))}${start + i === 0 ? ' (latest)' : ''} · ${v._xact_id}` }));
   const picker = (id, label, selected, allowNone) => h('select', { id, 'aria-label': label },
-    allowNone ? h('option', { value: '', selected: selected === '', text: '(nothing)' }) : null,
-    versions.map((v, i) => h('option', { value: v._xact_id, selected: v._xact_id === selected,
-      text: `${time(xactTime(v._xact_id))}${i === 0 ? ' (latest)' : ''} · ${v._xact_id}` })));
+    allowNone ? h('option', { value: '', selected: selected === '', text: '(nothing)' }) : null, options(0, selected));
   const fromPicker = picker('compare-from', 'Compare from version', from, true);
   const toPicker = picker('compare-to', 'Compare to version', to, false);
+  let offered = versions.length;
   const heading = h('h2');
   const body = h('div');
   const draw = () => {
@@ -149,7 +197,7 @@ function comparison(versions, index, query, onPick) {
     const after = versions.find((v) => v._xact_id === to);
     heading.textContent = before ? `Changes from ${time(xactTime(from))} to ${time(xactTime(to))}` : 'Changes';
     replace(body, !before
-      ? h('p', { class: 'muted', text: to === versions.at(-1)._xact_id
+      ? h('p', { class: 'muted', text: to === versions.at(-1)._xact_id && !loaded.more
         ? 'The first version: nothing before it to compare with.'
         : 'Pick a version to compare with.' })
       : from === to ? h('p', { class: 'muted', text: 'The same version on both sides: nothing changed.' })
@@ -164,10 +212,18 @@ function comparison(versions, index, query, onPick) {
   fromPicker.addEventListener('change', pick);
   toPicker.addEventListener('change', pick);
   draw();
-  return h('section', { class: 'panel', 'aria-label': 'Changes' }, heading,
-    versions.length > 1 ? h('div', { class: 'compare' },
-      h('label', { for: 'compare-from', text: 'From' }), fromPicker, h('label', { for: 'compare-to', text: 'to' }), toPicker) : null,
-    body);
+  const compare = h('div', { class: 'compare', hidden: versions.length < 2 },
+    h('label', { for: 'compare-from', text: 'From' }), fromPicker, h('label', { for: 'compare-to', text: 'to' }), toPicker);
+  return {
+    element: h('section', { class: 'panel', 'aria-label': 'Changes' }, heading, compare, body),
+    refresh() {
+      fromPicker.append(...options(offered, from));
+      toPicker.append(...options(offered, to));
+      offered = versions.length;
+      compare.hidden = versions.length < 2;
+      draw();
+    },
+  };
 }
 
 /** A version's definition as the diff reads it: pretty JSON, with a code function's code as lines of its own. */
