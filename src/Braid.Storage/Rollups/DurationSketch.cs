@@ -16,24 +16,57 @@ public sealed class DurationSketch
     private const double Zero = 1e-9;
     private static readonly double LogGamma = Math.Log(Gamma);
 
-    private readonly Dictionary<string, long> _counts = new(StringComparer.Ordinal);
+    /// <summary>
+    /// A bucket: its sign ('p' positive, 'n' negative, 'z' zero) and index. Held as a struct, not as its stored name, so
+    /// reading and merging a month of hourly sketches hashes two small values per bucket rather than a string.
+    /// </summary>
+    private readonly record struct Bucket(char Sign, int Index)
+    {
+        public static Bucket Of(double value) => Math.Abs(value) < Zero
+            ? new('z', 0)
+            : new(value > 0 ? 'p' : 'n', (int)Math.Ceiling(Math.Log(Math.Abs(value)) / LogGamma));
+
+        /// <summary>The stored name ("p47", "n3", "z"), or null for a name this layout does not have.</summary>
+        public static Bucket? Parse(ReadOnlySpan<char> name) =>
+            name is "z" ? new('z', 0)
+            : name.Length > 1 && name[0] is 'p' or 'n' && int.TryParse(name[1..], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var index)
+                ? new(name[0], index)
+                : null;
+
+        public string Name => Sign == 'z' ? "z" : Sign + Index.ToString(CultureInfo.InvariantCulture);
+
+        /// <summary>The value the bucket stands for: within 1% of every value in it.</summary>
+        public double Value
+        {
+            get
+            {
+                if (Sign == 'z')
+                {
+                    return 0;
+                }
+
+                var magnitude = 2 * Math.Pow(Gamma, Index) / (Gamma + 1);
+                return Sign == 'p' ? magnitude : -magnitude;
+            }
+        }
+    }
+
+    private readonly Dictionary<Bucket, long> _counts = [];
 
     public long Count { get; private set; }
 
     public void Add(double value)
     {
-        var key = Math.Abs(value) < Zero
-            ? "z"
-            : (value > 0 ? "p" : "n") + ((int)Math.Ceiling(Math.Log(Math.Abs(value)) / LogGamma)).ToString(CultureInfo.InvariantCulture);
-        _counts[key] = _counts.GetValueOrDefault(key) + 1;
+        var bucket = Bucket.Of(value);
+        _counts[bucket] = _counts.GetValueOrDefault(bucket) + 1;
         Count++;
     }
 
     public void Add(DurationSketch other)
     {
-        foreach (var (key, count) in other._counts)
+        foreach (var (bucket, count) in other._counts)
         {
-            _counts[key] = _counts.GetValueOrDefault(key) + count;
+            _counts[bucket] = _counts.GetValueOrDefault(bucket) + count;
         }
 
         Count += other.Count;
@@ -50,7 +83,7 @@ public sealed class DurationSketch
             return null;
         }
 
-        var ordered = _counts.Select(p => (Value: Value(p.Key), p.Value)).OrderBy(b => b.Value).ToList();
+        var ordered = _counts.Select(p => (p.Key.Value, p.Value)).OrderBy(b => b.Item1).ToList();
         var rank = fraction * (Count - 1);
         var low = (long)Math.Floor(rank);
         var lower = At(ordered, low);
@@ -61,21 +94,27 @@ public sealed class DurationSketch
     public JsonObject ToJson()
     {
         var json = new JsonObject();
-        foreach (var (key, count) in _counts.OrderBy(p => p.Key, StringComparer.Ordinal))
+        foreach (var (name, count) in _counts.Select(p => (p.Key.Name, p.Value)).OrderBy(p => p.Name, StringComparer.Ordinal))
         {
-            json[key] = count;
+            json[name] = count;
         }
 
         return json;
     }
 
-    public static DurationSketch FromJson(JsonElement json)
+    /// <summary>The stored form back; null when a bucket's name is not one this layout writes.</summary>
+    public static DurationSketch? FromJson(JsonElement json)
     {
         var sketch = new DurationSketch();
-        foreach (var bucket in json.EnumerateObject())
+        foreach (var stored in json.EnumerateObject())
         {
-            var count = bucket.Value.GetInt64();
-            sketch._counts[bucket.Name] = count;
+            if (Bucket.Parse(stored.Name) is not { } bucket)
+            {
+                return null;
+            }
+
+            var count = stored.Value.GetInt64();
+            sketch._counts[bucket] = count;
             sketch.Count += count;
         }
 
@@ -96,16 +135,5 @@ public sealed class DurationSketch
         }
 
         return ordered[^1].Value;
-    }
-
-    private static double Value(string key)
-    {
-        if (key == "z")
-        {
-            return 0;
-        }
-
-        var magnitude = 2 * Math.Pow(Gamma, int.Parse(key.AsSpan(1), CultureInfo.InvariantCulture)) / (Gamma + 1);
-        return key[0] == 'p' ? magnitude : -magnitude;
     }
 }

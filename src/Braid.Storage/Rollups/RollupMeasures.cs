@@ -106,7 +106,12 @@ public sealed class RollupMeasures
 
         if (withDurations)
         {
-            measures.Durations = DurationSketch.FromJson(root.GetProperty("durations"));
+            if (DurationSketch.FromJson(root.GetProperty("durations")) is not { } durations)
+            {
+                return null;
+            }
+
+            measures.Durations = durations;
         }
 
         return measures;

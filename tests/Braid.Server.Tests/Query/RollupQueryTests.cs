@@ -266,6 +266,9 @@ public sealed class RollupQueryTests(BraidApp app) : IClassFixture<BraidApp>
             measures.ToJson());
         Assert.Equal(2, RollupMeasures.FromJson(2, measures.ToJson())!.Spans);
         Assert.Null(RollupMeasures.FromJson(2, """{"v":2,"stats":{}}"""));
+        // A bucket name this layout never writes is not read as some other bucket.
+        Assert.Null(RollupMeasures.FromJson(2, """{"v":1,"stats":{},"durations":{"q7":1}}"""));
+        Assert.Equal(2, RollupMeasures.FromJson(2, """{"v":1,"stats":{},"durations":{"p-3":1,"z":1}}""")!.Durations.Count);
     }
 
     [Fact]
