@@ -77,6 +77,23 @@ public sealed class LogRollupStore(Database database)
     }
 
     /// <summary>
+    /// Has the background refresh count every live project's log and experiment that has no rollups yet: those an
+    /// earlier Braid wrote, which would otherwise be counted whole inside their first chart. Idempotent; run at start.
+    /// The kind names are the objects table's stored ones.
+    /// </summary>
+    public async Task TrackExistingAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(
+            """
+            INSERT INTO log_rollup_marks (object_type, object_id, seq)
+            SELECT CASE kind WHEN 'project' THEN 'project_logs' ELSE 'experiment' END, id, 0 FROM objects
+            WHERE kind IN ('project', 'experiment') AND deleted_at IS NULL
+            ON CONFLICT DO NOTHING
+            """);
+    }
+
+    /// <summary>
     /// Has the background refresh count <paramref name="obj"/> from now on, before any query asks: an experiment is
     /// tracked when it is first summarized (as the SDK does at the end of every Eval), so its first list is quick.
     /// </summary>

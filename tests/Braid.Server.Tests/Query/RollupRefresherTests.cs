@@ -1,5 +1,6 @@
 using Braid.Server.Tests.Infrastructure;
 using Braid.Storage;
+using Braid.Storage.Rollups;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -60,6 +61,38 @@ public sealed class RollupRefresherTests(RefreshingApp fixture) : IClassFixture<
         var list = $$"""{"query": "from: experiment('{{charted}}') | dimensions: experiment_id | measures: count(1) as n"}""";
         (await api.PostAsync("/btql", list)).AssertOk();
         Assert.Equal(2, await CountedAsync("experiment", charted));
+    }
+
+    [Fact]
+    public async Task LogsAnEarlierBraidWrote_AreTakenOnAtStart_ButNotThoseOfDeletedProjects()
+    {
+        var api = await fixture.App.NewTenantAsync();
+        var project = (string)(await api.CreateProjectAsync())["id"]!;
+        var experiment = (string)(await api.CreateExperimentAsync(project))["id"]!;
+        var deleted = (string)(await api.CreateProjectAsync())["id"]!;
+        await api.InsertAsync($"project_logs/{project}", new { id = "a" });
+        await api.InsertAsync($"experiment/{experiment}", new { id = "a" }, new { id = "b" });
+        (await api.DeleteAsync($"/v1/project/{deleted}")).AssertOk();
+        var database = fixture.App.Services.GetRequiredService<Database>();
+        async Task<long> MarksAsync()
+        {
+            await using var connection = await database.OpenAsync();
+            return await connection.ExecuteScalarAsync<long>(
+                "SELECT count(*) FROM log_rollup_marks WHERE object_id IN (@project, @experiment, @deleted)", new { project, experiment, deleted });
+        }
+
+        // As an earlier Braid left them: no marks, no rollups.
+        await using (var connection = await database.OpenAsync())
+        {
+            await connection.ExecuteAsync("DELETE FROM log_rollup_marks WHERE object_id IN (@project, @experiment, @deleted)", new { project, experiment, deleted });
+            await connection.ExecuteAsync("DELETE FROM log_rollups WHERE object_id IN (@project, @experiment)", new { project, experiment });
+        }
+
+        Assert.Equal(0, await MarksAsync());
+        await fixture.App.Services.GetRequiredService<LogRollupStore>().TrackExistingAsync();
+        Assert.Equal(2, await MarksAsync());
+        Assert.Equal(1, await CountedSoonAsync("project_logs", project, 1));
+        Assert.Equal(2, await CountedSoonAsync("experiment", experiment, 2));
     }
 
     /// <summary>The spans the object's rollups hold.</summary>
