@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Braid.Server.AccessControl;
 using Braid.Server.Auth;
+using Braid.Server.Events;
 using Braid.Server.Http;
 using Braid.Storage.Events;
 using Braid.Storage.Objects;
@@ -212,10 +213,13 @@ public static class ObjectsApi
     /// A new project's logs and a new experiment are rolled up in the background from their first span, so their first
     /// chart or list never waits for a whole count (18.9 s for 1M spans when a log has none yet).
     /// </summary>
-    private static Task TrackRollupsAsync(ObjectKind kind, ObjectRow inserted, IServiceProvider services) =>
-        kind == ObjectKinds.Project ? services.GetRequiredService<LogRollupStore>().TrackAsync(new EventObject(EventObjectType.ProjectLogs, inserted.Id))
-        : kind == ObjectKinds.Experiment ? services.GetRequiredService<LogRollupStore>().TrackAsync(new EventObject(EventObjectType.Experiment, inserted.Id))
-        : Task.CompletedTask;
+    private static async Task TrackRollupsAsync(ObjectKind kind, ObjectRow inserted, IServiceProvider services)
+    {
+        foreach (var type in Enum.GetValues<EventObjectType>().Where(t => LogRollupStore.RollsUp(t) && EventLogs.KindOf(t) == kind))
+        {
+            await services.GetRequiredService<LogRollupStore>().TrackAsync(new EventObject(type, inserted.Id));
+        }
+    }
 
     // A new document from a create body, validated and passed through the kind's write hook.
     internal static JsonObject NewDocument(ObjectKind kind, JsonObject body, Principal principal, string scopeId, IServiceProvider services)

@@ -26,6 +26,20 @@ public sealed class LogRollupStore(Database database)
 
     private SqlDialect Dialect => database.Dialect;
 
+    /// <summary>A mark at the start of the history, so the next refresh counts every row the object has.</summary>
+    private const string Mark =
+        "INSERT INTO log_rollup_marks (object_type, object_id, seq) VALUES (@t, @o, 0) ON CONFLICT DO NOTHING";
+
+    /// <summary>
+    /// Whether the object of mark <c>m</c> has rows its rollups have not counted: an hour marked dirty, or a current row
+    /// newer than the mark. The newest version is asked as a MAX, one step down the index from its end: asked as "any
+    /// version above the mark", PostgreSQL scanned a 1M-row table to find none.
+    /// </summary>
+    private const string Stale = """
+        EXISTS (SELECT 1 FROM log_rollup_dirty d WHERE d.object_type = m.object_type AND d.object_id = m.object_id)
+        OR (SELECT MAX(c.history_seq) FROM event_current c WHERE c.object_type = m.object_type AND c.object_id = m.object_id) > m.seq
+        """;
+
     /// <summary>Counts everything committed to <paramref name="log"/> before the call into its rollups.</summary>
     public async Task RefreshAsync(EventObject log, CancellationToken cancellationToken = default)
     {
@@ -41,18 +55,15 @@ public sealed class LogRollupStore(Database database)
 
     /// <summary>
     /// Whether the log may have rows its rollups have not counted: a read, so charts of a quiet log never wait for the
-    /// writer's lock (the refresh itself looks again under it). The newest version is asked as a MAX, one step down the
-    /// index from its end: asked as "any version above the mark", PostgreSQL scanned a 1M-row table to find none.
+    /// writer's lock (the refresh itself looks again under it).
     /// </summary>
     private async Task<bool> HasNewsAsync(EventObject log, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         return await connection.ExecuteScalarAsync<bool>(
-            """
+            $"""
             SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM log_rollup_marks WHERE object_type = @t AND object_id = @o)
-                OR EXISTS (SELECT 1 FROM log_rollup_dirty WHERE object_type = @t AND object_id = @o)
-                OR (SELECT MAX(c.history_seq) FROM event_current c WHERE c.object_type = @t AND c.object_id = @o)
-                   > (SELECT seq FROM log_rollup_marks WHERE object_type = @t AND object_id = @o)
+                OR EXISTS (SELECT 1 FROM log_rollup_marks m WHERE m.object_type = @t AND m.object_id = @o AND ({Stale}))
                 THEN 1 ELSE 0 END
             """, new { t = log.TypeName, o = log.Id });
     }
@@ -68,11 +79,7 @@ public sealed class LogRollupStore(Database database)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var stale = await connection.QueryAsync<(string Type, string Id)>(
-            """
-            SELECT m.object_type, m.object_id FROM log_rollup_marks m
-            WHERE EXISTS (SELECT 1 FROM log_rollup_dirty d WHERE d.object_type = m.object_type AND d.object_id = m.object_id)
-               OR (SELECT MAX(c.history_seq) FROM event_current c WHERE c.object_type = m.object_type AND c.object_id = m.object_id) > m.seq
-            """);
+            $"SELECT m.object_type, m.object_id FROM log_rollup_marks m WHERE {Stale}");
         return [.. stale.Select(s => EventObject.Stored(s.Type, s.Id))];
     }
 
@@ -94,14 +101,14 @@ public sealed class LogRollupStore(Database database)
     }
 
     /// <summary>
-    /// Has the background refresh count <paramref name="obj"/> from now on, before any query asks: an experiment is
-    /// tracked when it is first summarized (as the SDK does at the end of every Eval), so its first list is quick.
+    /// Has the background refresh count <paramref name="obj"/> from now on, before any query asks: a project's log and
+    /// an experiment from their creation, and an experiment when it is summarized (as the SDK does at the end of every
+    /// Eval), so their first chart or list is quick.
     /// </summary>
     public async Task TrackAsync(EventObject obj, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync(
-            "INSERT INTO log_rollup_marks (object_type, object_id, seq) VALUES (@t, @o, 0) ON CONFLICT DO NOTHING", new { t = obj.TypeName, o = obj.Id });
+        await connection.ExecuteAsync(Mark, new { t = obj.TypeName, o = obj.Id });
     }
 
     /// <summary>
@@ -171,8 +178,7 @@ public sealed class LogRollupStore(Database database)
         var key = new { t = log.TypeName, o = log.Id };
         // The insert makes this SQLite's writing transaction at once; on PostgreSQL the row lock below makes a second
         // node refreshing the same log wait, then read the mark this one moved.
-        await connection.ExecuteAsync(
-            "INSERT INTO log_rollup_marks (object_type, object_id, seq) VALUES (@t, @o, 0) ON CONFLICT DO NOTHING", key, transaction);
+        await connection.ExecuteAsync(Mark, key, transaction);
         var mark = await connection.ExecuteScalarAsync<long>(
             "SELECT seq FROM log_rollup_marks WHERE object_type = @t AND object_id = @o" + Dialect.ForUpdate, key, transaction);
         // The live rows whose current version came after the mark, through the current rows' index on the version: a

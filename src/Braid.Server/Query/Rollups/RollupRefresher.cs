@@ -7,8 +7,8 @@ namespace Braid.Server.Query.Rollups;
 /// <summary>
 /// Keeps rollups current in the background, so the query behind a chart or an experiment list reads only what was
 /// logged in the last few seconds before answering. Projects' logs and experiments have rollups from their creation;
-/// the first pass also takes on those an earlier Braid made, so none is counted whole inside a chart request. Nodes sharing one PostgreSQL may all run this: a refresh locks its log's mark, and the second finds
-/// nothing left to count.
+/// the first pass also takes on those an earlier Braid made, so none is counted whole inside a chart request. Nodes
+/// sharing one PostgreSQL may all run this: a refresh locks its log's mark, and the second finds nothing left to count.
 /// </summary>
 public sealed partial class RollupRefresher(LogRollupStore store, TimeProvider clock, IOptions<ServerOptions> options, ILogger<RollupRefresher> logger)
     : BackgroundService
